@@ -1,0 +1,104 @@
+"""Params schema: the one source of truth for every default.
+
+A params file (``params/*.yaml``) holds only what differs from these defaults.
+``load_params`` validates it and raises :class:`abm_lab.errors.ABMParamsError` with the
+file, key and reason on any problem.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import Field, ValidationError
+
+from ..errors import ABMParamsError
+from .base import Section
+from .core import DataParams, DemoParams, LiftTruth, RunParams
+from .engagement import EngagementParams
+from .grading import GradingParams
+from .icp import IcpParams
+from .mapping import MappingParams
+from .report import ReportParams
+from .roi import RoiParams
+
+__all__ = ["Params", "load_params", "DataParams", "DemoParams", "RunParams", "LiftTruth"]
+
+_SECRET_WORDS = ("password", "passwd", "secret", "token", "api_key", "apikey")
+
+
+class Params(Section):
+    run: RunParams = Field(default_factory=RunParams)
+    data: DataParams = Field(default_factory=DataParams)
+    demo: DemoParams = Field(default_factory=DemoParams)
+    icp: IcpParams = Field(default_factory=IcpParams)
+    grading: GradingParams = Field(default_factory=GradingParams)
+    mapping: MappingParams = Field(default_factory=MappingParams)
+    engagement: EngagementParams = Field(default_factory=EngagementParams)
+    roi: RoiParams = Field(default_factory=RoiParams)
+    report: ReportParams = Field(default_factory=ReportParams)
+
+    def to_yaml_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+
+def _scan_secrets(obj: Any, path: str = "") -> None:
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            key = str(k).lower()
+            if any(w in key for w in _SECRET_WORDS):
+                raise ABMParamsError(f"params key '{path}{k}' looks like a credential; put secrets in environment "
+                                     f"variables and name the variable (e.g. data.database_url_env)",
+                                     column=f"{path}{k}", reason="credential in params")
+            _scan_secrets(v, f"{path}{k}.")
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            _scan_secrets(v, f"{path}{i}.")
+    elif isinstance(obj, str) and "://" in obj and "@" in obj.split("://", 1)[1]:
+        raise ABMParamsError(f"params value at '{path.rstrip('.')}' contains a URL with credentials",
+                             column=path.rstrip("."), reason="credential in params")
+
+
+def parse_params(raw: dict[str, Any] | None, file: str = "<params>") -> Params:
+    raw = raw or {}
+    if not isinstance(raw, dict):
+        raise ABMParamsError(f"{file}: params must be a mapping of sections, got {type(raw).__name__}", file=file)
+    _scan_secrets(raw)
+    try:
+        return Params.model_validate(raw)
+    except ValidationError as exc:
+        lines = []
+        for e in exc.errors():
+            loc = ".".join(str(p) for p in e["loc"])
+            lines.append(f"  {loc}: {e['msg']}" + (f" (got {e['input']!r})" if "input" in e and not isinstance(e["input"], dict) else ""))
+        first = ".".join(str(p) for p in exc.errors()[0]["loc"])
+        raise ABMParamsError(f"{file}: invalid params:\n" + "\n".join(lines), file=file, column=first,
+                             reason="invalid params") from None
+
+
+def load_params(path: str | os.PathLike | None = None, overrides: dict[str, Any] | None = None) -> Params:
+    """Load and validate a params YAML file (``None`` = all defaults)."""
+    raw: dict[str, Any] = {}
+    file = str(path) if path else "<defaults>"
+    if path is not None:
+        p = Path(path)
+        if not p.exists():
+            raise ABMParamsError(f"params file not found: {p}", file=str(p), reason="not found")
+        try:
+            raw = yaml.safe_load(p.read_text()) or {}
+        except yaml.YAMLError as exc:
+            raise ABMParamsError(f"{p}: not valid YAML: {exc}", file=str(p), reason="bad yaml") from None
+    if overrides:
+        raw = _deep_merge(raw, overrides)
+    return parse_params(raw, file)
+
+
+def _deep_merge(a: dict, b: dict) -> dict:
+    out = dict(a)
+    for k, v in b.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = _deep_merge(out[k], v)
+        else:
+            out[k] = v
+    return out

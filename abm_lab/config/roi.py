@@ -1,0 +1,10 @@
+"""Params section 'roi' (owned by the roi module; all defaults live here)."""
+from __future__ import annotations
+
+from pydantic import Field
+
+from .base import Section
+
+
+class RoiParams(Section):
+    pass

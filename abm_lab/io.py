@@ -1,0 +1,211 @@
+"""Loading data sources into the canonical model.
+
+Sources: the synthetic demo world (generated on first use), a folder of CSV/Parquet
+exports, or a DuckDB database file. Column presets map known exports (Salesforce
+standard objects, the Maven CRM dataset) onto canonical names; ``data.column_map``
+and ``data.value_map`` in params add or override mappings.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from . import presets, schema
+from .config import Params
+from .errors import ABMDataError
+
+TRUTH_DIR = "truth"
+
+
+@dataclass
+class Dataset:
+    """Validated canonical tables plus where they came from."""
+
+    tables: dict[str, pd.DataFrame]
+    files: dict[str, str] = field(default_factory=dict)  # table -> file path (or duckdb table)
+    hashes: dict[str, str] = field(default_factory=dict)  # file path -> sha256
+    truth: dict[str, pd.DataFrame] | None = None  # synthetic world only
+    truth_meta: dict | None = None
+    accounting: dict[str, dict] = field(default_factory=dict)  # table -> row accounting
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        return self.tables[name]
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.tables
+
+
+def sha256_file(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while True:
+            b = f.read(chunk)
+            if not b:
+                break
+            h.update(b)
+    return h.hexdigest()
+
+
+def _find_file(folder: Path, table: str, override: str | None) -> Path | None:
+    if override:
+        p = folder / override
+        if not p.exists():
+            raise ABMDataError(f"{p}: file named in data.files for table '{table}' does not exist",
+                               file=str(p), reason="file not found")
+        return p
+    for ext in (".parquet", ".csv", ".csv.gz"):
+        p = folder / f"{table}{ext}"
+        if p.exists():
+            return p
+    return None
+
+
+def read_file(path: Path) -> pd.DataFrame:
+    """Read a CSV or Parquet file as raw columns (CSV cells as text, blanks as missing)."""
+    try:
+        if path.suffix == ".parquet":
+            return pd.read_parquet(path)
+        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
+    except Exception as exc:
+        raise ABMDataError(f"{path}: could not be read ({type(exc).__name__}: {exc})",
+                           file=str(path), reason="unreadable file") from None
+
+
+def apply_mapping(df: pd.DataFrame, table: str, params: Params, file: str) -> pd.DataFrame:
+    """Rename source columns and recode values onto the canonical model (preset, then params)."""
+    cmap = dict(presets.column_map(params.data.preset, table))
+    cmap.update(params.data.column_map.get(table, {}))
+    if cmap:
+        df = df.rename(columns={k: v for k, v in cmap.items() if k in df.columns})
+    if df.columns.duplicated().any():
+        dup = list(df.columns[df.columns.duplicated()])
+        raise ABMDataError(f"{file}: column mapping produces duplicate column(s) {dup}", file=file,
+                           column=dup[0], reason="duplicate column after mapping")
+    df = presets.transform(params.data.preset, table, df)
+    vmap = presets.value_map(params.data.preset, table)
+    for col, m in params.data.value_map.get(table, {}).items():
+        vmap.setdefault(col, {}).update(m)
+    for col, m in vmap.items():
+        if col in df.columns:
+            df[col] = df[col].map(lambda v, m=m: m.get(v, v) if isinstance(v, str) else v)
+    return df
+
+
+def _read_table(folder: Path, name: str, params: Params) -> tuple[pd.DataFrame, list[Path]] | None:
+    """Raw rows of one table: a data.files override, the preset's files, or <table>.csv/.parquet."""
+    override = params.data.files.get(name)
+    if override:
+        candidates = [folder / override]
+        if not candidates[0].exists():
+            raise ABMDataError(f"{candidates[0]}: file named in data.files for table '{name}' does not exist",
+                               file=str(candidates[0]), reason="file not found")
+    else:
+        candidates = [folder / f for f in presets.files(params.data.preset, name)]
+        candidates = [p for p in candidates if p.exists()]
+        if not candidates:
+            p = _find_file(folder, name, None)
+            candidates = [p] if p is not None else []
+    if not candidates:
+        return None
+    frames = []
+    for path in candidates:
+        raw = read_file(path)
+        if name == "contacts" and "record_type" not in raw.columns and path.stem in ("Contact", "Lead"):
+            raw["record_type"] = path.stem.lower()
+        frames.append(raw)
+    return (frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)), candidates
+
+
+def load_folder(folder: str | os.PathLike, params: Params) -> Dataset:
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ABMDataError(f"{folder}: data folder does not exist (data.path in params)", file=str(folder),
+                           reason="folder not found")
+    tables, files, hashes = {}, {}, {}
+    for name, t in schema.TABLES.items():
+        got = _read_table(folder, name, params)
+        if got is None:
+            if name in schema.REQUIRED_TABLES and name not in presets.optional_tables(params.data.preset):
+                raise ABMDataError(f"{folder}: no file for required table '{name}' (expected {name}.csv or "
+                                   f"{name}.parquet, or name it in data.files)", file=str(folder / name),
+                                   reason="missing table")
+            if name in schema.REQUIRED_TABLES:
+                tables[name] = schema.empty_table(name)
+            continue
+        raw, paths = got
+        label = " + ".join(str(p) for p in paths)
+        raw = apply_mapping(raw, name, params, label)
+        tables[name] = schema.validate_table(raw, t, file=label)
+        files[name] = label
+        for p in paths:
+            hashes[str(p)] = sha256_file(p)
+    return _finish(tables, files, hashes, folder)
+
+
+def load_duckdb(db_path: str | os.PathLike, params: Params) -> Dataset:
+    import duckdb
+
+    db_path = Path(db_path)
+    if not db_path.exists():
+        raise ABMDataError(f"{db_path}: DuckDB file not found (data.path)", file=str(db_path), reason="not found")
+    con = duckdb.connect(str(db_path), read_only=True)
+    try:
+        present = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
+        tables, files = {}, {}
+        for name, t in schema.TABLES.items():
+            src = params.data.files.get(name, name)
+            if src not in present:
+                if name in schema.REQUIRED_TABLES:
+                    raise ABMDataError(f"{db_path}: no table '{src}' for required table '{name}'",
+                                       file=str(db_path), reason="missing table")
+                continue
+            raw = con.execute(f'select * from "{src}"').df()
+            label = f"{db_path}:{src}"
+            raw = apply_mapping(raw, name, params, label)
+            tables[name] = schema.validate_table(raw, t, file=label)
+            files[name] = label
+    finally:
+        con.close()
+    return _finish(tables, files, {str(db_path): sha256_file(db_path)}, None)
+
+
+def _finish(tables, files, hashes, folder: Path | None) -> Dataset:
+    schema.check_foreign_keys(tables, files)
+    tables["opportunities"] = schema.derive_opportunity_flags(tables["opportunities"])
+    acc = tables["accounts"]
+    if acc["is_customer"].isna().all():
+        won = tables["opportunities"].loc[tables["opportunities"]["is_won"], "account_id"].dropna().unique()
+        acc["is_customer"] = acc["account_id"].isin(won).astype("boolean")
+        tables["accounts"] = acc
+    ds = Dataset(tables=tables, files=files, hashes=hashes,
+                 accounting={k: {"rows_in": len(v), "rows_loaded": len(v)} for k, v in tables.items()})
+    if folder is not None and (folder / TRUTH_DIR).is_dir():
+        ds.truth, ds.truth_meta = load_truth(folder)
+    return ds
+
+
+def load_truth(folder: str | os.PathLike) -> tuple[dict[str, pd.DataFrame], dict]:
+    import json
+
+    tdir = Path(folder) / TRUTH_DIR
+    truth = {p.stem: pd.read_parquet(p) for p in sorted(tdir.glob("*.parquet"))}
+    meta_path = tdir / "truth.json"
+    meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
+    return truth, meta
+
+
+def load_dataset(params: Params, root: str | os.PathLike = ".", progress: bool = False) -> Dataset:
+    """Load the source named in ``params.data`` (generating the demo world if needed)."""
+    path = Path(root) / params.data.path
+    if params.data.source == "demo":
+        from .synth import ensure_world
+
+        ensure_world(params.demo, params.run.as_of, path)
+        return load_folder(path, params)
+    if params.data.source == "folder":
+        return load_folder(path, params)
+    return load_duckdb(path, params)

@@ -1,0 +1,124 @@
+"""Column-name presets for known exports, mapped onto the canonical model (:mod:`abm_lab.schema`).
+
+* ``canonical``  – files already use canonical names (``accounts.csv`` …).
+* ``salesforce`` – Salesforce standard-object CSV exports (Data Loader / Data Export field
+  API names): ``Account.csv``, ``Contact.csv`` + ``Lead.csv`` (both become ``contacts``),
+  ``Opportunity.csv``, ``CampaignMember.csv`` (becomes ``touchpoints``; the campaign's
+  ``Type`` is read from ``Campaign.Type`` or ``CampaignType`` when the export joins it).
+* ``maven_crm``  – Maven Analytics "CRM Sales Opportunities" (``accounts.csv``,
+  ``sales_pipeline.csv``). It has no people or activities: ``contacts`` and
+  ``touchpoints`` are empty tables. Account ids are the account names, revenue is in
+  millions of USD in the source and converted to USD.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+_SF_STAGES = {
+    "Prospecting": "prospecting", "Qualification": "discovery", "Needs Analysis": "discovery",
+    "Value Proposition": "solution", "Id. Decision Makers": "solution", "Perception Analysis": "solution",
+    "Proposal/Price Quote": "proposal", "Negotiation/Review": "negotiation",
+    "Closed Won": "closed_won", "Closed Lost": "closed_lost",
+}
+_SF_CAMPAIGN_TYPES = {
+    "Email": "email", "Webinar": "webinar", "Conference": "event", "Trade Show": "event",
+    "Advertisement": "display", "Banner Ads": "display", "Direct Mail": "direct_mail",
+    "Public Relations": "other", "Partners": "other", "Referral Program": "other",
+    "Telemarketing": "sales", "Other": "other", "Social": "paid_social", "Content": "content",
+}
+
+PRESETS: dict[str, dict] = {
+    "canonical": {"files": {}, "columns": {}, "values": {}, "optional_tables": ()},
+    "salesforce": {
+        "files": {"accounts": ["Account.csv"], "contacts": ["Contact.csv", "Lead.csv"],
+                  "opportunities": ["Opportunity.csv"], "touchpoints": ["CampaignMember.csv"]},
+        "columns": {
+            "accounts": {"Id": "account_id", "Name": "name", "Website": "website", "ParentId": "parent_account_id",
+                         "Industry": "industry", "NumberOfEmployees": "employees", "AnnualRevenue": "annual_revenue",
+                         "BillingCountry": "country", "CreatedDate": "created_date", "OwnerId": "owner"},
+            "contacts": {"Id": "contact_id", "Email": "email", "FirstName": "first_name", "LastName": "last_name",
+                         "Title": "job_title", "Company": "company_name", "Website": "website",
+                         "AccountId": "account_id", "ConvertedAccountId": "account_id",
+                         "LeadSource": "source", "CreatedDate": "created_date",
+                         "MailingCountry": "country", "Country": "country"},
+            "opportunities": {"Id": "opportunity_id", "AccountId": "account_id", "CreatedDate": "created_date",
+                              "StageName": "stage", "CloseDate": "close_date", "Amount": "amount",
+                              "OwnerId": "owner", "Type": "product"},
+            "touchpoints": {"Id": "touchpoint_id", "CreatedDate": "timestamp", "CampaignId": "campaign_id",
+                            "Campaign.Type": "channel", "CampaignType": "channel"},
+        },
+        "values": {"opportunities": {"stage": _SF_STAGES}, "touchpoints": {"channel": _SF_CAMPAIGN_TYPES}},
+        "optional_tables": (),
+    },
+    "maven_crm": {
+        "files": {"accounts": ["accounts.csv"], "opportunities": ["sales_pipeline.csv"]},
+        "columns": {
+            "accounts": {"sector": "industry", "year_established": "founded_year", "revenue": "annual_revenue",
+                         "office_location": "country", "subsidiary_of": "parent_account_id"},
+            "opportunities": {"sales_agent": "owner", "account": "account_id", "deal_stage": "stage",
+                              "engage_date": "created_date", "close_value": "amount"},
+        },
+        "values": {
+            "opportunities": {"stage": {"Won": "closed_won", "Lost": "closed_lost", "Engaging": "discovery",
+                                        "Prospecting": "prospecting"}},
+            "accounts": {"industry": {"technolgy": "technology"}, "country": {"Philipines": "Philippines"}},
+        },
+        "optional_tables": ("contacts", "touchpoints"),
+    },
+}
+
+_REGIONS = {
+    "United States": "NA", "USA": "NA", "US": "NA", "Canada": "NA", "Mexico": "LATAM", "Brazil": "LATAM",
+    "Argentina": "LATAM", "Chile": "LATAM", "Colombia": "LATAM", "United Kingdom": "EMEA", "UK": "EMEA",
+    "Germany": "EMEA", "France": "EMEA", "Netherlands": "EMEA", "Spain": "EMEA", "Italy": "EMEA",
+    "Sweden": "EMEA", "Norway": "EMEA", "Poland": "EMEA", "Belgium": "EMEA", "Switzerland": "EMEA",
+    "Ireland": "EMEA", "Italy ": "EMEA", "Romania": "EMEA", "Kenya": "EMEA", "Jordan": "EMEA",
+    "Panama": "LATAM", "Japan": "APAC", "China": "APAC", "India": "APAC", "Australia": "APAC",
+    "Singapore": "APAC", "Korea": "APAC", "Philippines": "APAC",
+}
+
+
+def region_of(country: str | None) -> str | None:
+    """Sales region (NA, EMEA, APAC, LATAM) of a country name; None when unknown."""
+    if not isinstance(country, str):
+        return None
+    return _REGIONS.get(country.strip())
+
+
+def files(preset: str, table: str) -> list[str]:
+    return list(PRESETS[preset]["files"].get(table, []))
+
+
+def optional_tables(preset: str) -> tuple[str, ...]:
+    return tuple(PRESETS[preset]["optional_tables"])
+
+
+def column_map(preset: str, table: str) -> dict[str, str]:
+    return dict(PRESETS[preset]["columns"].get(table, {}))
+
+
+def value_map(preset: str, table: str) -> dict[str, dict[str, str]]:
+    return {k: dict(v) for k, v in PRESETS[preset]["values"].get(table, {}).items()}
+
+
+def transform(preset: str, table: str, df: pd.DataFrame) -> pd.DataFrame:
+    """Preset-specific fixes after renaming (derived columns, unit conversions)."""
+    df = df.copy()
+    if preset == "maven_crm" and table == "accounts":
+        df["account_id"] = df["account"]
+        df["name"] = df["account"]
+        df["annual_revenue"] = pd.to_numeric(df["annual_revenue"], errors="coerce") * 1_000_000
+        df["region"] = df["country"].map(region_of)
+    if preset == "salesforce" and table == "accounts" and "region" not in df.columns and "country" in df.columns:
+        df["region"] = df["country"].map(region_of)
+    if preset == "salesforce" and table == "touchpoints":
+        if "ContactId" in df.columns or "LeadId" in df.columns:
+            cid = df.get("ContactId", pd.Series(pd.NA, index=df.index))
+            lid = df.get("LeadId", pd.Series(pd.NA, index=df.index))
+            df["contact_id"] = cid.where(cid.notna() & (cid != ""), lid)
+        if "channel" not in df.columns:
+            df["channel"] = "other"
+        df["channel"] = df["channel"].fillna("other")
+        responded = df.get("HasResponded", pd.Series("false", index=df.index)).astype(str).str.lower()
+        df["activity_type"] = responded.map(lambda r: "campaign_response" if r in ("true", "1") else "campaign_member")
+    return df
