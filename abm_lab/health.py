@@ -47,3 +47,46 @@ def key_coverage(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
         ("opportunities linked to an account", o["account_id"].notna().mean() if len(o) else float("nan")),
     ]
     return pd.DataFrame(rows, columns=["check", "share"]).set_index("check").round(4)
+
+
+def plot_weekly_touchpoints(tp: pd.DataFrame):
+    """Stacked weekly touchpoint counts by funnel stage (figure)."""
+    import matplotlib.pyplot as plt
+
+    from .style import source_line
+
+    fig, ax = plt.subplots()
+    if len(tp) == 0:
+        ax.text(0.5, 0.5, "No touchpoints in this source", ha="center", va="center", transform=ax.transAxes)
+        ax.set_axis_off()
+        return fig
+    wk = tp["timestamp"].dt.to_period("W").dt.start_time
+    counts = pd.crosstab(wk, tp["funnel_stage"].astype("string").fillna("unknown"))
+    counts.plot.area(ax=ax, linewidth=0, alpha=0.85)
+    ax.set_title("Touchpoints per week by funnel stage")
+    ax.set_xlabel("Week")
+    ax.set_ylabel("Touchpoints (count)")
+    source_line(fig, "Source: touchpoints table of this run")
+    return fig
+
+
+def executive_summary(tables: dict[str, pd.DataFrame], dataset, params) -> str:
+    """Three to five sentences on what was loaded, generated from the data."""
+    a, c, o, t = (tables[k] for k in ("accounts", "contacts", "opportunities", "touchpoints"))
+    cov = key_coverage(tables)["share"]
+    src = "the synthetic demo world" if dataset.truth is not None else f"`{params.data.path}`"
+    span = ""
+    if len(t):
+        span = f" between {t['timestamp'].min():%d %b %Y} and {t['timestamp'].max():%d %b %Y}"
+    parts = [
+        f"This run loaded {len(a):,} accounts, {len(c):,} people, {len(o):,} opportunities and {len(t):,} touchpoints{span} from {src}.",
+        "All tables passed validation (types, unique ids, links between tables, date order, non-negative amounts) and no row was dropped.",
+    ]
+    if len(c):
+        parts.append(f"{cov['contacts linked to an account in the CRM']:.0%} of people are already linked to an account in the CRM; "
+                     "the rest are matched on the lead-to-account page.")
+    if len(t):
+        parts.append(f"{cov['touchpoints that are anonymous web visits']:.0%} of touchpoints are anonymous web visits identified only by company domain.")
+    if len(o):
+        parts.append(f"{int(o['is_won'].sum()):,} opportunities are won, {int((~o['is_closed']).sum()):,} are still open.")
+    return " ".join(parts[:5])

@@ -80,19 +80,27 @@ def apply_mapping(df: pd.DataFrame, table: str, params: Params, file: str) -> pd
     cmap = dict(presets.column_map(params.data.preset, table))
     cmap.update(params.data.column_map.get(table, {}))
     if cmap:
-        df = df.rename(columns={k: v for k, v in cmap.items() if k in df.columns})
-    if df.columns.duplicated().any():
-        dup = list(df.columns[df.columns.duplicated()])
-        raise ABMDataError(f"{file}: column mapping produces duplicate column(s) {dup}", file=file,
-                           column=dup[0], reason="duplicate column after mapping")
-    df = presets.transform(params.data.preset, table, df)
+        # several source columns may feed one canonical column (e.g. Contact.AccountId and
+        # Lead.ConvertedAccountId in a combined contacts table): take the first non-blank, in map order
+        targets: dict[str, list[str]] = {}
+        for src, dst in cmap.items():
+            if src in df.columns:
+                targets.setdefault(dst, []).append(src)
+        for dst, srcs in targets.items():
+            if dst in df.columns and dst not in srcs:
+                srcs = [dst] + srcs
+            col = df[srcs[0]]
+            for other in srcs[1:]:
+                col = col.where(col.notna(), df[other])
+            df = df.drop(columns=[c for c in srcs if c in df.columns])
+            df[dst] = col
     vmap = presets.value_map(params.data.preset, table)
     for col, m in params.data.value_map.get(table, {}).items():
         vmap.setdefault(col, {}).update(m)
     for col, m in vmap.items():
         if col in df.columns:
             df[col] = df[col].map(lambda v, m=m: m.get(v, v) if isinstance(v, str) else v)
-    return df
+    return presets.transform(params.data.preset, table, df)
 
 
 def _read_table(folder: Path, name: str, params: Params) -> tuple[pd.DataFrame, list[Path]] | None:
@@ -209,3 +217,47 @@ def load_dataset(params: Params, root: str | os.PathLike = ".", progress: bool =
     if params.data.source == "folder":
         return load_folder(path, params)
     return load_duckdb(path, params)
+
+
+CACHE_DIR = "canonical"
+
+
+def data_fingerprint(params: Params) -> str:
+    """Hash of the params that determine the loaded data (source, mapping, demo world)."""
+    import json
+
+    key = {"data": params.data.model_dump(mode="json"), "demo": params.demo.model_dump(mode="json"),
+           "as_of": str(params.run.as_of)}
+    return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def save_canonical(ds: Dataset, folder: str | os.PathLike, fingerprint: str) -> Path:
+    """Cache validated tables of a run (notebooks then skip re-validation). Truth is not copied."""
+    import json
+
+    folder = Path(folder) / CACHE_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, df in ds.tables.items():
+        df.to_parquet(folder / f"{name}.parquet", index=False)
+    meta = {"fingerprint": fingerprint, "files": ds.files, "hashes": ds.hashes, "accounting": ds.accounting,
+            "tables": sorted(ds.tables)}
+    (folder / "dataset.json").write_text(json.dumps(meta, indent=2))
+    return folder
+
+
+def load_canonical(folder: str | os.PathLike, fingerprint: str, data_path: Path) -> Dataset | None:
+    """The cached Dataset if it was made from the same data params, else None."""
+    import json
+
+    folder = Path(folder) / CACHE_DIR
+    mp = folder / "dataset.json"
+    if not mp.exists():
+        return None
+    meta = json.loads(mp.read_text())
+    if meta.get("fingerprint") != fingerprint:
+        return None
+    tables = {name: pd.read_parquet(folder / f"{name}.parquet") for name in meta["tables"]}
+    ds = Dataset(tables=tables, files=meta["files"], hashes=meta["hashes"], accounting=meta.get("accounting", {}))
+    if data_path.is_dir() and (data_path / TRUTH_DIR).is_dir():
+        ds.truth, ds.truth_meta = load_truth(data_path)
+    return ds

@@ -66,7 +66,12 @@ class RunContext:
     @property
     def data(self) -> Dataset:
         if self._dataset is None:
-            self._dataset = load_dataset(self.params, self.root)
+            from .io import data_fingerprint, load_canonical
+
+            self._dataset = load_canonical(self.artefact_dir, data_fingerprint(self.params),
+                                           self.root / self.params.data.path)
+            if self._dataset is None:
+                self._dataset = load_dataset(self.params, self.root)
         return self._dataset
 
     @property

@@ -281,7 +281,7 @@ def validate_table(df: pd.DataFrame, table: Table | str, file: str | None = None
     out = pd.DataFrame(index=df.index)
     for col in t.columns:
         if col.name not in df.columns:
-            out[col.name] = pd.Series(pd.NA, index=df.index, dtype=_empty_dtype(col.dtype))
+            out[col.name] = pd.Series(index=df.index, dtype=_empty_dtype(col.dtype))
             continue
         out[col.name] = _coerce(df, col, file)
     if t.prefixed:

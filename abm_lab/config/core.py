@@ -21,6 +21,7 @@ class RunParams(Section):
                                  "03_lead_to_account", "04_engagement", "05_program_roi"],
         description="Notebooks (in notebooks/, without .ipynb) to run, in order.")
     currency: str = Field("USD", description="Currency of amounts and costs.")
+    workers: int = Field(2, ge=1, le=8, description="Notebooks executed at the same time (independent ones only).")
 
     @model_validator(mode="after")
     def _window(self):

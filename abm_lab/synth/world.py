@@ -164,11 +164,11 @@ def _accounts(rng, n: int, demo: DemoParams, start: pd.Timestamp):
     })
     # alternative domains (rebrands, product sites)
     alt = rng.random(n) < 0.15
-    alt_dom = np.char.add(np.char.lower(stem.astype(str)), np.where(rng.random(n) < 0.5, ".io", ".net"))
+    alt_dom = np.char.add(slug, np.where(rng.random(n) < 0.5, ".io", ".net"))
     acc.loc[alt, "alt_domains"] = alt_dom[alt]
     # subsidiaries: ~4% point at a parent; named after the parent with a country
     sub = np.flatnonzero(rng.random(n) < 0.04)
-    parents = rng.choice(np.setdiff1d(np.arange(n), sub), size=len(sub))
+    parents = rng.choice(np.setdiff1d(np.arange(n), sub), size=len(sub), replace=False)
     sub_country = _pick(rng, ["Germany", "United Kingdom", "France", "Japan", "Brazil"], np.ones(5), len(sub))
     sub_tld = pd.Series(sub_country).map({"Germany": "de", "United Kingdom": "co.uk", "France": "fr", "Japan": "co.jp",
                                           "Brazil": "com.br"}).to_numpy()
@@ -358,7 +358,7 @@ def generate_world(demo: DemoParams | None = None, as_of: dt.date | str = "2026-
     # stage history: evenly spaced stage entries up to the current stage
     hist = []
     n_stages_reached = np.where(is_open, np.clip((elapsed * 5).astype(int), 0, 4) + 1,
-                                np.where(won, 6, rng.integers(1, 6, n_opp) + 1))
+                                np.where(won, 6, rng.integers(1, 5, n_opp) + 1))
     end_or_asof = pd.DatetimeIndex(np.where(is_open, as_of.to_datetime64(), close_date.values))
     span = np.maximum((end_or_asof - created_date).days.to_numpy(), 1)
     for k in range(6):

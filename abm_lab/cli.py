@@ -1,0 +1,94 @@
+"""Command line: ``abm-lab run``, ``abm-lab demo-data``, ``abm-lab validate``, ``abm-lab new-quarter``.
+
+Errors in data or params are printed as one clear message (file, column, rows) without
+a traceback, and the exit code is non-zero (2 for bad input, 3 for a failed run).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from .errors import ABMDataError, ABMRunError
+
+
+def _cmd_run(a) -> int:
+    from .runner import run_params
+
+    run_params(a.params, force=a.force, quiet=a.quiet)
+    return 0
+
+
+def _cmd_demo_data(a) -> int:
+    from .config import load_params
+    from .synth import ensure_world
+
+    params = load_params(a.params)
+    out = Path(a.out or params.data.path)
+    t = time.perf_counter()
+    ensure_world(params.demo, params.run.as_of, out, force=a.force)
+    print(f"Synthetic world (seed {params.demo.seed}) in {out}/ ({time.perf_counter() - t:.1f} s); truth in {out}/truth/")
+    return 0
+
+
+def _cmd_validate(a) -> int:
+    from .config import load_params
+    from .io import load_dataset
+
+    params = load_params(a.params)
+    ds = load_dataset(params)
+    for k, v in ds.tables.items():
+        print(f"{k:15s} {len(v):>10,} rows  ({ds.files.get(k, '-')})")
+    print("OK: all tables valid")
+    return 0
+
+
+def _cmd_new_quarter(a) -> int:
+    from .quarters import new_quarter_params
+
+    p = new_quarter_params(a.quarter, Path(a.params_dir))
+    print(f"Created {p}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="abm-lab", description="ABM Lab: open, reproducible ABM analytics.")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    r = sub.add_parser("run", help="execute the notebooks for a params file and render the reports")
+    r.add_argument("params", help="params YAML, e.g. params/demo.yaml")
+    r.add_argument("--force", action="store_true", help="overwrite an existing run folder")
+    r.add_argument("--quiet", "-q", action="store_true", help="no progress output (CI)")
+    r.set_defaults(func=_cmd_run)
+    d = sub.add_parser("demo-data", help="generate the synthetic demo world")
+    d.add_argument("params", nargs="?", default="params/demo.yaml")
+    d.add_argument("--out", help="output folder (default: data.path from params)")
+    d.add_argument("--force", action="store_true", help="regenerate even if up to date")
+    d.set_defaults(func=_cmd_demo_data)
+    v = sub.add_parser("validate", help="load and validate the data of a params file")
+    v.add_argument("params")
+    v.set_defaults(func=_cmd_validate)
+    q = sub.add_parser("new-quarter", help="create params/<QUARTER>.yaml from the latest quarter's file")
+    q.add_argument("quarter", help="e.g. 2026Q4")
+    q.add_argument("--params-dir", default="params")
+    q.set_defaults(func=_cmd_new_quarter)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ABMDataError as exc:
+        print(f"abm-lab: error: {exc}", file=sys.stderr)
+        return 2
+    except ABMRunError as exc:
+        print(f"abm-lab: run failed: {exc}", file=sys.stderr)
+        return 3
+    except KeyboardInterrupt:  # pragma: no cover
+        print("abm-lab: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,175 @@
+"""Run the notebooks of one params file with papermill and render the reports.
+
+``run_params("params/demo.yaml")`` → ``reports/<run>/``: executed notebooks, HTML reports
+(code hidden), ``index.html``, ``artefacts/``, ``manifest.json``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import time
+from pathlib import Path
+
+from .config import load_params
+from .errors import ABMRunError
+from .io import data_fingerprint, load_dataset, save_canonical
+from .manifest import build_manifest
+from .runctx import find_root
+
+PAGE_TITLES = {
+    "00_data_health": "Data health",
+    "01_icp_discovery": "Ideal customer profile",
+    "02_account_grading": "Account grading and target list",
+    "03_lead_to_account": "Lead-to-account mapping and buying committees",
+    "04_engagement": "Account engagement scores",
+    "05_program_roi": "Program ROI",
+}
+
+
+def _log(msg: str, quiet: bool) -> None:
+    if not quiet:
+        print(msg, flush=True)
+
+
+def execute_notebook(src: Path, dst: Path, parameters: dict, cwd: Path) -> None:
+    """Execute one notebook; raise ABMRunError naming the notebook and the failing cell."""
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    os.environ.setdefault("TQDM_DISABLE", "1")
+    os.environ.setdefault("PYTHONWARNINGS", "ignore")
+    try:
+        pm.execute_notebook(str(src), str(dst), parameters=parameters, cwd=str(cwd), progress_bar=False,
+                            log_output=False, kernel_name="python3", request_save_on_cell_execute=False)
+    except PapermillExecutionError as exc:
+        raise ABMRunError(f"notebook {src.name} failed in cell {exc.exec_count} (cell index {exc.cell_index}): "
+                          f"{exc.ename}: {exc.evalue}\nSee the executed notebook: {dst}") from None
+    except Exception as exc:
+        raise ABMRunError(f"notebook {src.name} could not be executed: {type(exc).__name__}: {exc}") from None
+
+
+#: Which notebooks read another's artefacts; the rest may run at the same time.
+DEPENDS = {
+    "02_account_grading": ["01_icp_discovery"],
+    "04_engagement": ["02_account_grading", "03_lead_to_account"],
+    "05_program_roi": ["02_account_grading", "03_lead_to_account", "04_engagement"],
+}
+
+
+def run_notebooks(names: list[str], nb_dir: Path, run_dir: Path, parameters: dict, root: Path,
+                  quiet: bool = False, workers: int = 2) -> dict[str, float]:
+    """Execute notebooks respecting DEPENDS, up to ``workers`` at a time. Returns seconds per notebook."""
+    from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+
+    pending = list(names)
+    done: set[str] = set()
+    times: dict[str, float] = {}
+    bar = None
+    if not quiet:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(names), desc="notebooks", unit="notebook")
+
+    def job(nb):
+        t = time.perf_counter()
+        execute_notebook(nb_dir / f"{nb}.ipynb", run_dir / f"{nb}.ipynb", parameters, root)
+        return nb, time.perf_counter() - t
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as ex:
+        running = {}
+        while pending or running:
+            ready = [nb for nb in pending
+                     if all(d in done or d not in names for d in DEPENDS.get(nb, []))]
+            for nb in ready[: max(0, workers - len(running))]:
+                pending.remove(nb)
+                running[ex.submit(job, nb)] = nb
+            if not running:
+                raise ABMRunError(f"notebooks {pending} wait for notebooks that are not in the run")
+            finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
+            for f in finished:
+                nb = running.pop(f)
+                try:
+                    name, secs = f.result()
+                except ABMRunError:
+                    for other in running:
+                        other.cancel()
+                    raise
+                done.add(name)
+                times[name] = secs
+                if bar is not None:
+                    bar.set_postfix_str(f"{name} {secs:.0f}s")
+                    bar.update(1)
+    if bar is not None:
+        bar.close()
+    return {nb: times[nb] for nb in names}
+
+
+def previous_run_dir(reports_dir: Path, current: Path, as_of: dt.date) -> Path | None:
+    """The newest other run whose as_of is before this one's (for quarter-over-quarter change)."""
+    best, best_date = None, None
+    for mf in reports_dir.glob("*/manifest.json"):
+        if mf.parent.resolve() == current.resolve():
+            continue
+        try:
+            d = dt.date.fromisoformat(json.loads(mf.read_text())["params"]["run"]["as_of"])
+        except Exception:
+            continue
+        if d < as_of and (best_date is None or d > best_date):
+            best, best_date = mf.parent, d
+    return best
+
+
+def run_params(params_path: str | os.PathLike, force: bool = False, quiet: bool = False,
+               root: str | os.PathLike | None = None) -> Path:
+    """Execute every notebook of the run, render HTML, write manifest and index. Returns the run folder."""
+    root = find_root(root)
+    pp = Path(params_path)
+    pp = pp if pp.is_absolute() else (Path.cwd() / pp)
+    params = load_params(pp)
+    reports_dir = root / params.run.output_dir
+    run_dir = reports_dir / params.run.name
+    if run_dir.exists() and any(run_dir.iterdir()):
+        if not force:
+            raise ABMRunError(f"run folder {run_dir} already exists; rerun with --force to overwrite it")
+        shutil.rmtree(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    started = dt.datetime.now(dt.timezone.utc)
+    t0 = time.perf_counter()
+    _log(f"ABM Lab run '{params.run.name}' ({pp.name}) → {run_dir}", quiet)
+    _log("Loading and validating data …", quiet)
+    dataset = load_dataset(params, root)  # generates the demo world on first use; fails early on bad data
+    save_canonical(dataset, run_dir / "artefacts", data_fingerprint(params))
+    timings = {"load_data": time.perf_counter() - t0}
+    _log("  " + ", ".join(f"{k}: {len(v):,}" for k, v in dataset.tables.items()), quiet)
+    nb_dir = root / "notebooks"
+    for nb in params.run.notebooks:
+        if not (nb_dir / f"{nb}.ipynb").exists():
+            raise ABMRunError(f"notebook {nb}.ipynb named in run.notebooks does not exist in {nb_dir}")
+    nb_times = run_notebooks(params.run.notebooks, nb_dir, run_dir, {"params_path": str(pp), "run_dir": str(run_dir)},
+                             root, quiet=quiet, workers=params.run.workers)
+    timings.update(nb_times)
+    manifest = build_manifest(params, dataset, root, timings, started)
+    (run_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True))
+    t = time.perf_counter()
+    render_run(run_dir, params, manifest, reports_dir)
+    timings["render"] = time.perf_counter() - t
+    manifest["timings"] = {k: round(v, 2) for k, v in timings.items()}
+    manifest["total_seconds"] = round(time.perf_counter() - t0, 1)
+    (run_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True))
+    _log(f"Done in {manifest['total_seconds']:.1f} s. Report: {run_dir / 'index.html'}", quiet)
+    return run_dir
+
+
+def render_run(run_dir: Path, params, manifest: dict, reports_dir: Path) -> None:
+    from . import report
+
+    pages = []
+    for nb in params.run.notebooks:
+        title = PAGE_TITLES.get(nb, nb.replace("_", " "))
+        out = report.render_notebook_html(run_dir / f"{nb}.ipynb", run_dir / f"{nb}.html", title, manifest)
+        pages.append({"title": title, "href": out.name, "summary": ""})
+    prev = previous_run_dir(reports_dir, run_dir, params.run.as_of)
+    report.build_run_index(run_dir, manifest, pages, prev)
+    report.build_reports_index(reports_dir)

@@ -1,0 +1,40 @@
+"""Shared fixtures: a small synthetic world (fast) and paths to the project and shared datasets."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("ABM_LAB_SHARED", ROOT.parent / "shared" / "datasets"))
+os.environ.setdefault("TQDM_DISABLE", "1")
+
+
+def shared_path(*parts: str) -> Path:
+    """Path into ../shared/datasets, skipping the test with a clear message when absent."""
+    p = SHARED.joinpath(*parts)
+    if not p.exists():
+        pytest.skip(f"shared dataset not found at {p} (set ABM_LAB_SHARED to the folder holding shared/datasets)")
+    return p
+
+
+@pytest.fixture(scope="session")
+def small_demo():
+    from abm_lab.config.core import DemoParams
+
+    return DemoParams(n_accounts=600, n_contacts=5000, n_touchpoints=60000, seed=11)
+
+
+@pytest.fixture(scope="session")
+def small_world(small_demo):
+    from abm_lab.synth import generate_world
+
+    return generate_world(small_demo, "2026-12-31")
+
+
+@pytest.fixture(scope="session")
+def small_dataset(small_world):
+    from abm_lab.synth import world_dataset
+
+    return world_dataset(world=small_world)

@@ -1,0 +1,42 @@
+"""Column presets for real exports: Salesforce standard objects and the Maven CRM dataset."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from abm_lab.config import parse_params
+from abm_lab.io import load_dataset
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_salesforce_export_maps_onto_canonical_tables():
+    p = parse_params({"data": {"source": "folder", "path": "tests/fixtures/salesforce", "preset": "salesforce"}})
+    ds = load_dataset(p, ROOT)
+    acc, con, opp, tp = (ds[t] for t in ("accounts", "contacts", "opportunities", "touchpoints"))
+    assert len(acc) == 3 and acc.loc[1, "parent_account_id"] == "0015g00000AAAA1"
+    assert acc["employees"].tolist() == [2822, 120, 900]
+    # Contact.csv and Lead.csv are both people; leads keep their typed company
+    assert sorted(con["record_type"].tolist()) == ["contact", "contact", "lead", "lead"]
+    assert set(con.loc[con.record_type == "lead", "company_name"]) == {"ACME Corp.", "Initech"}
+    assert opp.set_index("opportunity_id")["stage"].to_dict() == {
+        "0065g00000OOOO1": "closed_won", "0065g00000OOOO2": "negotiation", "0065g00000OOOO3": "closed_lost"}
+    # CampaignMember: ContactId or LeadId becomes contact_id, campaign type becomes the channel
+    assert tp["contact_id"].tolist() == ["0035g00000CCCC1", "00Q5g00000LLLL1", "00Q5g00000LLLL2"]
+    assert tp["channel"].tolist() == ["webinar", "email", "event"]
+    assert pd.api.types.is_datetime64_any_dtype(tp["timestamp"])
+
+
+def test_maven_crm_through_the_mapping():
+    p = parse_params({"data": {"source": "folder", "path": "data/real/maven_crm", "preset": "maven_crm"}})
+    ds = load_dataset(p, ROOT)
+    acc, opp = ds["accounts"], ds["opportunities"]
+    assert len(acc) == 85 and len(opp) == 8800  # nothing dropped
+    assert opp["stage"].value_counts().to_dict() == {"closed_won": 4238, "closed_lost": 2473,
+                                                     "discovery": 1589, "prospecting": 500}
+    assert opp["account_id"].isna().sum() == 1425  # blank accounts kept, not dropped
+    assert round(opp.loc[opp.is_won, "amount"].sum()) == 10_005_534  # matches the published total
+    assert "technolgy" not in set(acc["industry"])  # known typo fixed by the preset
+    assert acc.set_index("account_id").loc["Acme Corporation", "annual_revenue"] == 1_100_040_000
+    assert len(ds["contacts"]) == 0 and len(ds["touchpoints"]) == 0
