@@ -1,0 +1,66 @@
+"""The papermill runner: artefacts in the run folder, manifest, refusal to overwrite, clear failure messages."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from abm_lab.errors import ABMRunError
+from abm_lab.runner import run_params
+
+ROOT = Path(__file__).resolve().parents[1]
+
+PARAMS = """
+run:
+  name: tiny
+  notebooks: [00_data_health, 99_fails]
+demo:
+  n_accounts: 80
+  n_contacts: 300
+  n_touchpoints: 3000
+data:
+  source: demo
+  path: data/tiny
+"""
+
+
+def _project(tmp_path: Path, fail: bool) -> Path:
+    (tmp_path / "params").mkdir()
+    (tmp_path / "notebooks").mkdir()
+    shutil.copy(ROOT / "notebooks" / "00_data_health.ipynb", tmp_path / "notebooks")
+    nb = nbformat.v4.new_notebook()
+    p = nbformat.v4.new_code_cell('params_path = "params/demo.yaml"\nrun_dir = None')
+    p.metadata["tags"] = ["parameters"]
+    nb.cells = [p, nbformat.v4.new_code_cell("x = 1"),
+                nbformat.v4.new_code_cell("raise ValueError('boom in cell three')" if fail else "y = 2")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, tmp_path / "notebooks" / "99_fails.ipynb")
+    (tmp_path / "params" / "tiny.yaml").write_text(PARAMS)
+    return tmp_path
+
+
+def test_failing_notebook_names_notebook_and_cell(tmp_path):
+    root = _project(tmp_path, fail=True)
+    with pytest.raises(ABMRunError) as e:
+        run_params(root / "params" / "tiny.yaml", quiet=True, root=root)
+    msg = str(e.value)
+    assert "99_fails.ipynb" in msg and "cell" in msg and "boom in cell three" in msg
+
+
+def test_run_writes_reports_manifest_and_refuses_overwrite(tmp_path):
+    root = _project(tmp_path, fail=False)
+    run_dir = run_params(root / "params" / "tiny.yaml", quiet=True, root=root)
+    assert (run_dir / "00_data_health.ipynb").exists() and (run_dir / "00_data_health.html").exists()
+    assert (run_dir / "index.html").exists() and (root / "reports" / "index.html").exists()
+    m = json.loads((run_dir / "manifest.json").read_text())
+    assert m["params"]["run"]["name"] == "tiny"
+    assert any(k.endswith("accounts.parquet") for k in m["inputs"]) and all(len(v) == 64 for v in m["inputs"].values())
+    assert m["packages"]["pandas"] and "00_data_health" in m["timings"]
+    html = (run_dir / "00_data_health.html").read_text()
+    assert "RunContext" not in html  # code hidden
+    with pytest.raises(ABMRunError, match="--force"):
+        run_params(root / "params" / "tiny.yaml", quiet=True, root=root)
+    run_params(root / "params" / "tiny.yaml", quiet=True, root=root, force=True)
