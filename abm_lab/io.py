@@ -185,6 +185,12 @@ def _finish(tables, files, hashes, folder: Path | None) -> Dataset:
     schema.check_foreign_keys(tables, files)
     tables["opportunities"] = schema.derive_opportunity_flags(tables["opportunities"])
     acc = tables["accounts"]
+    derive = acc["domain"].isna() & acc["website"].notna()
+    if derive.any():  # domain is derived from the website when the source has none
+        from .normalize import registered_domains
+
+        acc.loc[derive, "domain"] = registered_domains(acc.loc[derive, "website"]).astype("string")
+        tables["accounts"] = acc
     if acc["is_customer"].isna().all():
         won = tables["opportunities"].loc[tables["opportunities"]["is_won"], "account_id"].dropna().unique()
         acc["is_customer"] = acc["account_id"].isin(won).astype("boolean")

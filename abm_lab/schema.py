@@ -75,7 +75,7 @@ ACCOUNTS = Table(
     "accounts", "account_id", (
         Column("account_id", "str", True, "Unique account identifier (CRM Account Id)."),
         Column("name", "str", True, "Account (company) name as held in the CRM."),
-        Column("domain", "str", False, "Primary website's registered domain, e.g. 'acme.com'."),
+        Column("domain", "str", False, "Primary website's registered domain, e.g. 'acme.com' (derived from website if blank)."),
         Column("website", "str", False, "Website URL as held in the CRM (any form)."),
         Column("alt_domains", "str", False, "Other domains of the company, separated by ';'."),
         Column("parent_account_id", "str", False, "Account id of the parent company, if any."),

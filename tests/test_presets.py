@@ -16,6 +16,7 @@ def test_salesforce_export_maps_onto_canonical_tables():
     ds = load_dataset(p, ROOT)
     acc, con, opp, tp = (ds[t] for t in ("accounts", "contacts", "opportunities", "touchpoints"))
     assert len(acc) == 3 and acc.loc[1, "parent_account_id"] == "0015g00000AAAA1"
+    assert acc["domain"].tolist() == ["acme.com", "acme.co.uk", "globex.de"]  # derived from Website
     assert acc["employees"].tolist() == [2822, 120, 900]
     # Contact.csv and Lead.csv are both people; leads keep their typed company
     assert sorted(con["record_type"].tolist()) == ["contact", "contact", "lead", "lead"]
@@ -40,3 +41,35 @@ def test_maven_crm_through_the_mapping():
     assert "technolgy" not in set(acc["industry"])  # known typo fixed by the preset
     assert acc.set_index("account_id").loc["Acme Corporation", "annual_revenue"] == 1_100_040_000
     assert len(ds["contacts"]) == 0 and len(ds["touchpoints"]) == 0
+
+
+def test_duckdb_source_loads_the_same_tables(tmp_path, small_world):
+    import duckdb
+
+    db = tmp_path / "crm.duckdb"
+    con = duckdb.connect(str(db))
+    for name in ("accounts", "contacts", "opportunities", "touchpoints", "programs", "costs"):
+        df = small_world.tables[name].copy()
+        for c in df.columns:
+            if isinstance(df[c].dtype, pd.CategoricalDtype):
+                df[c] = df[c].astype("string")
+        con.register("src", df)
+        con.execute(f'create table "{name}" as select * from src')
+        con.unregister("src")
+    con.close()
+    ds = load_dataset(parse_params({"data": {"source": "duckdb", "path": str(db)}}), root="/")
+    assert len(ds["touchpoints"]) == len(small_world.tables["touchpoints"])
+    assert set(ds["accounts"]["account_id"]) == set(small_world.tables["accounts"]["account_id"])
+    assert list(ds.hashes) == [str(db)]
+
+
+def test_demo_data_command(tmp_path):
+    import subprocess
+    import sys
+
+    p = tmp_path / "p.yaml"
+    p.write_text("demo: {n_accounts: 60, n_contacts: 200, n_touchpoints: 2000}\n")
+    r = subprocess.run([sys.executable, "-m", "abm_lab.cli", "demo-data", str(p), "--out", str(tmp_path / "w")],
+                       capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "w" / "truth" / "truth.json").exists() and (tmp_path / "w" / "touchpoints.parquet").exists()
