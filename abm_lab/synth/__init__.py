@@ -19,7 +19,13 @@ _STAMP = "world.json"
 def _stamp(demo: DemoParams, as_of) -> dict:
     from .world import TRUTH_VERSION
 
-    return {"demo": demo.model_dump(mode="json"), "as_of": str(pd.Timestamp(as_of).date()), "version": TRUTH_VERSION}
+    import hashlib
+
+    code = hashlib.sha256()
+    for f in sorted(Path(__file__).parent.glob("*.py")):  # a changed generator regenerates the world
+        code.update(f.read_bytes())
+    return {"demo": demo.model_dump(mode="json"), "as_of": str(pd.Timestamp(as_of).date()), "version": TRUTH_VERSION,
+            "code": code.hexdigest()[:16]}
 
 
 def save_world(world: World, folder: str | os.PathLike, stamp: dict | None = None) -> Path:
