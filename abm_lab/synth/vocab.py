@@ -9,7 +9,7 @@ SYLL_A = ["Blue", "North", "Silver", "Bright", "Apex", "Cedar", "Iron", "Red", "
           "Copper", "Dawn", "Echo", "Fern"]
 SYLL_B = ["peak", "wind", "stone", "field", "bridge", "gate", "wave", "point", "line", "path", "works", "light",
           "view", "crest", "ridge", "brook", "forge", "port", "vale", "mark", "spire", "core", "shore", "haven",
-          "grove", "field", "leaf", "rock", "star", "side", "wood", "land", "hill", "bay", "way", "mont", "ford",
+          "grove", "fold", "leaf", "rock", "star", "side", "wood", "land", "hill", "bay", "way", "mont", "ford",
           "well", "dale", "fall", "gen", "tek", "nex", "sys", "ly", "io", "ora", "ant", "ix", "ara", "lab", "hub",
           "cast", "bloom", "flow", "sight", "stack", "loop", "scale", "shift"]
 CORE = {
@@ -86,7 +86,8 @@ SEN_TEMPLATES = {
     "ic": ["{f} Specialist", "{f} Analyst", "{f} Coordinator", "Senior {f} Associate", "{f} Executive",
            "{f} Representative"],
 }
-EXEC_LOWER = ["General Manager", "Managing Partner", "Partner", "Executive Director", "Chief of Staff"]
+#: Executive-office titles below the CEO; their seniority is "director" in the truth.
+EXEC_LOWER = ["General Manager", "Executive Director", "Chief of Staff", "Partner"]
 
 ACTIVITIES = {  # activity -> (channel, funnel)
     "email_open": ("email", "tofu"), "web_visit": ("web", "tofu"), "ad_click": ("paid_social", "tofu"),

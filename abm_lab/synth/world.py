@@ -390,6 +390,7 @@ def generate_world(demo: DemoParams | None = None, as_of: dt.date | str = "2026-
     c_acc = np.sort(rng.choice(n, size=nc, p=w / w.sum()))
     fn = _pick(rng, V.FUNCTIONS, V.FUNCTION_P, nc)
     sen = _pick(rng, V.SENIORITY, V.SENIORITY_P, nc)
+    sen = np.where((fn == "executive") & (sen != "c_level"), "director", sen).astype(object)
     first = _pick(rng, V.FIRST, np.ones(len(V.FIRST)), nc)
     last = _pick(rng, V.LAST, np.ones(len(V.LAST)), nc)
     dom = acc["domain"].to_numpy()[c_acc].astype(str)
