@@ -41,7 +41,12 @@ FIT_COEFS: dict[str, float] = {
     "tech_competitor": -0.7,
     "region=NA": 0.4,
 }
-TRUTH_VERSION = 1
+TRUTH_VERSION = 2
+
+#: Latent intent dynamics (weekly). Buying cycles ramp up over several weeks (research before an
+#: opportunity), so today's activity carries signal about the coming quarter.
+INTENT = dict(rho=0.97, sd=0.2, fit_weight=0.2, burst_p=0.003, burst_len=(10, 21), burst_amp=1.5, burst_cap=2.0,
+              ramp=True, h0=-6.5, h_slope=1.4, touch_slope=1.2, bofu_slope=1.2, fit_h=0.9)
 
 
 @dataclass
@@ -295,26 +300,31 @@ def generate_world(demo: DemoParams | None = None, as_of: dt.date | str = "2026-
     tier[order[n_strat + n_lite:]] = "programmatic"
 
     # ---------------------------------------------------------------- latent intent (accounts x weeks)
-    eps = rng.normal(0, 0.45, (n, n_weeks)).astype(np.float32)
+    I = INTENT
+    eps = rng.normal(0, I["sd"], (n, n_weeks)).astype(np.float32)
     z = np.empty((n, n_weeks), np.float32)
     z[:, 0] = rng.normal(0, 0.9, n)
     for t in range(1, n_weeks):
-        z[:, t] = 0.85 * z[:, t - 1] + eps[:, t]
-    burst_start = rng.random((n, n_weeks)) < 0.025
+        z[:, t] = I["rho"] * z[:, t - 1] + eps[:, t]
+    burst_start = rng.random((n, n_weeks)) < I["burst_p"]
     burst = np.zeros((n, n_weeks), np.float32)
-    lengths = rng.integers(4, 14, (n, n_weeks))
+    lengths = rng.integers(I["burst_len"][0], I["burst_len"][1], (n, n_weeks))
     for t in np.arange(n_weeks):  # bursts: add 1.6 for a buying cycle of 4-13 weeks
         rows = np.flatnonzero(burst_start[:, t])
         if len(rows):
             for L in np.unique(lengths[rows, t]):
                 r = rows[lengths[rows, t] == L]
-                burst[r, t:t + L] += 1.6
-    burst = np.minimum(burst, 2.4)
-    intent = (0.45 * fit_std[:, None] + z + burst).astype(np.float32)
+                if I["ramp"]:  # intent builds up over the cycle
+                    for k in range(min(L, n_weeks - t)):
+                        burst[r, t + k] += I["burst_amp"] * (k + 1) / L
+                else:
+                    burst[r, t:t + L] += I["burst_amp"]
+    burst = np.minimum(burst, I["burst_cap"])
+    intent = (I["fit_weight"] * fit_std[:, None] + z + burst).astype(np.float32)
 
     # ---------------------------------------------------------------- opportunities, both arms with common random numbers
-    h0 = -6.4
-    haz_base = _sigmoid(h0 + 1.05 * intent)
+    # sales qualify good-fit accounts: fit raises the opportunity hazard directly, beyond intent
+    haz_base = _sigmoid(I["h0"] + I["h_slope"] * intent + I["fit_h"] * fit_std[:, None])
     u_create = rng.random((n, n_weeks))
     cycle_days = rng.gamma(3.0, 26.0, (n, n_weeks))
     u_win = rng.random((n, n_weeks))
@@ -442,7 +452,7 @@ def generate_world(demo: DemoParams | None = None, as_of: dt.date | str = "2026-
     has_c = np.bincount(c_acc, minlength=n)
     c_start = np.concatenate([[0], np.cumsum(has_c)[:-1]])
     treat_obs = is_target[:, None] & post[None, :]
-    lam = np.exp(0.75 * intent) * (0.5 + np.sqrt(has_c))[:, None] * np.where(treat_obs, 1.5, 1.0)
+    lam = np.exp(I["touch_slope"] * intent) * (0.5 + np.sqrt(has_c))[:, None] * np.where(treat_obs, 1.5, 1.0)
     lam = lam * (demo.n_touchpoints / lam.sum())
     counts = rng.poisson(lam)
     ta, tw = np.nonzero(counts)
@@ -453,7 +463,7 @@ def generate_world(demo: DemoParams | None = None, as_of: dt.date | str = "2026-
     ts = weeks[tw] + pd.to_timedelta(rng.integers(0, 7 * 86400, nt), unit="s")
     it = intent[ta, tw]
     abm_touch = treat_obs[ta, tw] & (rng.random(nt) < 0.5 / 1.5)
-    p_bofu = _sigmoid(-3.0 + 0.9 * it)
+    p_bofu = _sigmoid(-3.0 + I["bofu_slope"] * it)
     uf = rng.random(nt)
     funnel_code = np.where(uf < p_bofu, 2, np.where(uf < p_bofu + 0.3, 1, 0))
     acts = list(V.ACTIVITIES)
@@ -529,6 +539,9 @@ def generate_world(demo: DemoParams | None = None, as_of: dt.date | str = "2026-
         "account_id": pd.Categorical.from_codes(np.repeat(np.arange(n), n_weeks), categories=acc["account_id"].to_numpy().astype(str)),
         "week_start": np.tile(weeks.values, n),
         "intent": intent.ravel(), "p_opp_week": obs["oracle"].astype(np.float32).ravel(),
+        "p_opp_week_free": np.where(is_customer[:, None], 0.0, np.where(
+            is_target[:, None] & post[None, :], np.minimum(haz_base * (1 + lift.opp_rate), 0.95), haz_base)
+        ).astype(np.float32).ravel(),
     })
     accounts = acc.drop(columns=["_stem", "_core", "_base_name"])
     meta = {
