@@ -54,8 +54,11 @@ def execute_notebook(src: Path, dst: Path, parameters: dict, cwd: Path) -> None:
 DEPENDS = {
     "02_account_grading": ["01_icp_discovery"],
     "04_engagement": ["02_account_grading", "03_lead_to_account"],
-    "05_program_roi": ["02_account_grading", "03_lead_to_account", "04_engagement"],
+    "05_program_roi": ["02_account_grading", "03_lead_to_account"],
 }
+#: Start order among notebooks that are ready: the longest chain (01 → 02 → 04) first.
+PRIORITY = {"01_icp_discovery": 0, "03_lead_to_account": 1, "02_account_grading": 2, "04_engagement": 3,
+            "05_program_roi": 4, "00_data_health": 5}
 
 
 def run_notebooks(names: list[str], nb_dir: Path, run_dir: Path, parameters: dict, root: Path,
@@ -80,8 +83,8 @@ def run_notebooks(names: list[str], nb_dir: Path, run_dir: Path, parameters: dic
     with ThreadPoolExecutor(max_workers=max(1, workers)) as ex:
         running = {}
         while pending or running:
-            ready = [nb for nb in pending
-                     if all(d in done or d not in names for d in DEPENDS.get(nb, []))]
+            ready = sorted((nb for nb in pending if all(d in done or d not in names for d in DEPENDS.get(nb, []))),
+                           key=lambda nb: PRIORITY.get(nb, 99))
             for nb in ready[: max(0, workers - len(running))]:
                 pending.remove(nb)
                 running[ex.submit(job, nb)] = nb

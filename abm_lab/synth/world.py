@@ -188,9 +188,14 @@ def _accounts(rng, n: int, demo: DemoParams, start: pd.Timestamp):
                                                           "Japan": "APAC", "Brazil": "LATAM"}).to_numpy()
     acc.loc[sub, "industry"] = acc["industry"].to_numpy()[parents]
     # a subsidiary's domain may collide with another account's country domain: make unique
-    dup = acc["domain"].duplicated(keep="first").to_numpy()
-    acc.loc[dup, "domain"] = np.char.add("group-", acc.loc[dup, "domain"].to_numpy().astype(str))
-    acc.loc[dup, "website"] = "https://www." + acc.loc[dup, "domain"]
+    for _ in range(5):
+        dup = acc["domain"].duplicated(keep="first").to_numpy()
+        if not dup.any():
+            break
+        acc.loc[dup, "domain"] = np.char.add("group-", acc.loc[dup, "domain"].to_numpy().astype(str))
+        acc.loc[dup, "website"] = "https://www." + acc.loc[dup, "domain"]
+    if acc["domain"].duplicated().any() or acc["name"].duplicated().any():  # pragma: no cover
+        raise ValueError("synthetic world: account names/domains are not unique; report this seed")
     acc["_stem"] = stem
     acc.loc[sub, "_stem"] = stem[parents]
     acc["_core"] = core
