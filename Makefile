@@ -30,7 +30,7 @@ browser:
 ## Set up (first time) and run every test: package tests, the demo run rendered and opened in a browser, nbval.
 test: $(STAMP) browser
 	TQDM_DISABLE=1 $(BIN)/abm-lab run params/demo.yaml --force --quiet
-	TQDM_DISABLE=1 $(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-sanitize-with notebooks/nbval_sanitize.cfg -p no:cacheprovider; \
+	TQDM_DISABLE=1 $(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-sanitize-with $(CURDIR)/notebooks/nbval_sanitize.cfg -p no:cacheprovider; \
 	  rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 0; fi; exit $$rc
 
 ## Re-execute the notebooks in place on the demo world (commit their outputs for nbval).
