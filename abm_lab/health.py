@@ -90,3 +90,11 @@ def executive_summary(tables: dict[str, pd.DataFrame], dataset, params) -> str:
     if len(o):
         parts.append(f"{int(o['is_won'].sum()):,} opportunities are won, {int((~o['is_closed']).sum()):,} are still open.")
     return " ".join(parts[:5])
+
+
+def format_overview(overview: pd.DataFrame) -> pd.DataFrame:
+    """The table overview with thousands separators, for reading."""
+    out = overview.copy()
+    for c in ("rows", "columns"):
+        out[c] = out[c].map(lambda v: f"{int(v):,}")
+    return out
