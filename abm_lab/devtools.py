@@ -18,8 +18,9 @@ def refresh(names: list[str] | None = None) -> None:
     import nbformat
     from nbclient import NotebookClient
 
-    os.environ.setdefault("TQDM_DISABLE", "1")
-    os.environ.setdefault("PYTHONWARNINGS", "ignore")
+    from .runner import kernel_environment
+
+    kernel_environment()
     root = find_root()
     nbs = sorted((root / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     if names:

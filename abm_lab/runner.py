@@ -33,13 +33,28 @@ def _log(msg: str, quiet: bool) -> None:
         print(msg, flush=True)
 
 
+def kernel_environment() -> None:
+    """Environment for executed notebooks: no progress bars or warnings in outputs, and a clean IPython
+    profile (no user startup files, so runs are reproducible) whose kernel logs only critical errors
+    (keeps the terminal free of kernel transport warnings)."""
+    import tempfile
+
+    os.environ.setdefault("TQDM_DISABLE", "1")
+    os.environ.setdefault("PYTHONWARNINGS", "ignore")
+    if "ABM_LAB_IPYTHONDIR" not in os.environ:
+        d = Path(tempfile.mkdtemp(prefix="abm-lab-ipython-"))
+        (d / "profile_default").mkdir(parents=True, exist_ok=True)
+        (d / "profile_default" / "ipython_kernel_config.py").write_text('c.IPKernelApp.log_level = "CRITICAL"\n')
+        os.environ["ABM_LAB_IPYTHONDIR"] = str(d)
+    os.environ["IPYTHONDIR"] = os.environ["ABM_LAB_IPYTHONDIR"]
+
+
 def execute_notebook(src: Path, dst: Path, parameters: dict, cwd: Path) -> None:
     """Execute one notebook; raise ABMRunError naming the notebook and the failing cell."""
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
-    os.environ.setdefault("TQDM_DISABLE", "1")
-    os.environ.setdefault("PYTHONWARNINGS", "ignore")
+    kernel_environment()
     try:
         pm.execute_notebook(str(src), str(dst), parameters=parameters, cwd=str(cwd), progress_bar=False,
                             log_output=False, kernel_name="python3", request_save_on_cell_execute=False)
