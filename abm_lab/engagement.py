@@ -994,16 +994,9 @@ def score_accounts(panel: pd.DataFrame, result: EngagementResult, accounts: pd.D
         return _score_accounts(panel, result, accounts, grades, p, snapshot, seed)
 
 
-def _score_accounts(panel: pd.DataFrame, result: EngagementResult, accounts: pd.DataFrame | None = None,
-                    grades: pd.DataFrame | None = None, params: EngagementParams | None = None,
-                    snapshot=None, seed: int = 0) -> ScoredAccounts:
-    """Score eligible accounts at ``snapshot`` (default: the latest) with the GBM.
-
-    With ``refit_for_scoring`` the GBM is refitted on all labelled snapshots; otherwise the
-    validated model is used. Adds score 1-5, top reasons, and the fit x engagement quadrant
-    when grades are known.
-    """
-    p = params or result.params or EngagementParams()
+def _score_accounts(panel: pd.DataFrame, result: EngagementResult, accounts: pd.DataFrame | None,
+                    grades: pd.DataFrame | None, p: EngagementParams, snapshot, seed: int) -> ScoredAccounts:
+    """Body of :func:`score_accounts`, run inside its thread limit with params resolved."""
     snap = pd.Timestamp(snapshot) if snapshot is not None else panel["snapshot_date"].max()
     cur = panel[(panel["snapshot_date"] == snap) & panel["eligible"]].reset_index(drop=True)
     feats = result.features

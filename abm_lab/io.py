@@ -50,13 +50,8 @@ def sha256_file(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
     return h.hexdigest()
 
 
-def _find_file(folder: Path, table: str, override: str | None) -> Path | None:
-    if override:
-        p = folder / override
-        if not p.exists():
-            raise ABMDataError(f"{p}: file named in data.files for table '{table}' does not exist",
-                               file=str(p), reason="file not found")
-        return p
+def _find_file(folder: Path, table: str) -> Path | None:
+    """``<table>.parquet``, ``.csv`` or ``.csv.gz`` in ``folder``, if any."""
     for ext in (".parquet", ".csv", ".csv.gz"):
         p = folder / f"{table}{ext}"
         if p.exists():
@@ -115,7 +110,7 @@ def _read_table(folder: Path, name: str, params: Params) -> tuple[pd.DataFrame, 
         candidates = [folder / f for f in presets.files(params.data.preset, name)]
         candidates = [p for p in candidates if p.exists()]
         if not candidates:
-            p = _find_file(folder, name, None)
+            p = _find_file(folder, name)
             candidates = [p] if p is not None else []
     if not candidates:
         return None

@@ -728,6 +728,13 @@ def touchpoint_match_rates(tp_mapped: pd.DataFrame) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- evaluation
 
+def _correct_by_method(t: pd.DataFrame) -> pd.DataFrame:
+    """Among matched rows of ``t`` (status, match_method, correct): rows and correct rows per method."""
+    mt = (t["status"] == "matched").to_numpy()
+    agg = pd.DataFrame({"m": _as_object(t["match_method"])[mt], "c": t["correct"].to_numpy()[mt]}).groupby("m")["c"]
+    return pd.concat([agg.size(), agg.sum()], axis=1)
+
+
 def evaluate_mapping(result: MappingResult | pd.DataFrame, truth_contacts: pd.DataFrame) -> pd.DataFrame:
     """Precision and recall against known truth, per method and overall.
 
@@ -751,9 +758,7 @@ def evaluate_mapping(result: MappingResult | pd.DataFrame, truth_contacts: pd.Da
     got = _as_object(t["matched_account_id"])
     m["correct"] = (m["status"] == "matched").to_numpy() & pd.notna(got) & (got == true_acc)
     rows = []
-    mt0 = (m["status"] == "matched").to_numpy()
-    agg = pd.DataFrame({"m": _as_object(m["match_method"])[mt0], "c": m["correct"].to_numpy()[mt0]}).groupby("m")["c"]
-    for meth, (size, corr) in pd.concat([agg.size(), agg.sum()], axis=1).iterrows():
+    for meth, (size, corr) in _correct_by_method(m).iterrows():
         rows.append({"method": meth, "rows": int(size), "matched": int(size), "correct": int(corr),
                      "precision": corr / size, "recall": corr / max(len(m), 1),
                      "recall_identifiable": corr / max(int(ident.sum()), 1)})
@@ -778,9 +783,7 @@ def evaluate_touchpoints(tp_mapped: pd.DataFrame, truth_touchpoints: pd.DataFram
     got = _as_object(tp_mapped["account_id"])
     t["correct"] = (t["status"] == "matched").to_numpy() & pd.notna(got) & (got == true_acc)
     rows = []
-    mt = (t["status"] == "matched").to_numpy()
-    agg = pd.DataFrame({"m": _as_object(t["match_method"])[mt], "c": t["correct"].to_numpy()[mt]}).groupby("m")["c"]
-    for meth, (size, corr) in pd.concat([agg.size(), agg.sum()], axis=1).iterrows():
+    for meth, (size, corr) in _correct_by_method(t).iterrows():
         rows.append({"method": meth, "matched": int(size), "correct": int(corr), "precision": corr / size,
                      "recall": np.nan})
     mt = t["status"] == "matched"

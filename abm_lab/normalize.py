@@ -165,27 +165,30 @@ def _fast_registered(host: str, plain: frozenset[str], special: frozenset[str],
     return ".".join(labels[n - best - 1:])
 
 
-def _registered_array(values) -> np.ndarray:
-    """Registered domain per value as an object array (None when there is none)."""
-    arr = _as_object(values)
-    codes, uniques = pd.factorize(arr, use_na_sentinel=True)
+def _registered_of_distinct(hosts) -> np.ndarray:
+    """Registered domain of each distinct raw host (None when there is none): the fast suffix-tree
+    lookup, falling back to tldextract's bundled snapshot only where the tree cannot decide."""
     plain, special = _suffix_sets()
     nodes = _suffix_nodes()
     ext = None
-    out_u = np.empty(len(uniques) + 1, dtype=object)
-    for i, raw in enumerate(uniques):
+    out = np.empty(len(hosts), dtype=object)
+    for i, raw in enumerate(hosts):
         h = _clean_host(raw)
-        if h is None:
-            out_u[i] = None
-            continue
-        r = _fast_registered(h, plain, special, nodes)
+        r = None if h is None else _fast_registered(h, plain, special, nodes)
         if r is False:
             ext = ext or _extractor()
             e = ext(h)
             r = f"{e.domain}.{e.suffix}" if e.domain and e.suffix else None
-        out_u[i] = r
-    out_u[-1] = None
-    return out_u[codes]
+        out[i] = r
+    return out
+
+
+def _registered_array(values) -> np.ndarray:
+    """Registered domain per value as an object array (None when there is none)."""
+    arr = _as_object(values)
+    codes, uniques = pd.factorize(arr, use_na_sentinel=True)
+    # the trailing None is what code -1 (missing value) indexes
+    return np.append(_registered_of_distinct(uniques), None)[codes]
 
 
 def _arrow_strings(values):
@@ -227,21 +230,7 @@ def domain_codes(values, email: bool = False) -> tuple[np.ndarray, np.ndarray]:
         arr = pc.if_else(pc.is_valid(m), m.field("d"), pa.scalar(None, pa.string()))
     arr = pc.utf8_lower(pc.utf8_trim_whitespace(arr))
     codes, uniq = _encode(arr)
-    plain, special = _suffix_sets()
-    nodes = _suffix_nodes()
-    ext = None
-    reg = np.empty(len(uniq), dtype=object)
-    for i, raw in enumerate(uniq):
-        h = _clean_host(raw)
-        if h is None:
-            reg[i] = None
-            continue
-        r = _fast_registered(h, plain, special, nodes)
-        if r is False:
-            ext = ext or _extractor()
-            e = ext(h)
-            r = f"{e.domain}.{e.suffix}" if e.domain and e.suffix else None
-        reg[i] = r
+    reg = _registered_of_distinct(uniq)
     rcodes, runiq = pd.factorize(reg, use_na_sentinel=True)
     rcodes = np.append(rcodes, -1)
     return rcodes[codes], np.asarray(runiq, dtype=object)

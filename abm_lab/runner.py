@@ -124,21 +124,6 @@ def run_notebooks(names: list[str], nb_dir: Path, run_dir: Path, parameters: dic
     return {nb: times[nb] for nb in names}
 
 
-def previous_run_dir(reports_dir: Path, current: Path, as_of: dt.date) -> Path | None:
-    """The newest other run whose as_of is before this one's (for quarter-over-quarter change)."""
-    best, best_date = None, None
-    for mf in reports_dir.glob("*/manifest.json"):
-        if mf.parent.resolve() == current.resolve():
-            continue
-        try:
-            d = dt.date.fromisoformat(json.loads(mf.read_text())["params"]["run"]["as_of"])
-        except Exception:
-            continue
-        if d < as_of and (best_date is None or d > best_date):
-            best, best_date = mf.parent, d
-    return best
-
-
 def run_params(params_path: str | os.PathLike, force: bool = False, quiet: bool = False,
                root: str | os.PathLike | None = None) -> Path:
     """Execute every notebook of the run, render HTML, write manifest and index. Returns the run folder."""
@@ -188,6 +173,6 @@ def render_run(run_dir: Path, params, manifest: dict, reports_dir: Path) -> None
         title = PAGE_TITLES.get(nb, nb.replace("_", " "))
         out = report.render_notebook_html(run_dir / f"{nb}.ipynb", run_dir / f"{nb}.html", title, manifest)
         pages.append({"title": title, "href": out.name, "summary": ""})
-    prev = previous_run_dir(reports_dir, run_dir, params.run.as_of)
+    prev = report.find_previous_run(reports_dir, manifest)
     report.build_run_index(run_dir, manifest, pages, prev)
     report.build_reports_index(reports_dir)

@@ -38,3 +38,24 @@ def small_dataset(small_world):
     from abm_lab.synth import world_dataset
 
     return world_dataset(world=small_world)
+
+
+ICP_SEED = 42
+
+
+@pytest.fixture(scope="session")
+def icp_world():
+    """The 2,000-account world that the ICP and grading tests check against truth (built once)."""
+    from abm_lab.config.core import DemoParams
+    from abm_lab.synth import world_dataset
+
+    return world_dataset(DemoParams(n_accounts=2000, n_contacts=2000, n_touchpoints=20000), "2026-12-31")
+
+
+@pytest.fixture(scope="session")
+def icp_discovery(icp_world):
+    """``icp.discover`` on :func:`icp_world` with default params (shared by ICP and grading tests)."""
+    from abm_lab import icp
+    from abm_lab.config.icp import IcpParams
+
+    return icp.discover(icp_world.tables["accounts"], icp_world.tables["opportunities"], IcpParams(), seed=ICP_SEED)

@@ -6,24 +6,21 @@ import pandas as pd
 import pytest
 
 from abm_lab import grading, icp
-from abm_lab.config import DemoParams, parse_params
+from abm_lab.config import parse_params
 from abm_lab.config.grading import GradingParams
-from abm_lab.config.icp import IcpParams
 from abm_lab.errors import ABMDataError, ABMParamsError
 
 SEED = 42
 
 
 @pytest.fixture(scope="module")
-def world():
-    from abm_lab.synth import world_dataset
-
-    return world_dataset(DemoParams(n_accounts=2000, n_contacts=2000, n_touchpoints=20000), "2026-12-31")
+def world(icp_world):
+    return icp_world
 
 
 @pytest.fixture(scope="module")
-def icp_result(world):
-    return icp.discover(world.tables["accounts"], world.tables["opportunities"], IcpParams(), seed=SEED)
+def icp_result(icp_discovery):
+    return icp_discovery
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from abm_lab import icp
-from abm_lab.config import DemoParams, parse_params
+from abm_lab.config import parse_params
 from abm_lab.config.icp import IcpParams
 from abm_lab.errors import ABMDataError, ABMParamsError
 from abm_lab.grading import find_maven, maven_check
@@ -24,15 +24,13 @@ TOP_K_ATTRIBUTES = 5
 
 
 @pytest.fixture(scope="module")
-def world():
-    from abm_lab.synth import world_dataset
-
-    return world_dataset(DemoParams(n_accounts=2000, n_contacts=2000, n_touchpoints=20000), "2026-12-31")
+def world(icp_world):
+    return icp_world
 
 
 @pytest.fixture(scope="module")
-def result(world):
-    return icp.discover(world.tables["accounts"], world.tables["opportunities"], IcpParams(), seed=SEED)
+def result(icp_discovery):
+    return icp_discovery
 
 
 def _accounts(**cols):

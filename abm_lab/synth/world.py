@@ -196,10 +196,6 @@ def _accounts(rng, n: int, demo: DemoParams, start: pd.Timestamp):
         acc.loc[dup, "website"] = "https://www." + acc.loc[dup, "domain"]
     if acc["domain"].duplicated().any() or acc["name"].duplicated().any():  # pragma: no cover
         raise ValueError("synthetic world: account names/domains are not unique; report this seed")
-    acc["_stem"] = stem
-    acc.loc[sub, "_stem"] = stem[parents]
-    acc["_core"] = core
-    acc.loc[sub, "_core"] = core[parents]
     acc["_base_name"] = base_name
     acc.loc[sub, "_base_name"] = (base_name[parents] + " " + sub_country)
     return acc
@@ -548,7 +544,7 @@ def generate_world(demo: DemoParams | None = None, as_of: dt.date | str = "2026-
             is_target[:, None] & post[None, :], np.minimum(haz_base * (1 + lift.opp_rate), 0.95), haz_base)
         ).astype(np.float32).ravel(),
     })
-    accounts = acc.drop(columns=["_stem", "_core", "_base_name"])
+    accounts = acc.drop(columns=["_base_name"])
     meta = {
         "truth_version": TRUTH_VERSION, "seed": demo.seed, "as_of": str(as_of.date()), "start": str(start.date()),
         "program_start": str(prog_start.date()), "program_id": "ABM-2026",
