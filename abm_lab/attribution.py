@@ -23,10 +23,12 @@ Models (:func:`attribute` runs them all and returns an :class:`AttributionResult
 Every model's credits sum to the total conversions and the total value (checked).
 Credits are in conversions (count) and in the value's unit (USD for account paths).
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Literal, Sequence
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -86,7 +88,7 @@ class PathData:
         pid = t["path_id"].to_numpy()
         cuts = np.flatnonzero(np.diff(pid)) + 1
         out = [[] for _ in range(len(self.paths))]
-        for p_, seg in zip(np.r_[pid[:1], pid[cuts]] if len(pid) else [], np.split(codes, cuts) if len(pid) else []):
+        for p_, seg in zip(np.r_[pid[:1], pid[cuts]] if len(pid) else [], np.split(codes, cuts) if len(pid) else [], strict=False):
             out[int(p_)] = [names[c] for c in seg]
         return out
 
@@ -98,9 +100,15 @@ class PathData:
         return df
 
 
-def paths_from_frame(df: pd.DataFrame, path: str = "path", conversions: str = "total_conversions",
-                     nulls: str | None = "total_null", value: str | None = "total_conversion_value",
-                     sep: str = ">", file: str = "paths") -> PathData:
+def paths_from_frame(
+    df: pd.DataFrame,
+    path: str = "path",
+    conversions: str = "total_conversions",
+    nulls: str | None = "total_null",
+    value: str | None = "total_conversion_value",
+    sep: str = ">",
+    file: str = "paths",
+) -> PathData:
     """Generic aggregate path data (``"a > b > c"`` strings) → :class:`PathData`.
 
     ``nulls`` / ``value`` may be None (or absent columns): then 0 nulls and value = 0.
@@ -108,8 +116,12 @@ def paths_from_frame(df: pd.DataFrame, path: str = "path", conversions: str = "t
     """
     for c in (path, conversions):
         if c not in df.columns:
-            raise ABMDataError(f"{file}: missing column '{c}' (columns: {list(df.columns)})", file=file,
-                               column=c, reason="missing column")
+            raise ABMDataError(
+                f"{file}: missing column '{c}' (columns: {list(df.columns)})",
+                file=file,
+                column=c,
+                reason="missing column",
+            )
     d = df.reset_index(drop=True)
     conv = pd.to_numeric(d[conversions], errors="coerce")
     nul = pd.to_numeric(d[nulls], errors="coerce") if nulls and nulls in d.columns else pd.Series(0.0, index=d.index)
@@ -118,14 +130,24 @@ def paths_from_frame(df: pd.DataFrame, path: str = "path", conversions: str = "t
         bad = s.isna() | (s < 0)
         if bad.any():
             rows = [int(i) + 2 for i in np.flatnonzero(bad.to_numpy())[:5]]
-            raise ABMDataError(f"{file}: column '{name}' must be a non-negative number; bad at lines {rows}",
-                               file=file, column=name, rows=rows, reason="not a non-negative number")
+            raise ABMDataError(
+                f"{file}: column '{name}' must be a non-negative number; bad at lines {rows}",
+                file=file,
+                column=name,
+                rows=rows,
+                reason="not a non-negative number",
+            )
     seqs = [[c.strip() for c in str(p).split(sep) if c.strip()] for p in d[path].fillna("")]
     empty = np.array([len(s) == 0 for s in seqs])
     if empty.any():
         rows = [int(i) + 2 for i in np.flatnonzero(empty)[:5]]
-        raise ABMDataError(f"{file}: column '{path}' is blank in {int(empty.sum())} row(s) (lines {rows})",
-                           file=file, column=path, rows=rows, reason="blank path")
+        raise ABMDataError(
+            f"{file}: column '{path}' is blank in {int(empty.sum())} row(s) (lines {rows})",
+            file=file,
+            column=path,
+            rows=rows,
+            reason="blank path",
+        )
     return _build(seqs, conv.to_numpy(float), nul.to_numpy(float), val.to_numpy(float))
 
 
@@ -133,22 +155,41 @@ def _build(seqs: Sequence[Sequence[str]], conv, nul, val, ages=None, flags=None)
     lens = np.array([len(s) for s in seqs], dtype=int)
     pid = np.repeat(np.arange(len(seqs)), lens)
     pos = np.concatenate([np.arange(n) for n in lens]) if len(lens) else np.array([], int)
-    t = pd.DataFrame({"path_id": pid, "pos": pos, "n": np.repeat(lens, lens),
-                      "channel": pd.Categorical(np.array([c for s in seqs for c in s], dtype=object))})
+    t = pd.DataFrame(
+        {
+            "path_id": pid,
+            "pos": pos,
+            "n": np.repeat(lens, lens),
+            "channel": pd.Categorical(np.array([c for s in seqs for c in s], dtype=object)),
+        }
+    )
     if ages is not None:
         t["age_days"] = np.concatenate(ages) if len(ages) else np.array([], float)
     if flags is not None:
         for k, v in flags.items():
             t[k] = np.concatenate(v) if len(v) else np.array([], bool)
-    paths = pd.DataFrame({"path_id": np.arange(len(seqs)), "conversions": np.asarray(conv, float),
-                          "nulls": np.asarray(nul, float), "value": np.asarray(val, float)})
+    paths = pd.DataFrame(
+        {
+            "path_id": np.arange(len(seqs)),
+            "conversions": np.asarray(conv, float),
+            "nulls": np.asarray(nul, float),
+            "value": np.asarray(val, float),
+        }
+    )
     return PathData(t, paths)
 
 
-def account_paths(touchpoints: pd.DataFrame, opportunities: pd.DataFrame, *, as_of,
-                  variant: Literal["created", "closed"] = "created", dimension: str = "channel",
-                  params: AttributionParams | None = None, window: tuple | None = None,
-                  accounts_with_touches_as_nulls: bool = True) -> PathData:
+def account_paths(
+    touchpoints: pd.DataFrame,
+    opportunities: pd.DataFrame,
+    *,
+    as_of,
+    variant: Literal["created", "closed"] = "created",
+    dimension: str = "channel",
+    params: AttributionParams | None = None,
+    window: tuple | None = None,
+    accounts_with_touches_as_nulls: bool = True,
+) -> PathData:
     """Account-level journeys from canonical tables.
 
     ``touchpoints`` needs account_id (mapped), timestamp, ``dimension`` (channel or
@@ -166,21 +207,32 @@ def account_paths(touchpoints: pd.DataFrame, opportunities: pd.DataFrame, *, as_
     as_of = pd.Timestamp(as_of).normalize()
     tp = touchpoints.loc[touchpoints["account_id"].notna()]
     if dimension not in tp.columns:
-        raise ABMDataError(f"touchpoints: no column '{dimension}' to attribute by", file="touchpoints",
-                           column=dimension, reason="missing column")
+        raise ABMDataError(
+            f"touchpoints: no column '{dimension}' to attribute by",
+            file="touchpoints",
+            column=dimension,
+            reason="missing column",
+        )
     opps = opportunities.loc[opportunities["account_id"].notna()]
     # integer codes for accounts and channels: joins and group-bys on ints, not strings
-    acc_codes, acc_names = pd.factorize(pd.concat([tp["account_id"], opps["account_id"]], ignore_index=True)
-                                        .astype("string"))
-    t_acc, o_acc = acc_codes[:len(tp)], acc_codes[len(tp):]
+    acc_codes, acc_names = pd.factorize(
+        pd.concat([tp["account_id"], opps["account_id"]], ignore_index=True).astype("string")
+    )
+    t_acc, o_acc = acc_codes[: len(tp)], acc_codes[len(tp) :]
     fill = NO_PROGRAM if dimension == "program_id" else "other"
     ch_codes, ch_names = pd.factorize(tp[dimension].astype("string").fillna(fill))
-    t = pd.DataFrame({
-        "acc": t_acc, "timestamp": tp["timestamp"].to_numpy(), "order": np.arange(len(tp)), "ch": ch_codes,
-        "_lc": tp["activity_type"].isin(set(p.lead_creation_activities)).to_numpy(bool)
-        if "activity_type" in tp.columns else np.zeros(len(tp), bool),
-        "_known": tp["contact_id"].notna().to_numpy(bool) if "contact_id" in tp.columns else np.ones(len(tp), bool),
-    })
+    t = pd.DataFrame(
+        {
+            "acc": t_acc,
+            "timestamp": tp["timestamp"].to_numpy(),
+            "order": np.arange(len(tp)),
+            "ch": ch_codes,
+            "_lc": tp["activity_type"].isin(set(p.lead_creation_activities)).to_numpy(bool)
+            if "activity_type" in tp.columns
+            else np.zeros(len(tp), bool),
+            "_known": tp["contact_id"].notna().to_numpy(bool) if "contact_id" in tp.columns else np.ones(len(tp), bool),
+        }
+    )
     if variant == "created":
         sel = opps["created_date"].notna().to_numpy(bool)
         end = opps["created_date"].to_numpy()[sel]
@@ -191,17 +243,26 @@ def account_paths(touchpoints: pd.DataFrame, opportunities: pd.DataFrame, *, as_
         conv = opps["is_won"].astype(bool).to_numpy(float)[sel]
     else:
         raise ValueError(f"variant must be 'created' or 'closed', got {variant!r}")
-    c = pd.DataFrame({"acc": o_acc[sel], "end": end, "created": opps["created_date"].to_numpy()[sel], "conv": conv,
-                      "value": opps["amount"].astype(float).fillna(0.0).to_numpy()[sel] * conv,
-                      "oid": opps["opportunity_id"].astype("string").to_numpy(object)[sel]})
+    c = pd.DataFrame(
+        {
+            "acc": o_acc[sel],
+            "end": end,
+            "created": opps["created_date"].to_numpy()[sel],
+            "conv": conv,
+            "value": opps["amount"].astype(float).fillna(0.0).to_numpy()[sel] * conv,
+            "oid": opps["opportunity_id"].astype("string").to_numpy(object)[sel],
+        }
+    )
     if window is not None:
         w0, w1 = pd.Timestamp(window[0]), pd.Timestamp(window[1])
         c = c.loc[(c["end"] >= w0) & (c["end"] <= w1)]
     c = c.sort_values(["end", "oid"], kind="stable")
     if variant == "created" and accounts_with_touches_as_nulls:
         no_opp = np.setdiff1d(np.unique(t_acc), np.unique(o_acc))
-        c = pd.concat([c, pd.DataFrame({"acc": no_opp, "end": as_of, "created": pd.NaT, "conv": 0.0, "value": 0.0,
-                                        "oid": ""})], ignore_index=True)
+        c = pd.concat(
+            [c, pd.DataFrame({"acc": no_opp, "end": as_of, "created": pd.NaT, "conv": 0.0, "value": 0.0, "oid": ""})],
+            ignore_index=True,
+        )
     c = c.reset_index(drop=True)
     c["key"] = np.arange(len(c))
     c["end_excl"] = c["end"] + pd.Timedelta(days=1)
@@ -211,17 +272,27 @@ def account_paths(touchpoints: pd.DataFrame, opportunities: pd.DataFrame, *, as_
     has = np.zeros(len(c), bool)
     has[j["key"].unique()] = True
     miss = c.loc[~has]
-    excluded = {"conversions": float(miss["conv"].sum()), "value": float(miss["value"].sum()),
-                "nulls": float((1 - miss["conv"]).sum()), "paths": int(len(miss))}
+    excluded = {
+        "conversions": float(miss["conv"].sum()),
+        "value": float(miss["value"].sum()),
+        "nulls": float((1 - miss["conv"]).sum()),
+        "paths": int(len(miss)),
+    }
     kept = c.loc[has].reset_index(drop=True)
     new_id = np.full(len(c), -1)
     new_id[kept["key"].to_numpy()] = np.arange(len(kept))
     pid = new_id[j["key"].to_numpy()]
     pos = j.groupby("key", sort=False).cumcount().to_numpy()
     n = np.bincount(pid)[pid]
-    touches = pd.DataFrame({"path_id": pid, "pos": pos, "n": n,
-                            "channel": pd.Categorical.from_codes(j["ch"].to_numpy(), categories=list(map(str, ch_names))),
-                            "age_days": ((j["end_excl"] - j["timestamp"]).dt.total_seconds() / 86400.0).to_numpy()})
+    touches = pd.DataFrame(
+        {
+            "path_id": pid,
+            "pos": pos,
+            "n": n,
+            "channel": pd.Categorical.from_codes(j["ch"].to_numpy(), categories=list(map(str, ch_names))),
+            "age_days": ((j["end_excl"] - j["timestamp"]).dt.total_seconds() / 86400.0).to_numpy(),
+        }
+    )
     big = np.iinfo(np.int64).max
     first_lc = _group_min(pid, np.where(j["_lc"].to_numpy(), pos, big))
     first_known = _group_min(pid, np.where(j["_known"].to_numpy(), pos, big))
@@ -234,8 +305,14 @@ def account_paths(touchpoints: pd.DataFrame, opportunities: pd.DataFrame, *, as_
     else:
         touches["is_opp_creation"] = pos == n - 1
     touches["is_closed_won"] = pos == n - 1
-    paths = pd.DataFrame({"path_id": np.arange(len(kept)), "conversions": kept["conv"].to_numpy(float),
-                          "nulls": 1.0 - kept["conv"].to_numpy(float), "value": kept["value"].to_numpy(float)})
+    paths = pd.DataFrame(
+        {
+            "path_id": np.arange(len(kept)),
+            "conversions": kept["conv"].to_numpy(float),
+            "nulls": 1.0 - kept["conv"].to_numpy(float),
+            "value": kept["value"].to_numpy(float),
+        }
+    )
     return PathData(touches, paths, excluded)
 
 
@@ -305,8 +382,9 @@ def _path_sum(t: pd.DataFrame, x: np.ndarray) -> np.ndarray:
     return s[pid]
 
 
-def rule_based(pdata: PathData, models: Iterable[str] = RULE_MODELS,
-               params: AttributionParams | None = None) -> pd.DataFrame:
+def rule_based(
+    pdata: PathData, models: Iterable[str] = RULE_MODELS, params: AttributionParams | None = None
+) -> pd.DataFrame:
     """Credits per channel for each rule-based model: columns ``<model>_conversions`` and ``<model>_value``."""
     t = pdata.touches
     conv = pdata.paths["conversions"].to_numpy()[t["path_id"].to_numpy()]
@@ -327,16 +405,18 @@ class MarkovResult:
 
     order: int
     states: list[str]
-    transitions: pd.DataFrame          # from, to, count, probability
-    p_conversion: float                # P(reach conversion from start)
-    removal_effects: pd.DataFrame      # channel -> removal_effect_conv, removal_effect_value
-    credits: pd.DataFrame              # channel -> markov_conversions, markov_value
-    expected_value: float              # E[value] per journey from start
+    transitions: pd.DataFrame  # from, to, count, probability
+    p_conversion: float  # P(reach conversion from start)
+    removal_effects: pd.DataFrame  # channel -> removal_effect_conv, removal_effect_value
+    credits: pd.DataFrame  # channel -> markov_conversions, markov_value
+    expected_value: float  # E[value] per journey from start
 
     def summary(self) -> str:
-        lines = [f"Markov chain attribution (order {self.order}, exact absorbing-chain solution)",
-                 f"  states: {len(self.states)}   P(conversion) = {self.p_conversion:.6f}",
-                 self.removal_effects.join(self.credits).round(6).to_string()]
+        lines = [
+            f"Markov chain attribution (order {self.order}, exact absorbing-chain solution)",
+            f"  states: {len(self.states)}   P(conversion) = {self.p_conversion:.6f}",
+            self.removal_effects.join(self.credits).round(6).to_string(),
+        ]
         return "\n".join(lines)
 
 
@@ -348,12 +428,13 @@ def _state_seqs(seqs: list[list[str]], order: int, collapse: bool) -> list[list[
         if order == 1:
             out.append(list(s))
         else:
-            out.append([" > ".join(s[max(0, i - order + 1):i + 1]) for i in range(len(s))])
+            out.append([" > ".join(s[max(0, i - order + 1) : i + 1]) for i in range(len(s))])
     return out
 
 
-def markov_model(pdata: PathData, order: int = 1, include_nulls: bool = True,
-                 collapse_repeats: bool = False) -> MarkovResult:
+def markov_model(
+    pdata: PathData, order: int = 1, include_nulls: bool = True, collapse_repeats: bool = False
+) -> MarkovResult:
     """Markov chain attribution by exact removal effects.
 
     Transient states are ``(start)`` and the channels (order 1) or the tuples of the last
@@ -395,14 +476,14 @@ def markov_model(pdata: PathData, order: int = 1, include_nulls: bool = True,
         ch_in_state = {c: [i + 1] for i, c in enumerate(states)}
     else:
         seqs = _state_seqs(pdata.sequences(), order, collapse_repeats)
-        states = sorted({st for s, k in zip(seqs, keep) if k for st in s})
+        states = sorted({st for s, k in zip(seqs, keep, strict=False) if k for st in s})
         idx = {s: i + 1 for i, s in enumerate(states)}  # 0 = start
         n = len(states) + 1
         rows, cols, wts = [], [], []
         to_conv = np.zeros(n)
         to_null = np.zeros(n)
         val_at = np.zeros(n)
-        for s, c, u, v, k in zip(seqs, conv, nul, val, keep):
+        for s, c, u, v, k in zip(seqs, conv, nul, val, keep, strict=False):
             if not k:
                 continue
             ids = [0] + [idx[x] for x in s]
@@ -420,8 +501,12 @@ def markov_model(pdata: PathData, order: int = 1, include_nulls: bool = True,
     counts.sum_duplicates()
     out_tot = np.asarray(counts.sum(axis=1)).ravel() + to_conv + to_null
     if out_tot[0] <= 0:
-        raise ABMDataError("paths: no journey with conversions or nulls to fit the Markov chain",
-                           file="paths", column="conversions", reason="empty")
+        raise ABMDataError(
+            "paths: no journey with conversions or nulls to fit the Markov chain",
+            file="paths",
+            column="conversions",
+            reason="empty",
+        )
     inv = sp.diags(np.divide(1.0, out_tot, out=np.zeros(n), where=out_tot > 0))
     Q = (inv @ counts).tocsr()
     r_conv = to_conv / np.where(out_tot > 0, out_tot, 1)
@@ -455,24 +540,32 @@ def markov_model(pdata: PathData, order: int = 1, include_nulls: bool = True,
     tot_c = float(conv.sum())
     tot_v = float(val.sum())
     sc, sv = re["removal_effect_conv"].sum(), re["removal_effect_value"].sum()
-    credits = pd.DataFrame({
-        "markov_conversions": tot_c * re["removal_effect_conv"] / sc if sc > 0 else 0.0,
-        "markov_value": tot_v * re["removal_effect_value"] / sv if sv > 0 else 0.0,
-    }, index=channels)
+    credits = pd.DataFrame(
+        {
+            "markov_conversions": tot_c * re["removal_effect_conv"] / sc if sc > 0 else 0.0,
+            "markov_value": tot_v * re["removal_effect_value"] / sv if sv > 0 else 0.0,
+        },
+        index=channels,
+    )
     labels = [START] + states
     Qc = counts.tocoo()
     tr = pd.DataFrame({"from": [labels[i] for i in Qc.row], "to": [labels[j] for j in Qc.col], "count": Qc.data})
-    ends = pd.DataFrame({"from": labels * 2, "to": [CONV] * n + [NULL] * n,
-                         "count": np.concatenate([to_conv, to_null])})
+    ends = pd.DataFrame(
+        {"from": labels * 2, "to": [CONV] * n + [NULL] * n, "count": np.concatenate([to_conv, to_null])}
+    )
     tr = pd.concat([tr, ends.loc[ends["count"] > 0]], ignore_index=True)
-    tr["probability"] = tr["count"] / tr["from"].map(dict(zip(labels, out_tot)))
+    tr["probability"] = tr["count"] / tr["from"].map(dict(zip(labels, out_tot, strict=False)))
     tr = tr.sort_values(["from", "to"]).reset_index(drop=True)
     return MarkovResult(order, states, tr, p0, re, credits, ev0)
 
 
 # --------------------------------------------------------------------------- Shapley
-def shapley_values(pdata: PathData, characteristic: Literal["conversions", "rate"] = "conversions",
-                   max_channels: int = 14, prior_paths: float = 30.0) -> pd.DataFrame:
+def shapley_values(
+    pdata: PathData,
+    characteristic: Literal["conversions", "rate"] = "conversions",
+    max_channels: int = 14,
+    prior_paths: float = 30.0,
+) -> pd.DataFrame:
     """Exact Shapley credits over channels (conversions and value).
 
     Each journey is reduced to its *set* of channels T. Let N(T), C(T), V(T) be the number
@@ -500,7 +593,7 @@ def shapley_values(pdata: PathData, characteristic: Literal["conversions", "rate
     p_of, c_of = pair // len(all_names), pair % len(all_names)
     freq = pd.Series(np.bincount(c_of, minlength=len(all_names)), index=all_names)
     freq = freq.loc[sorted(all_names)].sort_values(ascending=False, kind="stable")
-    keep = list(freq.index) if len(freq) <= max_channels else list(freq.index[:max_channels - 1])
+    keep = list(freq.index) if len(freq) <= max_channels else list(freq.index[: max_channels - 1])
     names = sorted(set(keep) | ({"other"} if len(freq) > max_channels else set()))
     m = len(names)
     bit = {c: 1 << i for i, c in enumerate(names)}
@@ -521,10 +614,16 @@ def shapley_values(pdata: PathData, characteristic: Literal["conversions", "rate
     n_tot = N[size - 1]
     if characteristic == "rate":
         c_tot, v_tot = C[size - 1], V[size - 1]
-        rc = (C + prior_paths * c_tot / n_tot) / (N + prior_paths) if prior_paths > 0 else \
-            np.divide(C, N, out=np.zeros(size), where=N > 0)
-        rv = (V + prior_paths * v_tot / n_tot) / (N + prior_paths) if prior_paths > 0 else \
-            np.divide(V, N, out=np.zeros(size), where=N > 0)
+        rc = (
+            (C + prior_paths * c_tot / n_tot) / (N + prior_paths)
+            if prior_paths > 0
+            else np.divide(C, N, out=np.zeros(size), where=N > 0)
+        )
+        rv = (
+            (V + prior_paths * v_tot / n_tot) / (N + prior_paths)
+            if prior_paths > 0
+            else np.divide(V, N, out=np.zeros(size), where=N > 0)
+        )
         vc, vv = n_tot * rc, n_tot * rv
         vc[0] = vv[0] = 0.0
     elif characteristic == "conversions":
@@ -532,6 +631,7 @@ def shapley_values(pdata: PathData, characteristic: Literal["conversions", "rate
     else:
         raise ValueError(f"characteristic must be auto, rate or conversions, got {characteristic!r}")
     from math import factorial
+
     S = np.arange(size)
     pop = np.array([bin(s).count("1") for s in S])
     wsz = np.array([factorial(k) * factorial(m - k - 1) / factorial(m) if k < m else 0.0 for k in range(m + 1)])
@@ -552,7 +652,7 @@ def shapley_values(pdata: PathData, characteristic: Literal["conversions", "rate
 class AttributionResult:
     """Credits of every model per channel (or program), in conversions and in value."""
 
-    credits: pd.DataFrame            # index channel; columns <model>_conversions / <model>_value
+    credits: pd.DataFrame  # index channel; columns <model>_conversions / <model>_value
     markov: MarkovResult
     total_conversions: float
     total_value: float
@@ -587,39 +687,65 @@ class AttributionResult:
         return gaps
 
     def summary(self) -> str:
-        lines = [f"Attribution by {self.dimension}: {self.total_conversions:,.0f} conversions, "
-                 f"{self.value_label} {self.total_value:,.0f}",
-                 f"  not attributed (no touch in look-back): {self.excluded.get('conversions', 0):,.0f} conversions",
-                 "Share of conversions by model:", self.table("conversions", share=True).round(3).to_string()]
+        lines = [
+            f"Attribution by {self.dimension}: {self.total_conversions:,.0f} conversions, "
+            f"{self.value_label} {self.total_value:,.0f}",
+            f"  not attributed (no touch in look-back): {self.excluded.get('conversions', 0):,.0f} conversions",
+            "Share of conversions by model:",
+            self.table("conversions", share=True).round(3).to_string(),
+        ]
         return "\n".join(lines)
 
 
-def attribute(pdata: PathData, params: AttributionParams | None = None, dimension: str = "channel",
-              include_nulls: bool = True, value_label: str = "value") -> AttributionResult:
+def attribute(
+    pdata: PathData,
+    params: AttributionParams | None = None,
+    dimension: str = "channel",
+    include_nulls: bool = True,
+    value_label: str = "value",
+) -> AttributionResult:
     """Run every model (rule-based, Markov, Shapley) on path data."""
     p = params or AttributionParams()
     if pdata.total_conversions <= 0:
-        raise ABMDataError("paths: no conversions to attribute (no opportunity with touches in the look-back)",
-                           file="paths", column="conversions", reason="no conversions")
+        raise ABMDataError(
+            "paths: no conversions to attribute (no opportunity with touches in the look-back)",
+            file="paths",
+            column="conversions",
+            reason="no conversions",
+        )
     rb = rule_based(pdata, RULE_MODELS, p)
     mk = markov_model(pdata, order=p.markov_order, include_nulls=include_nulls, collapse_repeats=p.collapse_repeats)
     sh = shapley_values(pdata, p.shapley_value, p.shapley_max_channels, p.shapley_prior_paths)
     idx = sorted(set(rb.index) | set(sh.index))
     credits = pd.concat([rb.reindex(idx), mk.credits.reindex(idx), sh.reindex(idx)], axis=1).fillna(0.0)
-    res = AttributionResult(credits, mk, pdata.total_conversions, pdata.total_value, dict(pdata.excluded),
-                            dimension, value_label)
+    res = AttributionResult(
+        credits, mk, pdata.total_conversions, pdata.total_value, dict(pdata.excluded), dimension, value_label
+    )
     res.check_totals(1e-6)
     return res
 
 
 # --------------------------------------------------------------------------- display helpers
-MODEL_LABELS = {"first_touch": "First touch", "last_touch": "Last touch", "linear": "Linear", "u_shaped": "U-shaped",
-                "w_shaped": "W-shaped", "full_path": "Full path", "time_decay": "Time decay",
-                "markov": "Markov (removal effect)", "shapley": "Shapley"}
+MODEL_LABELS = {
+    "first_touch": "First touch",
+    "last_touch": "Last touch",
+    "linear": "Linear",
+    "u_shaped": "U-shaped",
+    "w_shaped": "W-shaped",
+    "full_path": "Full path",
+    "time_decay": "Time decay",
+    "markov": "Markov (removal effect)",
+    "shapley": "Shapley",
+}
 
 
-def plot_credits(res: AttributionResult, models=("first_touch", "last_touch", "w_shaped", "markov", "shapley"),
-                 kind: Literal["conversions", "value"] = "conversions", ax=None, top: int = 10):
+def plot_credits(
+    res: AttributionResult,
+    models=("first_touch", "last_touch", "w_shaped", "markov", "shapley"),
+    kind: Literal["conversions", "value"] = "conversions",
+    ax=None,
+    top: int = 10,
+):
     """Horizontal grouped bars: share of credit per channel (or program) under several models."""
     import matplotlib.pyplot as plt
 

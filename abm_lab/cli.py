@@ -3,6 +3,7 @@
 Errors in data or params are printed as one clear message (file, column, rows) without
 a traceback, and the exit code is non-zero (2 for bad input, 3 for a failed run).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,7 +29,9 @@ def _cmd_demo_data(a) -> int:
     out = Path(a.out or params.data.path)
     t = time.perf_counter()
     ensure_world(params.demo, params.run.as_of, out, force=a.force)
-    print(f"Synthetic world (seed {params.demo.seed}) in {out}/ ({time.perf_counter() - t:.1f} s); truth in {out}/truth/")
+    print(
+        f"Synthetic world (seed {params.demo.seed}) in {out}/ ({time.perf_counter() - t:.1f} s); truth in {out}/truth/"
+    )
     return 0
 
 

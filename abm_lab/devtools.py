@@ -4,12 +4,11 @@
 parameters (the demo run) and saves it with outputs, so nbval can check the cells marked
 ``# NBVAL_CHECK_OUTPUT`` against them. Execution metadata (timings) is stripped.
 """
+
 from __future__ import annotations
 
-import os
 import sys
 import time
-from pathlib import Path
 
 from .runctx import find_root
 

@@ -19,13 +19,15 @@ opportunity in the next H days?* Steps:
 
 Units: days for windows and ages, probabilities in [0, 1], scores 1-5.
 """
+
 from __future__ import annotations
 
 import math
 import re
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -43,8 +45,7 @@ from .errors import ABMDataError
 from .schema import CHANNELS, FUNNEL_STAGES
 
 ID_COLS = ("account_id", "snapshot_date")
-FLAG_COLS = ("is_customer_at", "has_open_opp", "created_after", "eligible", "label", "label_observed",
-             "next_opp_date")
+FLAG_COLS = ("is_customer_at", "has_open_opp", "created_after", "eligible", "label", "label_observed", "next_opp_date")
 SCORERS = ("points", "logistic", "gbm")
 GRADES = "ABCDEF"
 
@@ -54,8 +55,9 @@ class LeakageError(AssertionError):
 
 
 # =============================================================================== inputs
-def resolve_touchpoints(touchpoints: pd.DataFrame, truth: dict[str, pd.DataFrame] | None = None,
-                        mapped: pd.DataFrame | None = None) -> tuple[pd.DataFrame, str]:
+def resolve_touchpoints(
+    touchpoints: pd.DataFrame, truth: dict[str, pd.DataFrame] | None = None, mapped: pd.DataFrame | None = None
+) -> tuple[pd.DataFrame, str]:
     """Touchpoints with ``account_id`` filled, and where the account came from.
 
     Preference: the mapping artefact of notebook 03 (``mapped``), else the synthetic
@@ -75,9 +77,14 @@ def truth_personas(truth: dict[str, pd.DataFrame], contacts: pd.DataFrame | None
     """Personas and accounts from the synthetic truth (key persona = C-level, VP or director),
     for tests and when notebook 03's ``contacts_mapped.parquet`` is absent."""
     c = truth["contacts"]
-    out = pd.DataFrame({"contact_id": c["contact_id"], "account_id": c["true_account_id"],
-                        "persona_function": c["persona_function"],
-                        "is_key_persona": c["persona_seniority"].isin(["c_level", "vp", "director"]).to_numpy()})
+    out = pd.DataFrame(
+        {
+            "contact_id": c["contact_id"],
+            "account_id": c["true_account_id"],
+            "persona_function": c["persona_function"],
+            "is_key_persona": c["persona_seniority"].isin(["c_level", "vp", "director"]).to_numpy(),
+        }
+    )
     if contacts is not None and "created_date" in contacts.columns:
         out = out.merge(contacts[["contact_id", "created_date"]], on="contact_id", how="left")
     return out
@@ -115,8 +122,10 @@ def load_inputs(ctx) -> Inputs:
     mapped = pd.read_parquet(ctx.path("touchpoints_mapped.parquet")) if ctx.has("touchpoints_mapped.parquet") else None
     tp, tp_src = resolve_touchpoints(tables["touchpoints"], truth, mapped)
     if ctx.has("contacts_mapped.parquet"):
-        personas, p_src = mapped_personas(pd.read_parquet(ctx.path("contacts_mapped.parquet")), tables["contacts"]), \
-            "contacts_mapped.parquet (notebook 03)"
+        personas, p_src = (
+            mapped_personas(pd.read_parquet(ctx.path("contacts_mapped.parquet")), tables["contacts"]),
+            "contacts_mapped.parquet (notebook 03)",
+        )
     elif truth is not None and "contacts" in truth:
         personas, p_src = truth_personas(truth, tables["contacts"]), "synthetic truth (true personas)"
     else:
@@ -146,8 +155,12 @@ def default_snapshots(touchpoints: pd.DataFrame, as_of, params: EngagementParams
     """Regular snapshots from first touch + ``min_history_days`` to ``as_of``, plus the scoring
     snapshot ``as_of + 1 day`` (so that everything up to and including ``as_of`` counts)."""
     if touchpoints.empty:
-        raise ABMDataError("touchpoints: no rows, cannot build an engagement panel", file="touchpoints",
-                           column="timestamp", reason="empty table")
+        raise ABMDataError(
+            "touchpoints: no rows, cannot build an engagement panel",
+            file="touchpoints",
+            column="timestamp",
+            reason="empty table",
+        )
     t0 = pd.Timestamp(touchpoints["timestamp"].min()).normalize() + pd.Timedelta(days=params.min_history_days)
     end = pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)
     snaps = snapshot_dates(t0, end, params.snapshot_freq)
@@ -178,8 +191,14 @@ def activity_types(touchpoints: pd.DataFrame, params: EngagementParams) -> list[
     return sorted(set(params.points) | seen)
 
 
-def panel_sql(params: EngagementParams, acts: list[str], has_personas: bool, has_fit: bool,
-              has_programs: bool, has_roster: bool = False) -> str:
+def panel_sql(
+    params: EngagementParams,
+    acts: list[str],
+    has_personas: bool,
+    has_fit: bool,
+    has_programs: bool,
+    has_roster: bool = False,
+) -> str:
     """The panel query (portable SQL: CTEs, CASE, conditional aggregates, DATEDIFF, INTERVAL).
 
     Expects relations ``accounts``, ``opportunities``, ``touchpoints``, ``snapshots`` and
@@ -216,42 +235,65 @@ def panel_sql(params: EngagementParams, acts: list[str], has_personas: bool, has
     agg.append(f"SUM(CASE WHEN age < {recent} THEN 1 ELSE 0 END) AS trend_recent_n")
     agg.append(f"SUM(CASE WHEN age >= {recent} AND age < {recent + prior} THEN 1 ELSE 0 END) AS trend_prior_n")
     for a in acts:
-        agg.append(f"SUM(CASE WHEN activity_type = {_lit(a)} THEN EXP(-0.6931471805599453 * age / {hl}) ELSE 0 END)"
-                   f" AS decay_{_ident(a)}")
+        agg.append(
+            f"SUM(CASE WHEN activity_type = {_lit(a)} THEN EXP(-0.6931471805599453 * age / {hl}) ELSE 0 END)"
+            f" AS decay_{_ident(a)}"
+        )
     feat_cols = [x.rsplit(" AS ", 1)[1] for x in agg + pagg]
     pcols = {x.rsplit(" AS ", 1)[1] for x in pagg}
-    zero_fill = ",\n       ".join(f"COALESCE({'pf' if c in pcols else 'f'}.{c}, 0) AS {c}"
-                                   for c in feat_cols if c not in ("min_age",))
-    persona_join = ("LEFT JOIN personas p ON p.contact_id = t.contact_id" if has_personas else "")
+    zero_fill = ",\n       ".join(
+        f"COALESCE({'pf' if c in pcols else 'f'}.{c}, 0) AS {c}" for c in feat_cols if c not in ("min_age",)
+    )
+    persona_join = "LEFT JOIN personas p ON p.contact_id = t.contact_id" if has_personas else ""
     key_expr = "COALESCE(p.is_key_persona, FALSE)" if has_personas else "FALSE"
     fit_sel = "fit.fit_score AS fit_score" if has_fit else "CAST(NULL AS DOUBLE) AS fit_score"
     fit_join = "LEFT JOIN fit ON fit.account_id = b.account_id" if has_fit else ""
-    prog_sel = ("CASE WHEN pr.n_prog > 0 THEN 1 ELSE 0 END AS in_abm_program" if has_programs
-                else "0 AS in_abm_program")
-    roster_cte = (f""",
+    prog_sel = "CASE WHEN pr.n_prog > 0 THEN 1 ELSE 0 END AS in_abm_program" if has_programs else "0 AS in_abm_program"
+    roster_cte = (
+        """,
 roster AS (
   SELECT b.account_id, b.snapshot_date, COUNT(*) AS contacts_on_file,
          SUM(CASE WHEN r.is_key_persona THEN 1 ELSE 0 END) AS key_personas_on_file
   FROM base b JOIN personas r ON r.account_id = b.account_id
    AND (r.created_date IS NULL OR r.created_date < b.snapshot_date)
-  GROUP BY b.account_id, b.snapshot_date)""" if has_roster else "")
-    roster_sel = ("COALESCE(ro.contacts_on_file, 0) AS contacts_on_file,\n       "
-                  "COALESCE(ro.key_personas_on_file, 0) AS key_personas_on_file,\n       "
-                  f"CAST(COALESCE(f.touches_{wmax}d, 0) AS DOUBLE) / GREATEST(COALESCE(ro.contacts_on_file, 0), 1)"
-                  f" AS touches_per_person_{wmax}d," if has_roster else "")
-    roster_join = ("LEFT JOIN roster ro ON ro.account_id = b.account_id AND ro.snapshot_date = b.snapshot_date"
-                   if has_roster else "")
+  GROUP BY b.account_id, b.snapshot_date)"""
+        if has_roster
+        else ""
+    )
+    roster_sel = (
+        "COALESCE(ro.contacts_on_file, 0) AS contacts_on_file,\n       "
+        "COALESCE(ro.key_personas_on_file, 0) AS key_personas_on_file,\n       "
+        f"CAST(COALESCE(f.touches_{wmax}d, 0) AS DOUBLE) / GREATEST(COALESCE(ro.contacts_on_file, 0), 1)"
+        f" AS touches_per_person_{wmax}d,"
+        if has_roster
+        else ""
+    )
+    roster_join = (
+        "LEFT JOIN roster ro ON ro.account_id = b.account_id AND ro.snapshot_date = b.snapshot_date"
+        if has_roster
+        else ""
+    )
     share = ",\n       ".join(
         f"CASE WHEN COALESCE(f.touches_{w}d, 0) > 0 THEN CAST(f.stage_bofu_{w}d AS DOUBLE) / f.touches_{w}d "
-        f"ELSE 0 END AS bofu_share_{w}d" for w in W if w >= 30)
-    prog_cte = (""",
+        f"ELSE 0 END AS bofu_share_{w}d"
+        for w in W
+        if w >= 30
+    )
+    prog_cte = (
+        """,
 prog AS (
   SELECT b.account_id, b.snapshot_date, COUNT(*) AS n_prog
   FROM base b JOIN programs g ON g.account_id = b.account_id
    AND g.start_date < b.snapshot_date AND (g.end_date IS NULL OR g.end_date >= b.snapshot_date)
-  GROUP BY b.account_id, b.snapshot_date)""" if has_programs else "")
-    prog_join = ("LEFT JOIN prog pr ON pr.account_id = b.account_id AND pr.snapshot_date = b.snapshot_date"
-                 if has_programs else "")
+  GROUP BY b.account_id, b.snapshot_date)"""
+        if has_programs
+        else ""
+    )
+    prog_join = (
+        "LEFT JOIN prog pr ON pr.account_id = b.account_id AND pr.snapshot_date = b.snapshot_date"
+        if has_programs
+        else ""
+    )
     return f"""
 WITH snaps AS (SELECT CAST(snapshot_date AS TIMESTAMP) AS snapshot_date FROM snapshots),
 acc AS (SELECT account_id, CAST(created_date AS TIMESTAMP) AS created_date,
@@ -282,7 +324,7 @@ j AS (
   FROM tp JOIN snaps s ON tp.ts < s.snapshot_date AND tp.ts >= s.snapshot_date - INTERVAL '{L}' DAY),
 f AS (
   SELECT account_id, snapshot_date,
-       {(","+chr(10)+"       ").join(agg)}
+       {("," + chr(10) + "       ").join(agg)}
   FROM j GROUP BY account_id, snapshot_date),
 pc AS (
   SELECT account_id, snapshot_date, contact_id, MIN(age) AS min_age,
@@ -290,7 +332,7 @@ pc AS (
   FROM j WHERE contact_id IS NOT NULL GROUP BY account_id, snapshot_date, contact_id),
 pf AS (
   SELECT account_id, snapshot_date,
-       {(","+chr(10)+"       ").join(pagg)}
+       {("," + chr(10) + "       ").join(pagg)}
   FROM pc GROUP BY account_id, snapshot_date),
 active_days AS (SELECT DISTINCT account_id, CAST(ts AS DATE) AS d FROM tp),
 rec AS (
@@ -326,14 +368,25 @@ ORDER BY b.snapshot_date, b.account_id
 def _need(df: pd.DataFrame, table: str, cols: list[str]) -> None:
     miss = [c for c in cols if c not in df.columns]
     if miss:
-        raise ABMDataError(f"{table}: missing column(s) {miss} needed for the engagement panel",
-                           file=table, column=miss[0], reason="missing column")
+        raise ABMDataError(
+            f"{table}: missing column(s) {miss} needed for the engagement panel",
+            file=table,
+            column=miss[0],
+            reason="missing column",
+        )
 
 
-def build_panel(touchpoints: pd.DataFrame, accounts: pd.DataFrame, opportunities: pd.DataFrame,
-                snapshots, as_of, params: EngagementParams | None = None,
-                personas: pd.DataFrame | None = None, fit: pd.DataFrame | None = None,
-                programs: pd.DataFrame | None = None) -> pd.DataFrame:
+def build_panel(
+    touchpoints: pd.DataFrame,
+    accounts: pd.DataFrame,
+    opportunities: pd.DataFrame,
+    snapshots,
+    as_of,
+    params: EngagementParams | None = None,
+    personas: pd.DataFrame | None = None,
+    fit: pd.DataFrame | None = None,
+    programs: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Account x snapshot panel (one row per account and snapshot date), built in DuckDB.
 
     ``touchpoints`` must carry ``account_id`` (see :func:`resolve_touchpoints`); touches
@@ -346,23 +399,38 @@ def build_panel(touchpoints: pd.DataFrame, accounts: pd.DataFrame, opportunities
     ends by ``as_of + 1 day``. ``eligible`` = not a customer (if excluded), no open
     opportunity (if excluded), account created before the snapshot.
     """
-    import duckdb
 
     p = params or EngagementParams()
-    _need(touchpoints, "touchpoints", ["touchpoint_id", "timestamp", "account_id", "contact_id", "channel",
-                                       "activity_type"])
+    _need(
+        touchpoints,
+        "touchpoints",
+        ["touchpoint_id", "timestamp", "account_id", "contact_id", "channel", "activity_type"],
+    )
     _need(accounts, "accounts", ["account_id"])
     _need(opportunities, "opportunities", ["account_id", "created_date", "close_date", "stage"])
-    tp = touchpoints[[c for c in ("touchpoint_id", "timestamp", "account_id", "contact_id", "channel",
-                                  "activity_type", "funnel_stage", "program_id") if c in touchpoints.columns]].copy()
+    tp = touchpoints[
+        [
+            c
+            for c in (
+                "touchpoint_id",
+                "timestamp",
+                "account_id",
+                "contact_id",
+                "channel",
+                "activity_type",
+                "funnel_stage",
+                "program_id",
+            )
+            if c in touchpoints.columns
+        ]
+    ].copy()
     for c in ("funnel_stage", "program_id"):
         if c not in tp.columns:
             tp[c] = pd.Series(pd.NA, index=tp.index, dtype="string")
     tp["timestamp"] = pd.to_datetime(tp["timestamp"])
     acc = accounts[["account_id"]].copy()
     acc["created_date"] = pd.to_datetime(accounts["created_date"]) if "created_date" in accounts else pd.NaT
-    acc["is_customer"] = (accounts["is_customer"].fillna(False).astype(bool)
-                          if "is_customer" in accounts else False)
+    acc["is_customer"] = accounts["is_customer"].fillna(False).astype(bool) if "is_customer" in accounts else False
     opp = opportunities[["account_id", "created_date", "close_date"]].copy()
     opp["is_won"] = (opportunities["stage"] == "closed_won").to_numpy(dtype=bool)
     snaps = pd.DataFrame({"snapshot_date": pd.DatetimeIndex(pd.to_datetime(snapshots)).normalize()})
@@ -380,8 +448,11 @@ def build_panel(touchpoints: pd.DataFrame, accounts: pd.DataFrame, opportunities
             pers["is_key_persona"] = personas["is_key_persona"].fillna(False).astype(bool).to_numpy()
             if has_roster:
                 pers["account_id"] = personas["account_id"].to_numpy()
-                pers["created_date"] = (pd.to_datetime(personas["created_date"]).to_numpy()
-                                        if "created_date" in personas.columns else pd.NaT)
+                pers["created_date"] = (
+                    pd.to_datetime(personas["created_date"]).to_numpy()
+                    if "created_date" in personas.columns
+                    else pd.NaT
+                )
             con.register("personas", pers.drop_duplicates("contact_id"))
         has_fit = fit is not None and len(fit) > 0
         if has_fit:
@@ -428,8 +499,10 @@ def panel_accounting(panel: pd.DataFrame, touchpoints: pd.DataFrame) -> pd.DataF
         ("  account created after the snapshot (excluded)", int(after.sum())),
         ("  eligible", int(panel["eligible"].sum())),
         ("    of which label observed (train/test)", int((panel["eligible"] & panel["label_observed"]).sum())),
-        ("    of which latest snapshot (scored)", int((panel["eligible"] &
-                                                      (panel["snapshot_date"] == panel["snapshot_date"].max())).sum())),
+        (
+            "    of which latest snapshot (scored)",
+            int((panel["eligible"] & (panel["snapshot_date"] == panel["snapshot_date"].max())).sum()),
+        ),
         ("touchpoints", len(touchpoints)),
         ("  with an account (used)", int(touchpoints["account_id"].notna().sum())),
         ("  without an account (not used)", int(touchpoints["account_id"].isna().sum())),
@@ -443,8 +516,7 @@ def feature_columns(panel: pd.DataFrame) -> list[str]:
     Columns that are missing everywhere (e.g. fit_score without notebook 02) are left out.
     """
     skip = set(ID_COLS) | set(FLAG_COLS)
-    return [c for c in panel.columns if c not in skip and not c.startswith("decay_")
-            and panel[c].notna().any()]
+    return [c for c in panel.columns if c not in skip and not c.startswith("decay_") and panel[c].notna().any()]
 
 
 # =============================================================================== leakage check
@@ -461,15 +533,31 @@ def _perturb_after(tp: pd.DataFrame, cut: pd.Timestamp, rng: np.random.Generator
     late["funnel_stage"] = "bofu"
     accs = tp["account_id"].dropna().unique()
     pick = accs[rng.random(len(accs)) < 0.3]
-    extra = pd.DataFrame({"touchpoint_id": [f"LEAKTEST-{i}" for i in range(len(pick))],
-                          "timestamp": cut, "account_id": pick, "contact_id": None, "channel": "web",
-                          "activity_type": "pricing_page", "funnel_stage": "bofu", "program_id": None})
+    extra = pd.DataFrame(
+        {
+            "touchpoint_id": [f"LEAKTEST-{i}" for i in range(len(pick))],
+            "timestamp": cut,
+            "account_id": pick,
+            "contact_id": None,
+            "channel": "web",
+            "activity_type": "pricing_page",
+            "funnel_stage": "bofu",
+            "program_id": None,
+        }
+    )
     extra = extra.reindex(columns=tp.columns)
     return pd.concat([keep, late, extra], ignore_index=True)
 
 
-def check_no_leakage(builder: Callable[..., pd.DataFrame], touchpoints: pd.DataFrame, *,
-                     snapshots, n_cuts: int = 3, seed: int = 0, **kwargs) -> pd.DataFrame:
+def check_no_leakage(
+    builder: Callable[..., pd.DataFrame],
+    touchpoints: pd.DataFrame,
+    *,
+    snapshots,
+    n_cuts: int = 3,
+    seed: int = 0,
+    **kwargs,
+) -> pd.DataFrame:
     """Assert a panel builder uses no data at or after each snapshot date.
 
     For ``n_cuts`` snapshot dates ``c``, every touchpoint with ``timestamp >= c`` is changed
@@ -500,12 +588,22 @@ def check_no_leakage(builder: Callable[..., pd.DataFrame], touchpoints: pd.DataF
         moved = bool(len(later)) and not np.allclose(
             later.sort_values(list(ID_COLS))[feats].to_numpy(dtype=float),
             pert[pert["snapshot_date"] > cut].sort_values(list(ID_COLS))[feats].to_numpy(dtype=float),
-            equal_nan=True)
-        rows.append({"cut": cut, "snapshots_checked": int((snaps <= cut).sum()), "features": len(feats),
-                     "changed_features": changed, "later_snapshots_changed": moved})
+            equal_nan=True,
+        )
+        rows.append(
+            {
+                "cut": cut,
+                "snapshots_checked": int((snaps <= cut).sum()),
+                "features": len(feats),
+                "changed_features": changed,
+                "later_snapshots_changed": moved,
+            }
+        )
         if changed:
-            raise LeakageError(f"features {changed} at snapshots <= {cut.date()} changed when only touchpoints "
-                               f"at or after {cut.date()} were changed: they use data from after the snapshot")
+            raise LeakageError(
+                f"features {changed} at snapshots <= {cut.date()} changed when only touchpoints "
+                f"at or after {cut.date()} were changed: they use data from after the snapshot"
+            )
     return pd.DataFrame(rows)
 
 
@@ -526,21 +624,25 @@ class PointsScorer(ClassifierMixin, BaseEstimator):
     def _columns(self, X: pd.DataFrame) -> list[str]:
         cols = [c for c in X.columns if str(c).startswith("decay_")]
         if not cols:
-            raise ABMDataError("PointsScorer needs the panel's decay_<activity> columns", file="panel",
-                               column="decay_*", reason="missing column")
+            raise ABMDataError(
+                "PointsScorer needs the panel's decay_<activity> columns",
+                file="panel",
+                column="decay_*",
+                reason="missing column",
+            )
         return cols
 
     def points_score(self, X: pd.DataFrame) -> np.ndarray:
         """Decayed points per row (units: points)."""
         pts = {_ident(k): v for k, v in (self.points or {}).items()}
         cols = self._columns(X)
-        w = np.array([pts.get(c[len("decay_"):], self.default_points) for c in cols], dtype=float)
+        w = np.array([pts.get(c[len("decay_") :], self.default_points) for c in cols], dtype=float)
         return X[cols].to_numpy(dtype=float) @ w
 
     def decision_function(self, X: pd.DataFrame) -> np.ndarray:
         return np.log1p(np.maximum(self.points_score(X), 0))
 
-    def fit(self, X: pd.DataFrame, y) -> "PointsScorer":
+    def fit(self, X: pd.DataFrame, y) -> PointsScorer:
         y = np.asarray(y).astype(int)
         self.classes_ = np.array([0, 1])
         self.link_ = LogisticRegression().fit(self.decision_function(X)[:, None], y)
@@ -562,10 +664,14 @@ def _slog1p(x):
 def make_logistic(params: EngagementParams | None = None, seed: int = 0) -> Pipeline:
     """Logistic regression on sign-log counts, median-imputed and standardised."""
     p = params or EngagementParams()
-    return Pipeline([("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
-                     ("log", FunctionTransformer(_slog1p, feature_names_out="one-to-one")),
-                     ("scale", StandardScaler()),
-                     ("lr", LogisticRegression(C=p.lr_C, max_iter=3000, random_state=seed))])
+    return Pipeline(
+        [
+            ("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
+            ("log", FunctionTransformer(_slog1p, feature_names_out="one-to-one")),
+            ("scale", StandardScaler()),
+            ("lr", LogisticRegression(C=p.lr_C, max_iter=3000, random_state=seed)),
+        ]
+    )
 
 
 def make_gbm(params: EngagementParams | None = None, seed: int = 0) -> HistGradientBoostingClassifier:
@@ -573,15 +679,23 @@ def make_gbm(params: EngagementParams | None = None, seed: int = 0) -> HistGradi
     TreeExplainer's SHAP values stay exact and additive."""
     p = params or EngagementParams()
     return HistGradientBoostingClassifier(
-        max_iter=p.gbm_max_iter, learning_rate=p.gbm_learning_rate, max_depth=p.gbm_max_depth,
-        min_samples_leaf=p.gbm_min_samples_leaf, l2_regularization=p.gbm_l2, early_stopping=False,
-        random_state=seed)
+        max_iter=p.gbm_max_iter,
+        learning_rate=p.gbm_learning_rate,
+        max_depth=p.gbm_max_depth,
+        min_samples_leaf=p.gbm_min_samples_leaf,
+        l2_regularization=p.gbm_l2,
+        early_stopping=False,
+        random_state=seed,
+    )
 
 
 def make_scorers(params: EngagementParams | None = None, seed: int = 0) -> dict[str, BaseEstimator]:
     p = params or EngagementParams()
-    return {"points": PointsScorer(p.points, p.points_default), "logistic": make_logistic(p, seed),
-            "gbm": make_gbm(p, seed)}
+    return {
+        "points": PointsScorer(p.points, p.points_default),
+        "logistic": make_logistic(p, seed),
+        "gbm": make_gbm(p, seed),
+    }
 
 
 def _inputs(name: str, panel: pd.DataFrame, features: list[str]) -> pd.DataFrame:
@@ -595,8 +709,11 @@ def to_score(prob, cutoffs) -> np.ndarray:
     """Calibrated probability -> score 1..5 (score k+1 when prob >= cutoffs[k])."""
     cut = np.asarray(cutoffs, dtype=float)
     if len(cut) != 4 or np.any(np.diff(cut) <= 0):
-        raise ABMDataError(f"score cut-offs must be 4 strictly increasing values, got {list(cut)}",
-                           column="engagement.score_cutoffs", reason="cut-offs out of order")
+        raise ABMDataError(
+            f"score cut-offs must be 4 strictly increasing values, got {list(cut)}",
+            column="engagement.score_cutoffs",
+            reason="cut-offs out of order",
+        )
     return 1 + np.searchsorted(cut, np.asarray(prob, dtype=float), side="right")
 
 
@@ -620,8 +737,11 @@ class Split:
     def describe(self) -> pd.DataFrame:
         def rng(d):
             return (f"{d[0].date()} to {d[-1].date()}", len(d)) if d else ("-", 0)
-        return pd.DataFrame([("train (fit)", *rng(self.fit)), ("train (calibrate)", *rng(self.calib)),
-                             ("test", *rng(self.test))], columns=["part", "snapshots", "n_snapshots"])
+
+        return pd.DataFrame(
+            [("train (fit)", *rng(self.fit)), ("train (calibrate)", *rng(self.calib)), ("test", *rng(self.test))],
+            columns=["part", "snapshots", "n_snapshots"],
+        )
 
 
 def time_split(snapshots, params: EngagementParams) -> Split:
@@ -630,9 +750,13 @@ def time_split(snapshots, params: EngagementParams) -> Split:
     of training snapshots calibrate (the model never sees their labels)."""
     s = sorted(pd.DatetimeIndex(snapshots).unique())
     if len(s) < 4:
-        raise ABMDataError(f"engagement panel: only {len(s)} labelled snapshot(s); need at least 4 for a "
-                           f"time-based split (more history, weekly snapshots or a shorter horizon)",
-                           file="touchpoints", column="snapshot_date", reason="too few snapshots")
+        raise ABMDataError(
+            f"engagement panel: only {len(s)} labelled snapshot(s); need at least 4 for a "
+            f"time-based split (more history, weekly snapshots or a shorter horizon)",
+            file="touchpoints",
+            column="snapshot_date",
+            reason="too few snapshots",
+        )
     H = pd.Timedelta(days=params.horizon_days)
     n_test = max(1, int(round(params.test_share * len(s))))
     test = s[-n_test:]
@@ -657,8 +781,12 @@ def top_decile_lift(y, p, share: float = 0.1) -> float:
 
 def _metrics(y, p) -> dict[str, float]:
     y = np.asarray(y, int)
-    return {"roc_auc": float(roc_auc_score(y, p)), "pr_auc": float(average_precision_score(y, p)),
-            "top_decile_lift": top_decile_lift(y, p), "brier": float(brier_score_loss(y, np.clip(p, 0, 1)))}
+    return {
+        "roc_auc": float(roc_auc_score(y, p)),
+        "pr_auc": float(average_precision_score(y, p)),
+        "top_decile_lift": top_decile_lift(y, p),
+        "brier": float(brier_score_loss(y, np.clip(p, 0, 1))),
+    }
 
 
 def _boot_auc(y, p, groups, n: int, seed: int) -> tuple[float, float]:
@@ -725,7 +853,6 @@ def oracle_probability(weekly: pd.DataFrame, keys: pd.DataFrame, horizon_days: i
     """P(opportunity within the horizon) from the true weekly hazards: 1 - prod(1 - h_week)
     over the weeks whose mid-point falls in ``[snapshot, snapshot + horizon)``, with
     ``h_week`` the hazard if free (:func:`hazard_if_free`)."""
-    import duckdb
 
     con = _connect()
     try:
@@ -766,7 +893,7 @@ class CalibratedScorer(ClassifierMixin, BaseEstimator):
         self.base = base
         self.method = method
 
-    def fit_map(self, scores, y) -> "CalibratedScorer":
+    def fit_map(self, scores, y) -> CalibratedScorer:
         s = np.asarray(scores, float)[:, None]
         if self.method == "isotonic":
             from sklearn.isotonic import IsotonicRegression
@@ -842,8 +969,9 @@ class EngagementResult:
         return float(self.metrics.loc[name, "roc_auc"])
 
 
-def fit_engagement(panel: pd.DataFrame, params: EngagementParams | None = None, seed: int = 0,
-                   weekly: pd.DataFrame | None = None) -> EngagementResult:
+def fit_engagement(
+    panel: pd.DataFrame, params: EngagementParams | None = None, seed: int = 0, weekly: pd.DataFrame | None = None
+) -> EngagementResult:
     """Time-split validation of points, logistic and GBM scorers on the eligible labelled panel.
 
     ``weekly`` (synthetic truth ``weekly.parquet``) adds the oracle row. Probabilities are
@@ -854,8 +982,9 @@ def fit_engagement(panel: pd.DataFrame, params: EngagementParams | None = None, 
         return _fit_engagement(panel, p, seed, weekly)
 
 
-def _fit_engagement(panel: pd.DataFrame, params: EngagementParams | None = None, seed: int = 0,
-                    weekly: pd.DataFrame | None = None) -> EngagementResult:
+def _fit_engagement(
+    panel: pd.DataFrame, params: EngagementParams | None = None, seed: int = 0, weekly: pd.DataFrame | None = None
+) -> EngagementResult:
     """Time-split validation of points, logistic and GBM scorers on the eligible labelled panel.
 
     ``weekly`` (synthetic truth ``weekly.parquet``) adds the oracle row. Probabilities are
@@ -864,22 +993,37 @@ def _fit_engagement(panel: pd.DataFrame, params: EngagementParams | None = None,
     p = params or EngagementParams()
     lab = panel[panel["eligible"] & panel["label_observed"]].reset_index(drop=True)
     if lab.empty or lab["label"].nunique() < 2:
-        raise ABMDataError("engagement panel: no eligible labelled rows with both outcomes; cannot validate",
-                           file="opportunities", column="created_date", reason="no labels")
+        raise ABMDataError(
+            "engagement panel: no eligible labelled rows with both outcomes; cannot validate",
+            file="opportunities",
+            column="created_date",
+            reason="no labels",
+        )
     split = time_split(lab["snapshot_date"], p)
     feats = feature_columns(lab)
     parts = {k: lab[lab["snapshot_date"].isin(getattr(split, k))] for k in ("fit", "calib", "test")}
     for k, d in parts.items():
         if d["label"].nunique() < 2:
-            raise ABMDataError(f"engagement panel: the {k} period has only one outcome "
-                               f"({int(d['label'].sum())} opportunities in {len(d)} rows); lengthen the history or "
-                               f"horizon", file="opportunities", column="created_date", reason="one-class period")
+            raise ABMDataError(
+                f"engagement panel: the {k} period has only one outcome "
+                f"({int(d['label'].sum())} opportunities in {len(d)} rows); lengthen the history or "
+                f"horizon",
+                file="opportunities",
+                column="created_date",
+                reason="one-class period",
+            )
     test = parts["test"]
     preds = test[["account_id", "snapshot_date", "label"]].reset_index(drop=True)
     models, rows = {}, {}
     for name, est in make_scorers(p, seed).items():
-        base, cal = _fit_calibrated(est, _inputs(name, parts["fit"], feats), parts["fit"]["label"],
-                                    _inputs(name, parts["calib"], feats), parts["calib"]["label"], p.calibration)
+        base, cal = _fit_calibrated(
+            est,
+            _inputs(name, parts["fit"], feats),
+            parts["fit"]["label"],
+            _inputs(name, parts["calib"], feats),
+            parts["calib"]["label"],
+            p.calibration,
+        )
         models[name] = (base, cal)
         prob = cal.predict_proba(_inputs(name, test, feats))[:, 1]
         preds[f"p_{name}"] = prob
@@ -890,8 +1034,7 @@ def _fit_engagement(panel: pd.DataFrame, params: EngagementParams | None = None,
         preds["p_nowcast"] = nowcast_probability(weekly, test, p.horizon_days)
         rows["nowcast"] = _metrics(test["label"], preds["p_nowcast"])
     metrics = pd.DataFrame(rows).T
-    lo_hi = {k: _boot_auc(preds["label"], preds[f"p_{k}"], preds["account_id"], p.n_bootstrap, seed)
-             for k in rows}
+    lo_hi = {k: _boot_auc(preds["label"], preds[f"p_{k}"], preds["account_id"], p.n_bootstrap, seed) for k in rows}
     metrics["auc_ci_low"] = [lo_hi[k][0] for k in metrics.index]
     metrics["auc_ci_high"] = [lo_hi[k][1] for k in metrics.index]
     metrics["base_rate"] = float(test["label"].mean())
@@ -905,8 +1048,16 @@ def _fit_engagement(panel: pd.DataFrame, params: EngagementParams | None = None,
         rel[k] = pd.DataFrame({"predicted": fx, "observed": fy})
     preds["score"] = to_score(preds["p_gbm"], p.score_cutoffs)
     conv = conversion_by_score(preds["score"], preds["label"])
-    return EngagementResult(metrics=metrics, split=split, predictions=preds, reliability=rel, conversion=conv,
-                            features=feats, models=models, params=p)
+    return EngagementResult(
+        metrics=metrics,
+        split=split,
+        predictions=preds,
+        reliability=rel,
+        conversion=conv,
+        features=feats,
+        models=models,
+        params=p,
+    )
 
 
 # =============================================================================== scoring + SHAP
@@ -970,8 +1121,12 @@ def explain(model: HistGradientBoostingClassifier, X: pd.DataFrame):
     if vals.ndim == 3:
         vals = vals[..., -1]
     base = np.asarray(ex.expected_value, dtype=float).ravel()[-1]
-    return shap.Explanation(values=vals, base_values=np.full(len(X), base), data=X.to_numpy(dtype=float),
-                            feature_names=[pretty_feature(c) for c in X.columns])
+    return shap.Explanation(
+        values=vals,
+        base_values=np.full(len(X), base),
+        data=X.to_numpy(dtype=float),
+        feature_names=[pretty_feature(c) for c in X.columns],
+    )
 
 
 def shap_additivity_gap(model, X: pd.DataFrame, explanation) -> float:
@@ -980,9 +1135,15 @@ def shap_additivity_gap(model, X: pd.DataFrame, explanation) -> float:
     return float(np.max(np.abs(explanation.values.sum(axis=1) + explanation.base_values - raw)))
 
 
-def score_accounts(panel: pd.DataFrame, result: EngagementResult, accounts: pd.DataFrame | None = None,
-                   grades: pd.DataFrame | None = None, params: EngagementParams | None = None,
-                   snapshot=None, seed: int = 0) -> ScoredAccounts:
+def score_accounts(
+    panel: pd.DataFrame,
+    result: EngagementResult,
+    accounts: pd.DataFrame | None = None,
+    grades: pd.DataFrame | None = None,
+    params: EngagementParams | None = None,
+    snapshot=None,
+    seed: int = 0,
+) -> ScoredAccounts:
     """Score eligible accounts at ``snapshot`` (default: the latest) with the GBM.
 
     With ``refit_for_scoring`` the GBM is refitted on all labelled snapshots; otherwise the
@@ -994,8 +1155,15 @@ def score_accounts(panel: pd.DataFrame, result: EngagementResult, accounts: pd.D
         return _score_accounts(panel, result, accounts, grades, p, snapshot, seed)
 
 
-def _score_accounts(panel: pd.DataFrame, result: EngagementResult, accounts: pd.DataFrame | None,
-                    grades: pd.DataFrame | None, p: EngagementParams, snapshot, seed: int) -> ScoredAccounts:
+def _score_accounts(
+    panel: pd.DataFrame,
+    result: EngagementResult,
+    accounts: pd.DataFrame | None,
+    grades: pd.DataFrame | None,
+    p: EngagementParams,
+    snapshot,
+    seed: int,
+) -> ScoredAccounts:
     """Body of :func:`score_accounts`, run inside its thread limit with params resolved."""
     snap = pd.Timestamp(snapshot) if snapshot is not None else panel["snapshot_date"].max()
     cur = panel[(panel["snapshot_date"] == snap) & panel["eligible"]].reset_index(drop=True)
@@ -1026,14 +1194,16 @@ def _score_accounts(panel: pd.DataFrame, result: EngagementResult, accounts: pd.
         for k in range(p.n_reasons):
             out[f"reason_{k + 1}"] = reasons[k]
     out["quadrant"] = quadrant(out["grade"], out["score"], p)
-    return ScoredAccounts(scores=out, X=X, shap=expl, model=base, calibrated=cal, snapshot_date=snap,
-                          trained_on=span)
+    return ScoredAccounts(scores=out, X=X, shap=expl, model=base, calibrated=cal, snapshot_date=snap, trained_on=span)
 
 
 # =============================================================================== reasons in words
 _WINDOW = re.compile(r"^(?P<stem>.+)_(?P<w>\d+)d$")
-_BOFU_WORDS = {"pricing_page": "Visited the pricing page", "demo_request": "Requested a demo",
-               "contact_sales": "Contacted sales"}
+_BOFU_WORDS = {
+    "pricing_page": "Visited the pricing page",
+    "demo_request": "Requested a demo",
+    "contact_sales": "Contacted sales",
+}
 
 
 def pretty_feature(col: str) -> str:
@@ -1056,16 +1226,27 @@ def pretty_feature(col: str) -> str:
     if not m:
         return col
     stem, w = m["stem"], m["w"]
-    lab = {"touches": "Touches", "contacts": "People engaged", "anon_visits": "Anonymous visits",
-           "bofu": "Pricing/demo/sales actions", "key_personas": "Key personas engaged",
-           "stage_tofu": "Top-funnel touches", "stage_mofu": "Mid-funnel touches", "stage_bofu": "Bottom-funnel touches",
-           "program_touches": "ABM program touches", "bofu_share": "Share of touches at decision stage",
-           "touches_per_person": "Touches per person on file"}.get(stem)
+    lab = {
+        "touches": "Touches",
+        "contacts": "People engaged",
+        "anon_visits": "Anonymous visits",
+        "bofu": "Pricing/demo/sales actions",
+        "key_personas": "Key personas engaged",
+        "stage_tofu": "Top-funnel touches",
+        "stage_mofu": "Mid-funnel touches",
+        "stage_bofu": "Bottom-funnel touches",
+        "program_touches": "ABM program touches",
+        "bofu_share": "Share of touches at decision stage",
+        "touches_per_person": "Touches per person on file",
+    }.get(stem)
     if lab is None and stem.startswith("ch_"):
         lab = f"{stem[3:].replace('_', ' ').capitalize()} touches"
     if lab is None and stem in _BOFU_WORDS:
-        lab = {"pricing_page": "Pricing page visits", "demo_request": "Demo requests",
-               "contact_sales": "Contact-sales requests"}[stem]
+        lab = {
+            "pricing_page": "Pricing page visits",
+            "demo_request": "Demo requests",
+            "contact_sales": "Contact-sales requests",
+        }[stem]
     return f"{lab or stem.replace('_', ' ')}, {w} d"
 
 
@@ -1084,14 +1265,25 @@ def reason_sentence(col: str, value: float, contribution: float, params: Engagem
     v = 0.0 if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
     m = _WINDOW.match(col)
     if col == "days_since_last_touch":
-        txt = (f"No activity for {p.recency_cap_days}+ days" if v >= p.recency_cap_days
-               else "Active in the last day" if v < 1 else f"Last activity {_n(v, 'day', 'days')} ago")
+        txt = (
+            f"No activity for {p.recency_cap_days}+ days"
+            if v >= p.recency_cap_days
+            else "Active in the last day"
+            if v < 1
+            else f"Last activity {_n(v, 'day', 'days')} ago"
+        )
     elif col == "trend_ratio":
-        txt = (f"Activity {v:.1f}x the pace of the prior {p.trend_prior_days} days" if v >= 1
-               else f"Activity slowed to {v:.1f}x the pace of the prior {p.trend_prior_days} days")
+        txt = (
+            f"Activity {v:.1f}x the pace of the prior {p.trend_prior_days} days"
+            if v >= 1
+            else f"Activity slowed to {v:.1f}x the pace of the prior {p.trend_prior_days} days"
+        )
     elif col == "fit_score":
-        txt = "Fit score unknown" if math.isnan(float(value if value is not None else np.nan)) else \
-            f"Fit score {v:.0f}/100"
+        txt = (
+            "Fit score unknown"
+            if math.isnan(float(value if value is not None else np.nan))
+            else f"Fit score {v:.0f}/100"
+        )
     elif col == "contacts_known":
         txt = f"{_n(v, 'person', 'people')} engaged in the last {p.lookback_days} days"
     elif col == "in_abm_program":
@@ -1099,8 +1291,7 @@ def reason_sentence(col: str, value: float, contribution: float, params: Engagem
     elif col == "contacts_on_file":
         txt = f"{_n(v, 'person', 'people')} on file" if v else "Nobody on file"
     elif col == "key_personas_on_file":
-        txt = (f"{_n(v, 'key decision-maker', 'key decision-makers')} on file" if v
-               else "No key decision-maker on file")
+        txt = f"{_n(v, 'key decision-maker', 'key decision-makers')} on file" if v else "No key decision-maker on file"
     elif m:
         stem, w = m["stem"], m["w"]
         when = f"in the last {w} days"
@@ -1109,27 +1300,44 @@ def reason_sentence(col: str, value: float, contribution: float, params: Engagem
         elif stem == "contacts":
             txt = f"{_n(v, 'person', 'people')} engaged {when}" if v else f"Nobody engaged {when}"
         elif stem == "key_personas":
-            txt = (f"{_n(v, 'key decision-maker', 'key decision-makers')} engaged {when}" if v
-                   else f"No key decision-maker engaged {when}")
+            txt = (
+                f"{_n(v, 'key decision-maker', 'key decision-makers')} engaged {when}"
+                if v
+                else f"No key decision-maker engaged {when}"
+            )
         elif stem == "anon_visits":
-            txt = (f"{_n(v, 'anonymous website visit', 'anonymous website visits')} {when}" if v
-                   else f"No anonymous website visits {when}")
+            txt = (
+                f"{_n(v, 'anonymous website visit', 'anonymous website visits')} {when}"
+                if v
+                else f"No anonymous website visits {when}"
+            )
         elif stem == "bofu":
-            txt = (f"Visited pricing/demo/contact-sales pages {_n(v, 'time', 'times')} {when}" if v
-                   else f"No pricing, demo or contact-sales activity {when}")
+            txt = (
+                f"Visited pricing/demo/contact-sales pages {_n(v, 'time', 'times')} {when}"
+                if v
+                else f"No pricing, demo or contact-sales activity {when}"
+            )
         elif stem in _BOFU_WORDS:
-            txt = f"{_BOFU_WORDS[stem]} {_n(v, 'time', 'times')} {when}" if v else \
-                f"{_BOFU_WORDS[stem].replace('Visited', 'No visit to').replace('Requested a', 'No').replace('Contacted sales', 'No contact-sales request')} {when}"
+            txt = (
+                f"{_BOFU_WORDS[stem]} {_n(v, 'time', 'times')} {when}"
+                if v
+                else f"{_BOFU_WORDS[stem].replace('Visited', 'No visit to').replace('Requested a', 'No').replace('Contacted sales', 'No contact-sales request')} {when}"
+            )
         elif stem.startswith("stage_") and stem[6:] in FUNNEL_STAGES:
-            name = {"tofu": "awareness (top-funnel)", "mofu": "consideration (mid-funnel)",
-                    "bofu": "decision-stage (bottom-funnel)"}[stem[6:]]
+            name = {
+                "tofu": "awareness (top-funnel)",
+                "mofu": "consideration (mid-funnel)",
+                "bofu": "decision-stage (bottom-funnel)",
+            }[stem[6:]]
             txt = f"{_n(v, name + ' touch', name + ' touches')} {when}" if v else f"No {name} touches {when}"
         elif stem == "bofu_share":
             txt = f"{v:.0%} of touches {when} were at the decision stage"
         elif stem == "touches_per_person":
             txt = f"{v:.1f} touches per person on file {when}"
         elif stem == "program_touches":
-            txt = f"{_n(v, 'ABM program touch', 'ABM program touches')} {when}" if v else f"No ABM program touches {when}"
+            txt = (
+                f"{_n(v, 'ABM program touch', 'ABM program touches')} {when}" if v else f"No ABM program touches {when}"
+            )
         elif stem.startswith("ch_"):
             ch = stem[3:].replace("_", " ")
             txt = f"{_n(v, ch + ' touch', ch + ' touches')} {when}" if v else f"No {ch} touches {when}"
@@ -1140,8 +1348,9 @@ def reason_sentence(col: str, value: float, contribution: float, params: Engagem
     return f"{txt} ({eff})"
 
 
-def top_reasons(shap_values: np.ndarray, X: pd.DataFrame, n: int = 3,
-                params: EngagementParams | None = None) -> list[list[str]]:
+def top_reasons(
+    shap_values: np.ndarray, X: pd.DataFrame, n: int = 3, params: EngagementParams | None = None
+) -> list[list[str]]:
     """For each row, the ``n`` features with the largest |SHAP| as sentences; list per rank."""
     sv = np.asarray(shap_values)
     order = np.argsort(-np.abs(sv), axis=1, kind="stable")[:, :n]
@@ -1156,10 +1365,12 @@ def top_reasons(shap_values: np.ndarray, X: pd.DataFrame, n: int = 3,
 
 
 # =============================================================================== fit x engagement
-QUADRANTS = {(True, True): "Call now (good fit, engaged)",
-             (True, False): "Outreach opportunity (good fit, not engaged)",
-             (False, True): "Review (engaged, weaker fit)",
-             (False, False): "Nurture (weaker fit, not engaged)"}
+QUADRANTS = {
+    (True, True): "Call now (good fit, engaged)",
+    (True, False): "Outreach opportunity (good fit, not engaged)",
+    (False, True): "Review (engaged, weaker fit)",
+    (False, False): "Nurture (weaker fit, not engaged)",
+}
 
 
 def quadrant(grades, scores, params: EngagementParams | None = None) -> pd.Series:
@@ -1169,7 +1380,7 @@ def quadrant(grades, scores, params: EngagementParams | None = None) -> pd.Serie
     s = pd.Series(scores).reset_index(drop=True)
     good = g.isin(p.good_fit_grades)
     high = s >= p.high_engagement_min_score
-    out = [QUADRANTS[(bool(a), bool(b))] if pd.notna(gr) else pd.NA for a, b, gr in zip(good, high, g)]
+    out = [QUADRANTS[(bool(a), bool(b))] if pd.notna(gr) else pd.NA for a, b, gr in zip(good, high, g, strict=False)]
     return pd.Series(out, dtype="string")
 
 
@@ -1208,13 +1419,23 @@ def plot_metrics(result: EngagementResult):
     ax.barh(y, m["roc_auc"], color=["#8c8c8c" if n in ("oracle", "nowcast") else "#1f4e79" for n in names])
     err = np.vstack([m["roc_auc"] - m["auc_ci_low"], m["auc_ci_high"] - m["roc_auc"]])
     ax.errorbar(m["roc_auc"], y, xerr=np.nan_to_num(err), fmt="none", color="black", capsize=3)
-    ax.set_yticks(y, [{"points": "Points (rules)", "logistic": "Logistic regression", "gbm": "Gradient boosting",
-                       "oracle": "Oracle (true future hazard)", "nowcast": "Nowcast (true hazard today)"}.get(n, n)
-                      for n in names])
+    ax.set_yticks(
+        y,
+        [
+            {
+                "points": "Points (rules)",
+                "logistic": "Logistic regression",
+                "gbm": "Gradient boosting",
+                "oracle": "Oracle (true future hazard)",
+                "nowcast": "Nowcast (true hazard today)",
+            }.get(n, n)
+            for n in names
+        ],
+    )
     ax.set_xlim(0.5, 1)
     ax.set_xlabel("ROC-AUC on the test period (0.5 = random, 1 = perfect)")
     ax.set_title("Out-of-time accuracy of the three scorers")
-    for yi, v, hi in zip(y, m["roc_auc"], m["auc_ci_high"]):
+    for yi, v, hi in zip(y, m["roc_auc"], m["auc_ci_high"], strict=False):
         ax.text((hi if pd.notna(hi) else v) + 0.008, yi, f"{v:.3f}", va="center", fontsize=9)
     return fig
 
@@ -1243,9 +1464,10 @@ def plot_conversion(result: EngagementResult):
     c = result.conversion
     fig, ax = plt.subplots(figsize=(6, 3.2))
     ax.bar(c["score"].astype(str), c["conversion"].fillna(0), color="#1f4e79")
-    for x, (v, n) in enumerate(zip(c["conversion"], c["accounts"])):
-        ax.text(x, (0 if pd.isna(v) else v), f"{0 if pd.isna(v) else v:.1%}\n(n={n})", ha="center", va="bottom",
-                fontsize=8)
+    for x, (v, n) in enumerate(zip(c["conversion"], c["accounts"], strict=False)):
+        ax.text(
+            x, (0 if pd.isna(v) else v), f"{0 if pd.isna(v) else v:.1%}\n(n={n})", ha="center", va="bottom", fontsize=8
+        )
     ax.set_xlabel("Engagement score (1 = cold, 5 = hot)")
     ax.set_ylabel(f"Opportunity within {result.params.horizon_days if result.params else ''} days")
     ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
@@ -1305,8 +1527,13 @@ def plot_timeline(touchpoints: pd.DataFrame, account_id: str, end, days: int = 1
     for i, ch in enumerate(chans):
         d = t[t["channel"] == ch]
         bofu = d["funnel_stage"] == "bofu" if "funnel_stage" in d else np.zeros(len(d), bool)
-        ax.scatter(pd.to_datetime(d["timestamp"]), np.full(len(d), i), s=np.where(bofu, 40, 12),
-                   color=np.where(bofu, "#e07b39", "#1f4e79"), alpha=0.8)
+        ax.scatter(
+            pd.to_datetime(d["timestamp"]),
+            np.full(len(d), i),
+            s=np.where(bofu, 40, 12),
+            color=np.where(bofu, "#e07b39", "#1f4e79"),
+            alpha=0.8,
+        )
     ax.set_yticks(range(len(chans)), chans)
     ax.set_xlim(end - pd.Timedelta(days=days), end)
     ax.set_xlabel("Date (orange = bottom-funnel touch)")
@@ -1315,8 +1542,15 @@ def plot_timeline(touchpoints: pd.DataFrame, account_id: str, end, days: int = 1
 
 
 # =============================================================================== widget
-def account_explorer(scores: pd.DataFrame, shap_values, touchpoints: pd.DataFrame, *, end=None,
-                     params: EngagementParams | None = None, max_accounts: int = 500):
+def account_explorer(
+    scores: pd.DataFrame,
+    shap_values,
+    touchpoints: pd.DataFrame,
+    *,
+    end=None,
+    params: EngagementParams | None = None,
+    max_accounts: int = 500,
+):
     """An ipywidgets explorer: pick an account, see its score, reasons, waterfall and timeline.
 
     ``scores`` rows align with ``shap_values`` (a ``shap.Explanation``); the dropdown lists
@@ -1329,8 +1563,14 @@ def account_explorer(scores: pd.DataFrame, shap_values, touchpoints: pd.DataFram
     p = params or EngagementParams()
     sc = scores.reset_index(drop=True)
     order = sc.sort_values(["score", "probability"], ascending=False, kind="stable").index[:max_accounts]
-    opts = [(f"{sc.at[i, 'name'] if pd.notna(sc.at[i, 'name']) else sc.at[i, 'account_id']} "
-             f"(score {int(sc.at[i, 'score'])})", sc.at[i, "account_id"]) for i in order]
+    opts = [
+        (
+            f"{sc.at[i, 'name'] if pd.notna(sc.at[i, 'name']) else sc.at[i, 'account_id']} "
+            f"(score {int(sc.at[i, 'score'])})",
+            sc.at[i, "account_id"],
+        )
+        for i in order
+    ]
     end = pd.Timestamp(end) if end is not None else pd.to_datetime(sc["snapshot_date"]).max()
     dd = widgets.Dropdown(options=opts, description="Account", layout=widgets.Layout(width="480px"))
     info = widgets.HTML()
@@ -1342,10 +1582,12 @@ def account_explorer(scores: pd.DataFrame, shap_values, touchpoints: pd.DataFram
         r = sc.iloc[i]
         grade = r.get("grade")
         items = "".join(f"<li>{r[c]}</li>" for c in reasons if pd.notna(r[c]))
-        info.value = (f"<b>{r['name'] if pd.notna(r['name']) else r['account_id']}</b> ({r['account_id']}) - "
-                      f"score <b>{int(r['score'])}</b> of 5, probability {r['probability']:.1%} of an opportunity "
-                      f"in {p.horizon_days} days; grade {grade if pd.notna(grade) else 'n/a'}"
-                      f"<ul>{items}</ul>")
+        info.value = (
+            f"<b>{r['name'] if pd.notna(r['name']) else r['account_id']}</b> ({r['account_id']}) - "
+            f"score <b>{int(r['score'])}</b> of 5, probability {r['probability']:.1%} of an opportunity "
+            f"in {p.horizon_days} days; grade {grade if pd.notna(grade) else 'n/a'}"
+            f"<ul>{items}</ul>"
+        )
         out.clear_output(wait=True)
         with out:
             shap = _import_shap()
@@ -1378,9 +1620,13 @@ def _show(fig) -> None:
 
 
 # =============================================================================== notebook run
-SCORER_NAMES = {"points": "Points (rules, time decay)", "logistic": "Logistic regression",
-                "gbm": "Gradient boosting", "oracle": "Oracle (true future hazard; ceiling)",
-                "nowcast": "Nowcast (true hazard today)"}
+SCORER_NAMES = {
+    "points": "Points (rules, time decay)",
+    "logistic": "Logistic regression",
+    "gbm": "Gradient boosting",
+    "oracle": "Oracle (true future hazard; ceiling)",
+    "nowcast": "Nowcast (true hazard today)",
+}
 
 
 @dataclass
@@ -1412,10 +1658,15 @@ class EngagementRun:
     def summary_values(self, lead=None) -> dict[str, Any]:
         sc = self.scored.scores
         m = self.result.metrics
-        vals = {"accounts_scored": int(len(sc)), "score_5": int((sc["score"] == 5).sum()),
-                "score_4": int((sc["score"] == 4).sum()), "as_of": str(self.as_of.date()),
-                "horizon_days": self.params.horizon_days, "test_rows": int(m["test_rows"].iloc[0]),
-                "test_base_rate": round(float(m["base_rate"].iloc[0]), 4)}
+        vals = {
+            "accounts_scored": int(len(sc)),
+            "score_5": int((sc["score"] == 5).sum()),
+            "score_4": int((sc["score"] == 4).sum()),
+            "as_of": str(self.as_of.date()),
+            "horizon_days": self.params.horizon_days,
+            "test_rows": int(m["test_rows"].iloc[0]),
+            "test_base_rate": round(float(m["base_rate"].iloc[0]), 4),
+        }
         for k in m.index:
             vals[f"auc_{k}"] = round(float(m.loc[k, "roc_auc"]), 4)
         if lead is not None:
@@ -1433,8 +1684,17 @@ def run_engagement(ctx, seed: int | None = None) -> EngagementRun:
     tables = ctx.tables
     snaps = default_snapshots(inp.touchpoints, as_of, p)
     fit = inp.grades[["account_id", "fit_score"]] if inp.grades is not None and "fit_score" in inp.grades else None
-    panel = build_panel(inp.touchpoints, tables["accounts"], tables["opportunities"], snaps, as_of, p,
-                        personas=inp.personas, fit=fit, programs=tables.get("programs"))
+    panel = build_panel(
+        inp.touchpoints,
+        tables["accounts"],
+        tables["opportunities"],
+        snaps,
+        as_of,
+        p,
+        personas=inp.personas,
+        fit=fit,
+        programs=tables.get("programs"),
+    )
     weekly = ctx.truth.get("weekly") if ctx.truth else None
     result = fit_engagement(panel, p, seed=seed, weekly=weekly)
     scored = score_accounts(panel, result, tables["accounts"], inp.grades, p, seed=seed)
@@ -1444,11 +1704,17 @@ def run_engagement(ctx, seed: int | None = None) -> EngagementRun:
 def format_metrics(result: EngagementResult) -> pd.DataFrame:
     """Holdout metrics, rounded, with readable scorer names (for the notebook)."""
     m = result.metrics
-    out = pd.DataFrame({
-        "ROC-AUC": m["roc_auc"].round(3),
-        "95% CI": [f"{lo:.3f}-{hi:.3f}" if pd.notna(lo) else "-" for lo, hi in zip(m["auc_ci_low"], m["auc_ci_high"])],
-        "PR-AUC": m["pr_auc"].round(3), "top-decile lift": m["top_decile_lift"].round(2),
-        "Brier": m["brier"].round(4)})
+    out = pd.DataFrame(
+        {
+            "ROC-AUC": m["roc_auc"].round(3),
+            "95% CI": [
+                f"{lo:.3f}-{hi:.3f}" if pd.notna(lo) else "-" for lo, hi in zip(m["auc_ci_low"], m["auc_ci_high"], strict=False)
+            ],
+            "PR-AUC": m["pr_auc"].round(3),
+            "top-decile lift": m["top_decile_lift"].round(2),
+            "Brier": m["brier"].round(4),
+        }
+    )
     out.index = [SCORER_NAMES.get(k, k) for k in m.index]
     return out
 
@@ -1473,33 +1739,45 @@ def executive_summary(run: EngagementRun) -> str:
     p = run.params
     top = sc.sort_values(["score", "probability"], ascending=False).head(3)
     n5, n4 = int((sc["score"] == 5).sum()), int((sc["score"] == 4).sum())
-    names = "; ".join(f"**{r['name'] if pd.notna(r['name']) else r['account_id']}** "
-                      f"({r['probability']:.0%}: {_lower_first(str(r['reason_1']).split(' (')[0])})"
-                      for _, r in top.iterrows())
+    names = "; ".join(
+        f"**{r['name'] if pd.notna(r['name']) else r['account_id']}** "
+        f"({r['probability']:.0%}: {_lower_first(str(r['reason_1']).split(' (')[0])})"
+        for _, r in top.iterrows()
+    )
     base = float(m["base_rate"].iloc[0])
     s5 = run.result.conversion.set_index("score")
-    txt = [f"With data up to {run.as_of.date()} we scored **{len(sc):,} accounts** that are not customers and have "
-           f"no open opportunity: **{n5} score 5** and **{n4} score 4** (probability of a new opportunity within "
-           f"{p.horizon_days} days of at least {p.score_cutoffs[3]:.0%} and {p.score_cutoffs[2]:.0%}).",
-           f"Call first: {names}."]
+    txt = [
+        f"With data up to {run.as_of.date()} we scored **{len(sc):,} accounts** that are not customers and have "
+        f"no open opportunity: **{n5} score 5** and **{n4} score 4** (probability of a new opportunity within "
+        f"{p.horizon_days} days of at least {p.score_cutoffs[3]:.0%} and {p.score_cutoffs[2]:.0%}).",
+        f"Call first: {names}.",
+    ]
     hi = s5.loc[s5.index >= p.high_engagement_min_score]
     if hi["accounts"].sum() > 0:
         conv_hi = hi["opportunities"].sum() / hi["accounts"].sum()
-        txt.append(f"Out of time (test period, {int(m['test_rows'].iloc[0]):,} account-months), accounts scored "
-                   f"{p.high_engagement_min_score}+ opened an opportunity {conv_hi:.0%} of the time against "
-                   f"{base:.0%} overall.")
-    line = (f"The gradient-boosted model reaches ROC-AUC **{m.loc['gbm', 'roc_auc']:.3f}** against "
-            f"{m.loc['points', 'roc_auc']:.3f} for the marketing-automation points rule and "
-            f"{m.loc['logistic', 'roc_auc']:.3f} for logistic regression")
+        txt.append(
+            f"Out of time (test period, {int(m['test_rows'].iloc[0]):,} account-months), accounts scored "
+            f"{p.high_engagement_min_score}+ opened an opportunity {conv_hi:.0%} of the time against "
+            f"{base:.0%} overall."
+        )
+    line = (
+        f"The gradient-boosted model reaches ROC-AUC **{m.loc['gbm', 'roc_auc']:.3f}** against "
+        f"{m.loc['points', 'roc_auc']:.3f} for the marketing-automation points rule and "
+        f"{m.loc['logistic', 'roc_auc']:.3f} for logistic regression"
+    )
     if "oracle" in m.index:
-        line += (f"; the oracle that knows each account's true (future) buying intent reaches "
-                 f"{m.loc['oracle', 'roc_auc']:.3f}")
+        line += (
+            f"; the oracle that knows each account's true (future) buying intent reaches "
+            f"{m.loc['oracle', 'roc_auc']:.3f}"
+        )
     txt.append(line + ".")
     if "quadrant" in sc and sc["quadrant"].notna().any():
         q = sc["quadrant"].value_counts()
-        txt.append(f"{int(q.get(QUADRANTS[(True, False)], 0))} good-fit accounts are not engaged yet "
-                   f"(marketing outreach); {int(q.get(QUADRANTS[(False, True)], 0))} engaged accounts with a weaker "
-                   f"fit need a review.")
+        txt.append(
+            f"{int(q.get(QUADRANTS[(True, False)], 0))} good-fit accounts are not engaged yet "
+            f"(marketing outreach); {int(q.get(QUADRANTS[(False, True)], 0))} engaged accounts with a weaker "
+            f"fit need a review."
+        )
     return " ".join(txt)
 
 
@@ -1507,18 +1785,28 @@ def closing_note(run: EngagementRun, lead=None) -> str:
     """Measured figures for the closing note (markdown)."""
     m = run.result.metrics
     aucs = ", ".join(f"{SCORER_NAMES[k].split(' (')[0].lower()} {m.loc[k, 'roc_auc']:.3f}" for k in m.index)
-    lines = [f"- Holdout ROC-AUC ({aucs}); "
-             f"test base rate {float(m['base_rate'].iloc[0]):.1%} over {int(m['test_rows'].iloc[0]):,} account-snapshots.",
-             f"- GBM minus points: {m.loc['gbm', 'roc_auc'] - m.loc['points', 'roc_auc']:+.3f} AUC."]
+    lines = [
+        f"- Holdout ROC-AUC ({aucs}); "
+        f"test base rate {float(m['base_rate'].iloc[0]):.1%} over {int(m['test_rows'].iloc[0]):,} account-snapshots.",
+        f"- GBM minus points: {m.loc['gbm', 'roc_auc'] - m.loc['points', 'roc_auc']:+.3f} AUC.",
+    ]
     if "oracle" in m.index:
-        lines.append(f"- Oracle minus GBM: {m.loc['oracle', 'roc_auc'] - m.loc['gbm', 'roc_auc']:.3f} AUC. The oracle "
-                     f"knows the intent of the coming {run.params.horizon_days} days, which no activity data can; "
-                     f"knowing today's true intent exactly (nowcast) gives {m.loc['nowcast', 'roc_auc']:.3f}, "
-                     f"{m.loc['nowcast', 'roc_auc'] - m.loc['gbm', 'roc_auc']:.3f} above the GBM.")
-    g = shap_additivity_gap(run.scored.model, run.scored.X, run.scored.shap) if run.scored.shap is not None else float("nan")
+        lines.append(
+            f"- Oracle minus GBM: {m.loc['oracle', 'roc_auc'] - m.loc['gbm', 'roc_auc']:.3f} AUC. The oracle "
+            f"knows the intent of the coming {run.params.horizon_days} days, which no activity data can; "
+            f"knowing today's true intent exactly (nowcast) gives {m.loc['nowcast', 'roc_auc']:.3f}, "
+            f"{m.loc['nowcast', 'roc_auc'] - m.loc['gbm', 'roc_auc']:.3f} above the GBM."
+        )
+    g = (
+        shap_additivity_gap(run.scored.model, run.scored.X, run.scored.shap)
+        if run.scored.shap is not None
+        else float("nan")
+    )
     lines.append(f"- SHAP additivity: largest gap between SHAP sum + base value and the model's log-odds {g:.1e}.")
     if lead is not None:
-        lines.append(f"- X Education leads (real data, {lead.n_test:,}-lead stratified holdout): ROC-AUC "
-                     f"{lead.auc('gbm'):.3f} (GBM) and {lead.auc('logistic'):.3f} (logistic regression), without the "
-                     f"sales-assigned columns; published peers without them report 0.85-0.91.")
+        lines.append(
+            f"- X Education leads (real data, {lead.n_test:,}-lead stratified holdout): ROC-AUC "
+            f"{lead.auc('gbm'):.3f} (GBM) and {lead.auc('logistic'):.3f} (logistic regression), without the "
+            f"sales-assigned columns; published peers without them report 0.85-0.91."
+        )
     return "\n".join(lines)

@@ -1,7 +1,8 @@
 """The one project exception, and helpers to build readable messages from failing rows."""
+
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import pandas as pd
 
@@ -13,8 +14,15 @@ class ABMDataError(ValueError):
     rows with the reason, so that it can be printed to an analyst without a traceback.
     """
 
-    def __init__(self, message: str, *, file: str | None = None, column: str | None = None,
-                 rows: Iterable[int] | None = None, reason: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        column: str | None = None,
+        rows: Iterable[int] | None = None,
+        reason: str | None = None,
+    ):
         super().__init__(message)
         self.file = file
         self.column = column
@@ -30,8 +38,9 @@ class ABMRunError(RuntimeError):
     """A notebook of a run failed; message names the notebook and the cell."""
 
 
-def format_rows(df: pd.DataFrame, mask: pd.Series, columns: list[str], limit: int = 5,
-                row_offset: int = 2) -> tuple[list[int], str]:
+def format_rows(
+    df: pd.DataFrame, mask: pd.Series, columns: list[str], limit: int = 5, row_offset: int = 2
+) -> tuple[list[int], str]:
     """Return (row numbers, text) for the first ``limit`` rows where ``mask`` is true.
 
     Row numbers are file line numbers (header is line 1, so data row i is line i+2)

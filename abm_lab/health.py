@@ -1,4 +1,5 @@
 """Data health checks for notebook 00: sizes, date ranges, missing values, key coverage."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -8,16 +9,28 @@ from . import schema
 
 def table_overview(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """One row per table: rows, columns, first and last date (of its main date column)."""
-    date_col = {"accounts": "created_date", "contacts": "created_date", "opportunities": "created_date",
-                "stage_history": "entered_date", "touchpoints": "timestamp", "programs": "start_date",
-                "costs": "period_start"}
+    date_col = {
+        "accounts": "created_date",
+        "contacts": "created_date",
+        "opportunities": "created_date",
+        "stage_history": "entered_date",
+        "touchpoints": "timestamp",
+        "programs": "start_date",
+        "costs": "period_start",
+    }
     rows = []
     for name, df in tables.items():
         c = date_col.get(name)
         d = df[c] if c in df.columns else pd.Series(dtype="datetime64[ns]")
-        rows.append({"table": name, "rows": len(df), "columns": df.shape[1],
-                     "first date": d.min().date() if d.notna().any() else None,
-                     "last date": d.max().date() if d.notna().any() else None})
+        rows.append(
+            {
+                "table": name,
+                "rows": len(df),
+                "columns": df.shape[1],
+                "first date": d.min().date() if d.notna().any() else None,
+                "last date": d.max().date() if d.notna().any() else None,
+            }
+        )
     return pd.DataFrame(rows).set_index("table")
 
 
@@ -83,12 +96,18 @@ def executive_summary(tables: dict[str, pd.DataFrame], dataset, params) -> str:
         "All tables passed validation (types, unique ids, links between tables, date order, non-negative amounts) and no row was dropped.",
     ]
     if len(c):
-        parts.append(f"{cov['contacts linked to an account in the CRM']:.0%} of people are already linked to an account in the CRM; "
-                     "the rest are matched on the lead-to-account page.")
+        parts.append(
+            f"{cov['contacts linked to an account in the CRM']:.0%} of people are already linked to an account in the CRM; "
+            "the rest are matched on the lead-to-account page."
+        )
     if len(t):
-        parts.append(f"{cov['touchpoints that are anonymous web visits']:.0%} of touchpoints are anonymous web visits identified only by company domain.")
+        parts.append(
+            f"{cov['touchpoints that are anonymous web visits']:.0%} of touchpoints are anonymous web visits identified only by company domain."
+        )
     if len(o):
-        parts.append(f"{int(o['is_won'].sum()):,} opportunities are won, {int((~o['is_closed']).sum()):,} are still open.")
+        parts.append(
+            f"{int(o['is_won'].sum()):,} opportunities are won, {int((~o['is_closed']).sum()):,} are still open."
+        )
     return " ".join(parts[:5])
 
 

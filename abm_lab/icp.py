@@ -32,13 +32,15 @@ accounts have a won deal, there is nothing to contrast customers with: the profi
 contrasts the top ``icp.high_value_share`` of customers by won revenue with the other
 customers, and says so.
 """
+
 from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -59,17 +61,41 @@ from .config.icp import IcpParams
 from .errors import ABMDataError
 
 __all__ = [
-    "CATEGORICAL", "account_features", "wilson_interval", "LiftTables", "lift_tables", "LookalikeModel",
-    "IcpRules", "learn_rules", "apply_icp", "save_icp", "load_icp", "IcpResult", "discover", "fit_score",
-    "driver_recovery", "truth_check", "icp_target", "tech_label", "executive_summary", "plot_lift",
-    "plot_shap_summary", "format_cv_table", "band_labels",
+    "CATEGORICAL",
+    "account_features",
+    "wilson_interval",
+    "LiftTables",
+    "lift_tables",
+    "LookalikeModel",
+    "IcpRules",
+    "learn_rules",
+    "apply_icp",
+    "save_icp",
+    "load_icp",
+    "IcpResult",
+    "discover",
+    "fit_score",
+    "driver_recovery",
+    "truth_check",
+    "icp_target",
+    "tech_label",
+    "executive_summary",
+    "plot_lift",
+    "plot_shap_summary",
+    "format_cv_table",
+    "band_labels",
 ]
 
 #: Categorical attributes built from the canonical accounts table (plus every ``tech_*`` flag).
 CATEGORICAL: tuple[str, ...] = ("industry", "employee_band", "revenue_band", "region", "founded_band")
 UNKNOWN = "unknown"
-_ATTR_LABEL = {"industry": "Industry", "employee_band": "Employees", "revenue_band": "Annual revenue",
-               "region": "Region", "founded_band": "Founded"}
+_ATTR_LABEL = {
+    "industry": "Industry",
+    "employee_band": "Employees",
+    "revenue_band": "Annual revenue",
+    "region": "Region",
+    "founded_band": "Founded",
+}
 
 
 # --------------------------------------------------------------------------- features
@@ -92,14 +118,14 @@ def band_labels(edges: Sequence[float], kind: str) -> list[str]:
     money = kind == "revenue"
     if kind == "year":
         out = [f"before {int(e[0])}"]
-        out += [f"{int(a)}–{int(b) - 1}" for a, b in zip(e, e[1:])]
+        out += [f"{int(a)}–{int(b) - 1}" for a, b in zip(e, e[1:], strict=False)]
         return out + [f"{int(e[-1])} or later"]
     if money:
         out = [f"<{_num_label(e[0], True)}"]
-        out += [f"{_num_label(a, True)}–{_num_label(b, True)}" for a, b in zip(e, e[1:])]
+        out += [f"{_num_label(a, True)}–{_num_label(b, True)}" for a, b in zip(e, e[1:], strict=False)]
         return out + [f"{_num_label(e[-1], True)}+"]
     out = [f"<{_num_label(e[0], False)}"]
-    out += [f"{_num_label(a, False)}–{_num_label(b - 1, False)}" for a, b in zip(e, e[1:])]
+    out += [f"{_num_label(a, False)}–{_num_label(b - 1, False)}" for a, b in zip(e, e[1:], strict=False)]
     return out + [f"{_num_label(e[-1], False)}+"]
 
 
@@ -121,8 +147,9 @@ def tech_label(col: str) -> str:
     return " ".join(w.upper() if w in ("crm", "erp", "bi", "dw", "cdp", "hr") else w for w in words)
 
 
-def account_features(accounts: pd.DataFrame, p: IcpParams | None = None,
-                     bands: dict[str, list[float]] | None = None) -> pd.DataFrame:
+def account_features(
+    accounts: pd.DataFrame, p: IcpParams | None = None, bands: dict[str, list[float]] | None = None
+) -> pd.DataFrame:
     """Model features of every account, indexed by ``account_id``.
 
     Categorical (text): industry, employee_band (people), revenue_band (USD), region,
@@ -133,8 +160,9 @@ def account_features(accounts: pd.DataFrame, p: IcpParams | None = None,
     b = {"employees": p.employee_bands, "revenue": p.revenue_bands, "founded": p.founded_bands}
     b.update(bands or {})
     if "account_id" not in accounts.columns:
-        raise ABMDataError("accounts: column 'account_id' is missing", file="accounts", column="account_id",
-                           reason="missing column")
+        raise ABMDataError(
+            "accounts: column 'account_id' is missing", file="accounts", column="account_id", reason="missing column"
+        )
     idx = pd.Index(accounts["account_id"].astype(str), name="account_id")
     out = pd.DataFrame(index=idx)
 
@@ -165,8 +193,11 @@ def _value_labels(features: pd.DataFrame) -> pd.DataFrame:
 
 
 def _band_order(features: pd.DataFrame, attr: str, p: IcpParams) -> list[str]:
-    kinds = {"employee_band": (p.employee_bands, "employees"), "revenue_band": (p.revenue_bands, "revenue"),
-             "founded_band": (p.founded_bands, "year")}
+    kinds = {
+        "employee_band": (p.employee_bands, "employees"),
+        "revenue_band": (p.revenue_bands, "revenue"),
+        "founded_band": (p.founded_bands, "year"),
+    }
     if attr in kinds:
         return band_labels(*kinds[attr]) + [UNKNOWN]
     return sorted(pd.unique(features[attr]).tolist())
@@ -180,9 +211,9 @@ def wilson_interval(k: np.ndarray, n: np.ndarray, level: float = 0.95) -> tuple[
     z = stats.norm.ppf(0.5 + level / 2)
     with np.errstate(invalid="ignore", divide="ignore"):
         ph = k / n
-        den = 1 + z ** 2 / n
-        centre = (ph + z ** 2 / (2 * n)) / den
-        half = z * np.sqrt(ph * (1 - ph) / n + z ** 2 / (4 * n ** 2)) / den
+        den = 1 + z**2 / n
+        centre = (ph + z**2 / (2 * n)) / den
+        half = z * np.sqrt(ph * (1 - ph) / n + z**2 / (4 * n**2)) / den
     return centre - half, centre + half
 
 
@@ -212,29 +243,41 @@ class LiftTables:
 
     def summary(self) -> str:
         small = int(self.table["small_sample"].sum())
-        lines = [f"Lift tables: {self.positives:,} {self.target_name}s among {self.n:,} accounts "
-                 f"(base rate {self.base_rate:.1%}); {len(self.table)} segments, {small} flagged small "
-                 f"(< {self.min_segment_size} accounts). Intervals: Wilson {self.level:.0%}."]
+        lines = [
+            f"Lift tables: {self.positives:,} {self.target_name}s among {self.n:,} accounts "
+            f"(base rate {self.base_rate:.1%}); {len(self.table)} segments, {small} flagged small "
+            f"(< {self.min_segment_size} accounts). Intervals: Wilson {self.level:.0%}."
+        ]
         for r in self.top(5).itertuples():
-            lines.append(f"  {r.attribute}={r.value}: lift {r.lift:.2f} ({r.lift_lo:.2f}–{r.lift_hi:.2f}), "
-                         f"n={r.accounts}")
+            lines.append(
+                f"  {r.attribute}={r.value}: lift {r.lift:.2f} ({r.lift_lo:.2f}–{r.lift_hi:.2f}), n={r.accounts}"
+            )
         return "\n".join(lines)
 
     def display(self, k: int | None = None) -> pd.DataFrame:
         """A formatted copy for notebooks (percentages, lift with interval)."""
         t = self.table if k is None else self.table.head(k)
-        out = pd.DataFrame({
-            "attribute": t["attribute"].map(lambda a: _ATTR_LABEL.get(a, f"Uses {tech_label(a)}" if a.startswith("tech_") else a)),
-            "value": t["value"], "accounts": t["accounts"], f"{self.target_name}s": t["positives"],
-            "rate": [f"{r:.1%}" for r in t["rate"]],
-            "lift (95% CI)": [f"{a:.2f} ({b:.2f}–{c:.2f})" for a, b, c in zip(t["lift"], t["lift_lo"], t["lift_hi"])],
-            "small sample": np.where(t["small_sample"], "yes", ""),
-        })
+        out = pd.DataFrame(
+            {
+                "attribute": t["attribute"].map(
+                    lambda a: _ATTR_LABEL.get(a, f"Uses {tech_label(a)}" if a.startswith("tech_") else a)
+                ),
+                "value": t["value"],
+                "accounts": t["accounts"],
+                f"{self.target_name}s": t["positives"],
+                "rate": [f"{r:.1%}" for r in t["rate"]],
+                "lift (95% CI)": [
+                    f"{a:.2f} ({b:.2f}–{c:.2f})" for a, b, c in zip(t["lift"], t["lift_lo"], t["lift_hi"], strict=False)
+                ],
+                "small sample": np.where(t["small_sample"], "yes", ""),
+            }
+        )
         return out.reset_index(drop=True)
 
 
-def lift_tables(features: pd.DataFrame, y: pd.Series | np.ndarray, p: IcpParams | None = None,
-                target_name: str = "customer") -> LiftTables:
+def lift_tables(
+    features: pd.DataFrame, y: pd.Series | np.ndarray, p: IcpParams | None = None, target_name: str = "customer"
+) -> LiftTables:
     """Lift of every attribute value (see :class:`LiftTables`), sorted by lift, highest first."""
     p = p or IcpParams()
     y = np.asarray(y, dtype=bool)
@@ -285,9 +328,18 @@ class LookalikeModel(ClassifierMixin, BaseEstimator):
     ``predict_proba`` uses the model refitted on all rows plus the calibrator.
     """
 
-    def __init__(self, kind: str = "gbm", cv: int = 5, calibration: str = "isotonic", C: float = 1.0,
-                 max_iter: int = 150, learning_rate: float = 0.05, max_depth: int = 3, min_samples_leaf: int = 20,
-                 random_state: int = 0):
+    def __init__(
+        self,
+        kind: str = "gbm",
+        cv: int = 5,
+        calibration: str = "isotonic",
+        C: float = 1.0,
+        max_iter: int = 150,
+        learning_rate: float = 0.05,
+        max_depth: int = 3,
+        min_samples_leaf: int = 20,
+        random_state: int = 0,
+    ):
         self.kind = kind
         self.cv = cv
         self.calibration = calibration
@@ -303,12 +355,25 @@ class LookalikeModel(ClassifierMixin, BaseEstimator):
         cats = [c for c in X.columns if not pd.api.types.is_numeric_dtype(X[c])]
         nums = [c for c in X.columns if c not in cats]
         pre = ColumnTransformer(
-            [("cat", OneHotEncoder(handle_unknown="ignore", sparse_output=False, feature_name_combiner=_combiner), cats),
-             ("num", "passthrough", nums)], verbose_feature_names_out=False)
+            [
+                (
+                    "cat",
+                    OneHotEncoder(handle_unknown="ignore", sparse_output=False, feature_name_combiner=_combiner),
+                    cats,
+                ),
+                ("num", "passthrough", nums),
+            ],
+            verbose_feature_names_out=False,
+        )
         if self.kind == "gbm":
-            est = HistGradientBoostingClassifier(max_iter=self.max_iter, learning_rate=self.learning_rate,
-                                                 max_depth=self.max_depth, min_samples_leaf=self.min_samples_leaf,
-                                                 early_stopping=False, random_state=self.random_state)
+            est = HistGradientBoostingClassifier(
+                max_iter=self.max_iter,
+                learning_rate=self.learning_rate,
+                max_depth=self.max_depth,
+                min_samples_leaf=self.min_samples_leaf,
+                early_stopping=False,
+                random_state=self.random_state,
+            )
         elif self.kind == "logit":
             est = LogisticRegression(C=self.C, max_iter=2000)
         else:
@@ -335,11 +400,12 @@ class LookalikeModel(ClassifierMixin, BaseEstimator):
             z = np.log(np.clip(score, 1e-6, 1 - 1e-6) / (1 - np.clip(score, 1e-6, 1 - 1e-6)))
             lr = LogisticRegression(C=1e6, max_iter=1000).fit(z.reshape(-1, 1), y)
             return lambda s: lr.predict_proba(
-                np.log(np.clip(s, 1e-6, 1 - 1e-6) / (1 - np.clip(s, 1e-6, 1 - 1e-6))).reshape(-1, 1))[:, 1]
+                np.log(np.clip(s, 1e-6, 1 - 1e-6) / (1 - np.clip(s, 1e-6, 1 - 1e-6))).reshape(-1, 1)
+            )[:, 1]
         raise ValueError(f"LookalikeModel.calibration must be 'isotonic' or 'sigmoid', got {self.calibration!r}")
 
     # -- estimator API
-    def fit(self, X: pd.DataFrame, y) -> "LookalikeModel":
+    def fit(self, X: pd.DataFrame, y) -> LookalikeModel:
         X = self._prep(pd.DataFrame(X))
         y = np.asarray(y).astype(int)
         if len(np.unique(y)) < 2:
@@ -386,15 +452,20 @@ class LookalikeModel(ClassifierMixin, BaseEstimator):
     def cv_metrics(self, y) -> dict[str, float]:
         """Out-of-fold AUC (mean and sd over folds, and pooled) and Brier score (calibrated)."""
         y = np.asarray(y).astype(int)
-        return {"auc_mean": float(self.fold_auc_.mean()), "auc_sd": float(self.fold_auc_.std(ddof=1)),
-                "auc_pooled": float(roc_auc_score(y, self.oof_score_)),
-                "brier": float(brier_score_loss(y, self.oof_proba_)), "folds": int(self.n_folds_)}
+        return {
+            "auc_mean": float(self.fold_auc_.mean()),
+            "auc_sd": float(self.fold_auc_.std(ddof=1)),
+            "auc_pooled": float(roc_auc_score(y, self.oof_score_)),
+            "brier": float(brier_score_loss(y, self.oof_proba_)),
+            "folds": int(self.n_folds_),
+        }
 
     def transform(self, X) -> pd.DataFrame:
         """One-hot design matrix (the features SHAP and coefficients refer to)."""
         X = self._prep(pd.DataFrame(X))
-        return pd.DataFrame(self.pipeline_.named_steps["onehot"].transform(X), columns=self.feature_names_,
-                            index=X.index)
+        return pd.DataFrame(
+            self.pipeline_.named_steps["onehot"].transform(X), columns=self.feature_names_, index=X.index
+        )
 
     def shap_values(self, X, n_sample: int = 1000, random_state: int = 0) -> tuple[np.ndarray, pd.DataFrame]:
         """SHAP values (log-odds scale) of up to ``n_sample`` rows: (values, design rows).
@@ -566,32 +637,49 @@ class IcpRules:
             "description": self.describe(),
             "target": self.target,
             "match": "all",
-            "conditions": [{"attribute": a, "in": list(v), "reads": self.describe_condition(a, v)}
-                           for a, v in self.conditions],
+            "conditions": [
+                {"attribute": a, "in": list(v), "reads": self.describe_condition(a, v)} for a, v in self.conditions
+            ],
             "bands": {k: [float(x) for x in v] for k, v in self.bands.items()},
             "stats": {k: (round(float(v), 4) if isinstance(v, float) else v) for k, v in self.stats.items()},
         }
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any], file: str = "icp.yaml") -> "IcpRules":
+    def from_dict(cls, d: dict[str, Any], file: str = "icp.yaml") -> IcpRules:
         if not isinstance(d, dict) or "conditions" not in d:
-            raise ABMDataError(f"{file}: expected a mapping with a 'conditions' list", file=file,
-                               column="conditions", reason="bad icp file")
+            raise ABMDataError(
+                f"{file}: expected a mapping with a 'conditions' list",
+                file=file,
+                column="conditions",
+                reason="bad icp file",
+            )
         conds = []
         for i, c in enumerate(d.get("conditions") or []):
             if not isinstance(c, dict) or "attribute" not in c or "in" not in c:
-                raise ABMDataError(f"{file}: condition {i + 1} needs 'attribute' and 'in' (list of values), got {c!r}",
-                                   file=file, column=f"conditions.{i}", reason="bad condition")
+                raise ABMDataError(
+                    f"{file}: condition {i + 1} needs 'attribute' and 'in' (list of values), got {c!r}",
+                    file=file,
+                    column=f"conditions.{i}",
+                    reason="bad condition",
+                )
             attr = str(c["attribute"])
             if attr not in CATEGORICAL and not attr.startswith("tech_"):
-                raise ABMDataError(f"{file}: condition {i + 1} uses unknown attribute '{attr}'; use one of "
-                                   f"{list(CATEGORICAL)} or a tech_* flag", file=file, column=f"conditions.{i}",
-                                   reason="unknown attribute")
+                raise ABMDataError(
+                    f"{file}: condition {i + 1} uses unknown attribute '{attr}'; use one of "
+                    f"{list(CATEGORICAL)} or a tech_* flag",
+                    file=file,
+                    column=f"conditions.{i}",
+                    reason="unknown attribute",
+                )
             vals = c["in"] if isinstance(c["in"], list) else [c["in"]]
             vals = [("yes" if v is True else "no" if v is False else str(v)) for v in vals]
             conds.append((attr, vals))
-        return cls(conds, dict(d.get("stats") or {}), {k: list(v) for k, v in (d.get("bands") or {}).items()},
-                   str(d.get("target", "customer")))
+        return cls(
+            conds,
+            dict(d.get("stats") or {}),
+            {k: list(v) for k, v in (d.get("bands") or {}).items()},
+            str(d.get("target", "customer")),
+        )
 
 
 def learn_rules(features: pd.DataFrame, y, p: IcpParams | None = None, target_name: str = "customer") -> IcpRules:
@@ -610,8 +698,17 @@ def learn_rules(features: pd.DataFrame, y, p: IcpParams | None = None, target_na
     base = y.mean() if n else 0.0
     keep = np.ones(n, bool)
     conds: list[tuple[str, list[str]]] = []
-    steps = [{"step": 0, "condition": "all accounts", "accounts": n, "coverage": 1.0, "precision": base,
-              "recall": 1.0, "lift": 1.0}]
+    steps = [
+        {
+            "step": 0,
+            "condition": "all accounts",
+            "accounts": n,
+            "coverage": 1.0,
+            "precision": base,
+            "recall": 1.0,
+            "lift": 1.0,
+        }
+    ]
     attrs = list(labels.columns)
     for step in range(1, p.rule_max_conditions + 1):
         best = None
@@ -641,13 +738,26 @@ def learn_rules(features: pd.DataFrame, y, p: IcpParams | None = None, target_na
         vals = sorted(vals, key=lambda s: order.index(s) if s in order else len(order))
         conds.append((attr, vals))
         rules_tmp = IcpRules(conds, bands=_bands_of(p))
-        steps.append({"step": step, "condition": rules_tmp.describe_condition(attr, vals), "accounts": int(keep.sum()),
-                      "coverage": keep.mean(), "precision": y[keep].mean(), "recall": y[keep].sum() / max(pos, 1),
-                      "lift": (y[keep].mean() / base) if base else float("nan")})
-    stats_ = {"accounts": n, "matched": int(keep.sum()), "coverage": float(keep.mean()) if n else 0.0,
-              "precision": float(y[keep].mean()) if keep.any() else 0.0,
-              "recall": float(y[keep].sum() / pos) if pos else 0.0, "base_rate": float(base),
-              "lift": float(y[keep].mean() / base) if base and keep.any() else float("nan")}
+        steps.append(
+            {
+                "step": step,
+                "condition": rules_tmp.describe_condition(attr, vals),
+                "accounts": int(keep.sum()),
+                "coverage": keep.mean(),
+                "precision": y[keep].mean(),
+                "recall": y[keep].sum() / max(pos, 1),
+                "lift": (y[keep].mean() / base) if base else float("nan"),
+            }
+        )
+    stats_ = {
+        "accounts": n,
+        "matched": int(keep.sum()),
+        "coverage": float(keep.mean()) if n else 0.0,
+        "precision": float(y[keep].mean()) if keep.any() else 0.0,
+        "recall": float(y[keep].sum() / pos) if pos else 0.0,
+        "base_rate": float(base),
+        "lift": float(y[keep].mean() / base) if base and keep.any() else float("nan"),
+    }
     return IcpRules(conds, stats_, _bands_of(p), target_name, pd.DataFrame(steps))
 
 
@@ -674,17 +784,25 @@ def apply_icp(accounts: pd.DataFrame, rules: IcpRules | dict | str | Path) -> pd
         elif attr.startswith("tech_") and "no" in vals:
             met += 1
     k = len(rules.conditions)
-    return pd.DataFrame({"conditions_met": met, "matches": met == k,
-                         "rule_score": 100.0 * met / k if k else np.full(len(feats), 100.0)}, index=feats.index)
+    return pd.DataFrame(
+        {
+            "conditions_met": met,
+            "matches": met == k,
+            "rule_score": 100.0 * met / k if k else np.full(len(feats), 100.0),
+        },
+        index=feats.index,
+    )
 
 
 def save_icp(rules: IcpRules, path: str | Path) -> Path:
     """Write the rules as an editable YAML file (with a header explaining how to edit it)."""
     path = Path(path)
-    head = ("# Ideal customer profile (ICP) from notebook 01 - editable.\n"
-            "# An account matches when it meets ALL conditions; each condition lists allowed values.\n"
-            "# Attributes: industry, employee_band, revenue_band, region, founded_band, tech_* (values yes/no).\n"
-            "# Band labels come from 'bands' (inner edges). Set grading.score_source: rules to grade with this file.\n")
+    head = (
+        "# Ideal customer profile (ICP) from notebook 01 - editable.\n"
+        "# An account matches when it meets ALL conditions; each condition lists allowed values.\n"
+        "# Attributes: industry, employee_band, revenue_band, region, founded_band, tech_* (values yes/no).\n"
+        "# Band labels come from 'bands' (inner edges). Set grading.score_source: rules to grade with this file.\n"
+    )
     path.write_text(head + yaml.safe_dump(rules.to_dict(), sort_keys=False, allow_unicode=True))
     return path
 
@@ -712,20 +830,29 @@ def icp_target(accounts: pd.DataFrame, opportunities: pd.DataFrame | None, p: Ic
     cust = accounts["is_customer"].astype("boolean").fillna(False).to_numpy(dtype=bool)
     n_c, n_o = int(cust.sum()), int((~cust).sum())
     if n_c >= p.min_contrast and n_o >= p.min_contrast:
-        return cust, "customer", (f"Customers ({n_c:,}) against the other {n_o:,} accounts (unlabelled: "
-                                  f"not known bad fits).")
+        return (
+            cust,
+            "customer",
+            (f"Customers ({n_c:,}) against the other {n_o:,} accounts (unlabelled: not known bad fits)."),
+        )
     if opportunities is None or opportunities.empty or "is_won" not in opportunities.columns:
-        raise ABMDataError("accounts: fewer than icp.min_contrast non-customers and no won opportunities to rank "
-                           "customers by value; cannot build a profile", file="accounts", column="is_customer",
-                           reason="no contrast")
+        raise ABMDataError(
+            "accounts: fewer than icp.min_contrast non-customers and no won opportunities to rank "
+            "customers by value; cannot build a profile",
+            file="accounts",
+            column="is_customer",
+            reason="no contrast",
+        )
     won = opportunities[opportunities["is_won"].astype(bool)]
     value = won.groupby("account_id")["amount"].sum()
     v = accounts["account_id"].map(value).fillna(0.0).to_numpy(dtype=float)
     thr = np.quantile(v[cust], 1 - p.high_value_share) if cust.any() else np.inf
     y = cust & (v >= thr)
-    why = (f"Only {n_o} non-customer account(s) besides {n_c} customers: there is nothing to contrast customers with. "
-           f"The profile instead contrasts the top {p.high_value_share:.0%} of customers by won revenue "
-           f"({int(y.sum())} accounts, won revenue ≥ {thr:,.0f}) with the other customers.")
+    why = (
+        f"Only {n_o} non-customer account(s) besides {n_c} customers: there is nothing to contrast customers with. "
+        f"The profile instead contrasts the top {p.high_value_share:.0%} of customers by won revenue "
+        f"({int(y.sum())} accounts, won revenue ≥ {thr:,.0f}) with the other customers."
+    )
     return y, "high-value customer", why
 
 
@@ -760,7 +887,9 @@ class IcpResult:
     def summary(self) -> dict[str, Any]:
         """Headline figures (JSON-able) for the index page."""
         out: dict[str, Any] = {
-            "accounts": int(len(self.y)), "target": self.target_name, "positives": int(self.y.sum()),
+            "accounts": int(len(self.y)),
+            "target": self.target_name,
+            "positives": int(self.y.sum()),
             "base_rate": round(float(self.y.mean()), 4) if len(self.y) else None,
             "model": self.chosen or "none (rules only)",
             "icp_rule": self.rules.describe(),
@@ -777,16 +906,18 @@ class IcpResult:
         return out
 
 
-def discover(accounts: pd.DataFrame, opportunities: pd.DataFrame | None = None, p: IcpParams | None = None,
-             seed: int = 0) -> IcpResult:
+def discover(
+    accounts: pd.DataFrame, opportunities: pd.DataFrame | None = None, p: IcpParams | None = None, seed: int = 0
+) -> IcpResult:
     """Lift tables, lookalike models (when there are enough customers) and readable rules.
 
     Returns an :class:`IcpResult`; ``fit_scores`` has exactly one row per account.
     """
     p = p or IcpParams()
     if accounts["account_id"].duplicated().any():
-        raise ABMDataError("accounts: duplicate account_id values", file="accounts", column="account_id",
-                           reason="duplicate key")
+        raise ABMDataError(
+            "accounts: duplicate account_id values", file="accounts", column="account_id", reason="duplicate key"
+        )
     feats = account_features(accounts, p)
     y, target_name, note = icp_target(accounts, opportunities, p)
     lifts = lift_tables(feats, y, p, target_name)
@@ -799,14 +930,27 @@ def discover(accounts: pd.DataFrame, opportunities: pd.DataFrame | None = None, 
     if target_name == "customer" and n_pos >= p.min_customers:
         common = dict(cv=p.cv_folds, calibration=p.calibration, random_state=seed)
         models["logit"] = LookalikeModel("logit", C=p.logit_c, **common).fit(feats, y)
-        models["gbm"] = LookalikeModel("gbm", max_iter=p.gbm_max_iter, learning_rate=p.gbm_learning_rate,
-                                       max_depth=p.gbm_max_depth, min_samples_leaf=p.gbm_min_samples_leaf,
-                                       **common).fit(feats, y)
+        models["gbm"] = LookalikeModel(
+            "gbm",
+            max_iter=p.gbm_max_iter,
+            learning_rate=p.gbm_learning_rate,
+            max_depth=p.gbm_max_depth,
+            min_samples_leaf=p.gbm_min_samples_leaf,
+            **common,
+        ).fit(feats, y)
         rows = []
         for k, m in models.items():
             mt = m.cv_metrics(y)
-            rows.append({"model": k, "cv_auc": mt["auc_mean"], "cv_auc_sd": mt["auc_sd"],
-                         "pooled_auc": mt["auc_pooled"], "brier": mt["brier"], "folds": mt["folds"]})
+            rows.append(
+                {
+                    "model": k,
+                    "cv_auc": mt["auc_mean"],
+                    "cv_auc_sd": mt["auc_sd"],
+                    "pooled_auc": mt["auc_pooled"],
+                    "brier": mt["brier"],
+                    "folds": mt["folds"],
+                }
+            )
         cv_table = pd.DataFrame(rows)
         chosen = p.model if p.model != "auto" else str(cv_table.sort_values("cv_auc", ascending=False).iloc[0]["model"])
         m = models[chosen]
@@ -816,17 +960,22 @@ def discover(accounts: pd.DataFrame, opportunities: pd.DataFrame | None = None, 
         importance = importance.sort_values(chosen, ascending=False)
     else:
         if target_name == "customer":
-            notes.append(f"Only {n_pos} customers: fewer than icp.min_customers = {p.min_customers} needed for a "
-                         f"stable lookalike model (RollWorks asks for 200). Falling back to lift tables and the "
-                         f"readable rule; the fit score is the share of rule conditions met.")
+            notes.append(
+                f"Only {n_pos} customers: fewer than icp.min_customers = {p.min_customers} needed for a "
+                f"stable lookalike model (RollWorks asks for 200). Falling back to lift tables and the "
+                f"readable rule; the fit score is the share of rule conditions met."
+            )
         else:
-            notes.append("No lookalike model: there are no non-customers to learn from. The fit score is the share "
-                         "of rule conditions met, a description of high-value customers, not a prediction.")
+            notes.append(
+                "No lookalike model: there are no non-customers to learn from. The fit score is the share "
+                "of rule conditions met, a description of high-value customers, not a prediction."
+            )
         rs = apply_icp(accounts, rules)
         prob = rs["rule_score"].to_numpy() / 100.0
         tie = prob
-    fs = pd.DataFrame({"account_id": feats.index.to_numpy(), "fit_prob": np.asarray(prob, float),
-                       "fit_score": fit_score(prob, tie)})
+    fs = pd.DataFrame(
+        {"account_id": feats.index.to_numpy(), "fit_prob": np.asarray(prob, float), "fit_score": fit_score(prob, tie)}
+    )
     return IcpResult(target_name, note, y, feats, lifts, rules, fs, models, chosen, cv_table, importance, notes, p)
 
 
@@ -854,13 +1003,14 @@ def _truth_matches(truth_feature: str, feature_names: Sequence[str], p: IcpParam
         lo, hi = (float(x) for x in rng.split("-"))
         edges = [0.0] + list(p.employee_bands) + [math.inf]
         labels = band_labels(p.employee_bands, "employees")
-        hit = [f"employee_band={lab}" for lab, a, b in zip(labels, edges, edges[1:]) if a < hi and b > lo]
+        hit = [f"employee_band={lab}" for lab, a, b in zip(labels, edges, edges[1:], strict=False) if a < hi and b > lo]
         return [h for h in hit if h in feature_names]
     return []
 
 
-def driver_recovery(importance: pd.Series, truth_meta: dict, k: int = 5, top_true: int = 3,
-                    p: IcpParams | None = None) -> pd.DataFrame:
+def driver_recovery(
+    importance: pd.Series, truth_meta: dict, k: int = 5, top_true: int = 3, p: IcpParams | None = None
+) -> pd.DataFrame:
     """Where each true fit driver ranks among the model's drivers (synthetic world only).
 
     ``importance``: model importance per one-hot feature or per attribute (see
@@ -874,9 +1024,17 @@ def driver_recovery(importance: pd.Series, truth_meta: dict, k: int = 5, top_tru
     for i, f in enumerate(truth_meta["fit_drivers"], start=1):
         m = _truth_matches(f, ranked, p)
         r = min((ranked.index(x) + 1 for x in m), default=None)
-        rows.append({"true_rank": i, "driver": f, "true_coef": truth_meta["fit_coefficients"].get(f),
-                     "model_feature": ranked[r - 1] if r else None, "model_rank": r,
-                     "in_top_k": bool(r is not None and r <= k), "top_true": i <= top_true})
+        rows.append(
+            {
+                "true_rank": i,
+                "driver": f,
+                "true_coef": truth_meta["fit_coefficients"].get(f),
+                "model_feature": ranked[r - 1] if r else None,
+                "model_rank": r,
+                "in_top_k": bool(r is not None and r <= k),
+                "top_true": i <= top_true,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -888,8 +1046,12 @@ def truth_check(fit_scores: pd.DataFrame, truth_accounts: pd.DataFrame, top_shar
       score (out-of-fold) and of the true fit probability (the ceiling any model can reach);
     * ``auc_true_top``: AUC of the fit score for the true top ``top_share`` accounts by fit.
     """
-    m = fit_scores.merge(truth_accounts[["account_id", "fit_prob", "is_customer"]], on="account_id",
-                         suffixes=("", "_true"), validate="one_to_one")
+    m = fit_scores.merge(
+        truth_accounts[["account_id", "fit_prob", "is_customer"]],
+        on="account_id",
+        suffixes=("", "_true"),
+        validate="one_to_one",
+    )
     true_p = m["fit_prob_true"].to_numpy(float)
     cust = m["is_customer"].astype(bool).to_numpy()
     top = true_p >= np.quantile(true_p, 1 - top_share)
@@ -906,29 +1068,37 @@ def truth_check(fit_scores: pd.DataFrame, truth_accounts: pd.DataFrame, top_shar
 def executive_summary(res: IcpResult, check: dict[str, float] | None = None) -> str:
     """3–5 sentences of Markdown with the key numbers of notebook 01, built from the results."""
     r = res.rules.stats
-    s = [f"**{int(res.y.sum()):,} {res.target_name}s** among {len(res.y):,} accounts "
-         f"(base rate {res.y.mean():.1%})."]
+    s = [f"**{int(res.y.sum()):,} {res.target_name}s** among {len(res.y):,} accounts (base rate {res.y.mean():.1%})."]
     top = res.lifts.top(3)
     if len(top):
         segs = "; ".join(f"{_seg_label(t.attribute, t.value)} ×{t.lift:.1f}" for t in top.itertuples())
         s.append(f"The segments most over-represented among {res.target_name}s (lift, trusted sample sizes): {segs}.")
     if res.has_model:
         cv = res.cv_table.set_index("model")
-        s.append(f"A lookalike model scores every account out-of-fold: the {_MODEL_NAME[res.chosen]} was chosen "
-                 f"(cross-validated AUC {cv.loc[res.chosen, 'cv_auc']:.2f}; "
-                 f"{_MODEL_NAME[[k for k in cv.index if k != res.chosen][0]]} "
-                 f"{cv.loc[[k for k in cv.index if k != res.chosen][0], 'cv_auc']:.2f}).")
+        s.append(
+            f"A lookalike model scores every account out-of-fold: the {_MODEL_NAME[res.chosen]} was chosen "
+            f"(cross-validated AUC {cv.loc[res.chosen, 'cv_auc']:.2f}; "
+            f"{_MODEL_NAME[[k for k in cv.index if k != res.chosen][0]]} "
+            f"{cv.loc[[k for k in cv.index if k != res.chosen][0], 'cv_auc']:.2f})."
+        )
     else:
-        why = (f"only {int(res.y.sum())} customers, fewer than the {res.params.min_customers} needed"
-               if res.target_name == "customer" else "there are no non-customers to learn from")
+        why = (
+            f"only {int(res.y.sum())} customers, fewer than the {res.params.min_customers} needed"
+            if res.target_name == "customer"
+            else "there are no non-customers to learn from"
+        )
         s.append(f"No lookalike model was fitted ({why}); the fit score is the share of ICP rule conditions met.")
-    s.append(f"Readable ICP: **{res.rules.describe()}** — covers {r.get('coverage', 0):.0%} of accounts with "
-             f"precision {r.get('precision', 0):.0%} (×{r.get('lift', float('nan')):.1f} the base rate) and "
-             f"recall {r.get('recall', 0):.0%}; saved as the editable `icp.yaml`.")
+    s.append(
+        f"Readable ICP: **{res.rules.describe()}** — covers {r.get('coverage', 0):.0%} of accounts with "
+        f"precision {r.get('precision', 0):.0%} (×{r.get('lift', float('nan')):.1f} the base rate) and "
+        f"recall {r.get('recall', 0):.0%}; saved as the editable `icp.yaml`."
+    )
     if check:
-        s.append(f"Against the synthetic world's true fit, the fit score's rank correlation is "
-                 f"{check['spearman']:.2f} and its AUC for current customers {check['auc_customers']:.2f} "
-                 f"(the true fit itself reaches {check['auc_customers_oracle']:.2f}).")
+        s.append(
+            f"Against the synthetic world's true fit, the fit score's rank correlation is "
+            f"{check['spearman']:.2f} and its AUC for current customers {check['auc_customers']:.2f} "
+            f"(the true fit itself reaches {check['auc_customers_oracle']:.2f})."
+        )
     return " ".join(s)
 
 
@@ -953,13 +1123,14 @@ def plot_lift(lifts: LiftTables, k: int = 12, trusted_only: bool = True):
 
     t = lifts.top(k, trusted_only).iloc[::-1]
     fig, ax = plt.subplots(figsize=(8, 0.32 * len(t) + 1.2))
+
     def label(a, v):
         if a.startswith("tech_"):
             txt = _seg_label(a, v)
             return txt[:1].upper() + txt[1:]
         return f"{_ATTR_LABEL.get(a, a)}: {v}"
 
-    labels = [label(a, v).replace("$", r"\$") for a, v in zip(t["attribute"], t["value"])]
+    labels = [label(a, v).replace("$", r"\$") for a, v in zip(t["attribute"], t["value"], strict=False)]
     err = np.vstack([t["lift"] - t["lift_lo"], t["lift_hi"] - t["lift"]]).astype(float)
     err = np.nan_to_num(np.clip(err, 0, None))
     ax.barh(labels, t["lift"], xerr=err, color="#1f4e79", alpha=0.85, ecolor="#555555", capsize=2)
@@ -990,15 +1161,25 @@ def plot_shap_summary(sv: np.ndarray, D: pd.DataFrame, k: int = 12, random_state
     ax.set_title("What drives fit: gradient-boosted model")
     from matplotlib.lines import Line2D
 
-    ax.legend(handles=[Line2D([], [], marker="o", ls="", color="#e07b39", label="has feature (1)"),
-                       Line2D([], [], marker="o", ls="", color="#1f4e79", label="does not (0)")],
-              loc="lower right", fontsize=8)
+    ax.legend(
+        handles=[
+            Line2D([], [], marker="o", ls="", color="#e07b39", label="has feature (1)"),
+            Line2D([], [], marker="o", ls="", color="#1f4e79", label="does not (0)"),
+        ],
+        loc="lower right",
+        fontsize=8,
+    )
     return fig
 
 
 def format_cv_table(cv: pd.DataFrame) -> pd.DataFrame:
     """Cross-validation table for display."""
-    return pd.DataFrame({"model": cv["model"].map(_MODEL_NAME),
-                         "CV AUC (mean ± sd over folds)": [f"{a:.3f} ± {b:.3f}" for a, b in zip(cv["cv_auc"], cv["cv_auc_sd"])],
-                         "pooled out-of-fold AUC": cv["pooled_auc"].round(3),
-                         "Brier score (calibrated)": cv["brier"].round(3), "folds": cv["folds"]})
+    return pd.DataFrame(
+        {
+            "model": cv["model"].map(_MODEL_NAME),
+            "CV AUC (mean ± sd over folds)": [f"{a:.3f} ± {b:.3f}" for a, b in zip(cv["cv_auc"], cv["cv_auc_sd"], strict=False)],
+            "pooled out-of-fold AUC": cv["pooled_auc"].round(3),
+            "Brier score (calibrated)": cv["brier"].round(3),
+            "folds": cv["folds"],
+        }
+    )

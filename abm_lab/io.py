@@ -5,6 +5,7 @@ exports, or a DuckDB database file. Column presets map known exports (Salesforce
 standard objects, the Maven CRM dataset) onto canonical names; ``data.column_map``
 and ``data.value_map`` in params add or override mappings.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -66,8 +67,9 @@ def read_file(path: Path) -> pd.DataFrame:
             return pd.read_parquet(path)
         return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
     except Exception as exc:
-        raise ABMDataError(f"{path}: could not be read ({type(exc).__name__}: {exc})",
-                           file=str(path), reason="unreadable file") from None
+        raise ABMDataError(
+            f"{path}: could not be read ({type(exc).__name__}: {exc})", file=str(path), reason="unreadable file"
+        ) from None
 
 
 def apply_mapping(df: pd.DataFrame, table: str, params: Params, file: str) -> pd.DataFrame:
@@ -104,8 +106,11 @@ def _read_table(folder: Path, name: str, params: Params) -> tuple[pd.DataFrame, 
     if override:
         candidates = [folder / override]
         if not candidates[0].exists():
-            raise ABMDataError(f"{candidates[0]}: file named in data.files for table '{name}' does not exist",
-                               file=str(candidates[0]), reason="file not found")
+            raise ABMDataError(
+                f"{candidates[0]}: file named in data.files for table '{name}' does not exist",
+                file=str(candidates[0]),
+                reason="file not found",
+            )
     else:
         candidates = [folder / f for f in presets.files(params.data.preset, name)]
         candidates = [p for p in candidates if p.exists()]
@@ -126,16 +131,20 @@ def _read_table(folder: Path, name: str, params: Params) -> tuple[pd.DataFrame, 
 def load_folder(folder: str | os.PathLike, params: Params) -> Dataset:
     folder = Path(folder)
     if not folder.is_dir():
-        raise ABMDataError(f"{folder}: data folder does not exist (data.path in params)", file=str(folder),
-                           reason="folder not found")
+        raise ABMDataError(
+            f"{folder}: data folder does not exist (data.path in params)", file=str(folder), reason="folder not found"
+        )
     tables, files, hashes = {}, {}, {}
     for name, t in schema.TABLES.items():
         got = _read_table(folder, name, params)
         if got is None:
             if name in schema.REQUIRED_TABLES and name not in presets.optional_tables(params.data.preset):
-                raise ABMDataError(f"{folder}: no file for required table '{name}' (expected {name}.csv or "
-                                   f"{name}.parquet, or name it in data.files)", file=str(folder / name),
-                                   reason="missing table")
+                raise ABMDataError(
+                    f"{folder}: no file for required table '{name}' (expected {name}.csv or "
+                    f"{name}.parquet, or name it in data.files)",
+                    file=str(folder / name),
+                    reason="missing table",
+                )
             if name in schema.REQUIRED_TABLES:
                 tables[name] = schema.empty_table(name)
             continue
@@ -163,8 +172,11 @@ def load_duckdb(db_path: str | os.PathLike, params: Params) -> Dataset:
             src = params.data.files.get(name, name)
             if src not in present:
                 if name in schema.REQUIRED_TABLES:
-                    raise ABMDataError(f"{db_path}: no table '{src}' for required table '{name}'",
-                                       file=str(db_path), reason="missing table")
+                    raise ABMDataError(
+                        f"{db_path}: no table '{src}' for required table '{name}'",
+                        file=str(db_path),
+                        reason="missing table",
+                    )
                 continue
             raw = con.execute(f'select * from "{src}"').df()
             label = f"{db_path}:{src}"
@@ -190,8 +202,12 @@ def _finish(tables, files, hashes, folder: Path | None) -> Dataset:
         won = tables["opportunities"].loc[tables["opportunities"]["is_won"], "account_id"].dropna().unique()
         acc["is_customer"] = acc["account_id"].isin(won).astype("boolean")
         tables["accounts"] = acc
-    ds = Dataset(tables=tables, files=files, hashes=hashes,
-                 accounting={k: {"rows_in": len(v), "rows_loaded": len(v)} for k, v in tables.items()})
+    ds = Dataset(
+        tables=tables,
+        files=files,
+        hashes=hashes,
+        accounting={k: {"rows_in": len(v), "rows_loaded": len(v)} for k, v in tables.items()},
+    )
     if folder is not None and (folder / TRUTH_DIR).is_dir():
         ds.truth, ds.truth_meta = load_truth(folder)
     return ds
@@ -227,8 +243,11 @@ def data_fingerprint(params: Params) -> str:
     """Hash of the params that determine the loaded data (source, mapping, demo world)."""
     import json
 
-    key = {"data": params.data.model_dump(mode="json"), "demo": params.demo.model_dump(mode="json"),
-           "as_of": str(params.run.as_of)}
+    key = {
+        "data": params.data.model_dump(mode="json"),
+        "demo": params.demo.model_dump(mode="json"),
+        "as_of": str(params.run.as_of),
+    }
     return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -240,8 +259,13 @@ def save_canonical(ds: Dataset, folder: str | os.PathLike, fingerprint: str) -> 
     folder.mkdir(parents=True, exist_ok=True)
     for name, df in ds.tables.items():
         df.to_parquet(folder / f"{name}.parquet", index=False)
-    meta = {"fingerprint": fingerprint, "files": ds.files, "hashes": ds.hashes, "accounting": ds.accounting,
-            "tables": sorted(ds.tables)}
+    meta = {
+        "fingerprint": fingerprint,
+        "files": ds.files,
+        "hashes": ds.hashes,
+        "accounting": ds.accounting,
+        "tables": sorted(ds.tables),
+    }
     (folder / "dataset.json").write_text(json.dumps(meta, indent=2))
     return folder
 

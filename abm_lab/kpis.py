@@ -13,11 +13,12 @@ owner, ...).
 * :func:`velocity` – Kaplan–Meier medians (open deals right-censored) and a Cox model.
 * :func:`pipeline_velocity`, :func:`kpi_tiles`.
 """
+
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -37,9 +38,13 @@ def account_frame(tables: dict[str, pd.DataFrame], grades: pd.DataFrame | None =
     tier otherwise from the ``programs`` table; ABM membership always from ``programs``.
     """
     acc = tables["accounts"]
-    out = pd.DataFrame({"account_id": acc["account_id"].astype("string"),
-                        "industry": acc["industry"].astype("string").fillna("unknown"),
-                        "is_customer": acc["is_customer"].fillna(False).astype(bool)})
+    out = pd.DataFrame(
+        {
+            "account_id": acc["account_id"].astype("string"),
+            "industry": acc["industry"].astype("string").fillna("unknown"),
+            "is_customer": acc["is_customer"].fillna(False).astype(bool),
+        }
+    )
     prog = tables.get("programs")
     members = pd.Index([]) if prog is None or prog.empty else pd.Index(prog["account_id"].dropna().unique())
     out["is_abm"] = out["account_id"].isin(members).to_numpy(bool)
@@ -60,8 +65,9 @@ def account_frame(tables: dict[str, pd.DataFrame], grades: pd.DataFrame | None =
     return out
 
 
-def resolve_touch_accounts(touchpoints: pd.DataFrame, mapped: pd.DataFrame | None = None,
-                           truth_touchpoints: pd.DataFrame | None = None) -> pd.DataFrame:
+def resolve_touch_accounts(
+    touchpoints: pd.DataFrame, mapped: pd.DataFrame | None = None, truth_touchpoints: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Touchpoints with ``account_id`` filled: source value, else the mapping artefact, else truth.
 
     ``mapped`` is ``touchpoints_mapped.parquet`` (touchpoint_id, account_id, ...); the
@@ -91,8 +97,13 @@ def _in(s: pd.Series, w0: pd.Timestamp, w1: pd.Timestamp) -> pd.Series:
 
 
 # --------------------------------------------------------------------------- funnel
-def account_funnel_flags(accounts: pd.DataFrame, touchpoints: pd.DataFrame, opportunities: pd.DataFrame,
-                         window, params: RoiParams | None = None) -> pd.DataFrame:
+def account_funnel_flags(
+    accounts: pd.DataFrame,
+    touchpoints: pd.DataFrame,
+    opportunities: pd.DataFrame,
+    window,
+    params: RoiParams | None = None,
+) -> pd.DataFrame:
     """Per account, in the window: touches, engaged contacts, engaged, mqa, has_opp, won, pipeline, revenue.
 
     Engaged: ≥ ``engaged_min_touches`` touches in the window. MQA: in the
@@ -109,7 +120,9 @@ def account_funnel_flags(accounts: pd.DataFrame, touchpoints: pd.DataFrame, oppo
     out = accounts[["account_id"]].copy()
     aid = out["account_id"]
     out["touches"] = aid.map(win_tp.groupby("account_id").size()).fillna(0).astype(int).to_numpy()
-    out["engaged_contacts"] = aid.map(win_tp.groupby("account_id")["contact_id"].nunique()).fillna(0).astype(int).to_numpy()
+    out["engaged_contacts"] = (
+        aid.map(win_tp.groupby("account_id")["contact_id"].nunique()).fillna(0).astype(int).to_numpy()
+    )
     lb_t = aid.map(lb_tp.groupby("account_id").size()).fillna(0)
     lb_c = aid.map(lb_tp.groupby("account_id")["contact_id"].nunique()).fillna(0)
     out["engaged"] = (out["touches"] >= p.engaged_min_touches).to_numpy(bool)
@@ -126,8 +139,14 @@ def account_funnel_flags(accounts: pd.DataFrame, touchpoints: pd.DataFrame, oppo
     return out
 
 
-def funnel(accounts: pd.DataFrame, touchpoints: pd.DataFrame, opportunities: pd.DataFrame, window,
-           by: str | None = None, params: RoiParams | None = None) -> pd.DataFrame:
+def funnel(
+    accounts: pd.DataFrame,
+    touchpoints: pd.DataFrame,
+    opportunities: pd.DataFrame,
+    window,
+    by: str | None = None,
+    params: RoiParams | None = None,
+) -> pd.DataFrame:
     """Account funnel per segment (``by`` = a column of ``accounts``, e.g. tier, grade, abm).
 
     Columns: accounts, engaged, mqa, with_opp, won (account counts), nested conversion
@@ -143,13 +162,22 @@ def funnel(accounts: pd.DataFrame, touchpoints: pd.DataFrame, opportunities: pd.
     rows = []
     for g, d in f.groupby(key, sort=True, dropna=False):
         e, m, o, w = d["engaged"], d["mqa"], d["has_opp"], d["won"]
-        rows.append({key if by else "segment": g, "accounts": len(d), "engaged": int(e.sum()), "mqa": int(m.sum()),
-                     "with_opp": int(o.sum()), "won": int(w.sum()),
-                     "engaged_to_mqa": _rate((e & m).sum(), e.sum()),
-                     "mqa_to_opp": _rate((m & o).sum(), m.sum()),
-                     "opp_to_won": _rate((o & w).sum(), o.sum()),
-                     "pipeline": float(d["pipeline"].sum()), "revenue": float(d["revenue"].sum()),
-                     "penetration": float(d.loc[e, "penetration"].mean()) if e.any() else np.nan})
+        rows.append(
+            {
+                key if by else "segment": g,
+                "accounts": len(d),
+                "engaged": int(e.sum()),
+                "mqa": int(m.sum()),
+                "with_opp": int(o.sum()),
+                "won": int(w.sum()),
+                "engaged_to_mqa": _rate((e & m).sum(), e.sum()),
+                "mqa_to_opp": _rate((m & o).sum(), m.sum()),
+                "opp_to_won": _rate((o & w).sum(), o.sum()),
+                "pipeline": float(d["pipeline"].sum()),
+                "revenue": float(d["revenue"].sum()),
+                "penetration": float(d.loc[e, "penetration"].mean()) if e.any() else np.nan,
+            }
+        )
     return pd.DataFrame(rows).set_index(key if by else "segment")
 
 
@@ -163,8 +191,9 @@ def quarters(window_or_range) -> list[pd.Period]:
     return list(pd.period_range(w0, w1, freq="Q"))
 
 
-def funnel_by_quarter(accounts, touchpoints, opportunities, start, end, by: str | None = None,
-                      params: RoiParams | None = None) -> pd.DataFrame:
+def funnel_by_quarter(
+    accounts, touchpoints, opportunities, start, end, by: str | None = None, params: RoiParams | None = None
+) -> pd.DataFrame:
     """:func:`funnel` for each calendar quarter between ``start`` and ``end`` (rows: quarter[, segment])."""
     frames = []
     for q in quarters((start, end)):
@@ -175,8 +204,12 @@ def funnel_by_quarter(accounts, touchpoints, opportunities, start, end, by: str 
 
 
 # --------------------------------------------------------------------------- deals
-def deal_kpis(opportunities: pd.DataFrame, by: str | Sequence[str] | None = None, window=None,
-              segments: pd.DataFrame | None = None) -> pd.DataFrame:
+def deal_kpis(
+    opportunities: pd.DataFrame,
+    by: str | Sequence[str] | None = None,
+    window=None,
+    segments: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Deal KPIs per segment.
 
     Created in the window: ``opps`` (count), ``pipeline`` (USD). Closed in the window:
@@ -195,8 +228,12 @@ def deal_kpis(opportunities: pd.DataFrame, by: str | Sequence[str] | None = None
     keys = [by] if isinstance(by, str) else list(by or [])
     for k in keys:
         if k != "quarter" and k not in o.columns:
-            raise ABMDataError(f"opportunities: no column '{k}' to group KPIs by", file="opportunities",
-                               column=k, reason="missing column")
+            raise ABMDataError(
+                f"opportunities: no column '{k}' to group KPIs by",
+                file="opportunities",
+                column=k,
+                reason="missing column",
+            )
         if k != "quarter":
             o[k] = o[k].astype("string").fillna("unknown")
     if window is not None:
@@ -215,9 +252,14 @@ def deal_kpis(opportunities: pd.DataFrame, by: str | Sequence[str] | None = None
     cl["cycle"] = np.where(cl["is_won"].astype(bool), (cl["close_date"] - cl["created_date"]).dt.days, np.nan)
     gkeys = keys or (lambda _: "all")
     a = cr.groupby(gkeys, dropna=False).agg(opps=("opportunity_id", "size"), pipeline=("amount", "sum"))
-    b = cl.groupby(gkeys, dropna=False).agg(won=("is_won", "sum"), closed=("is_won", "size"),
-                                            revenue=("won_amt", "sum"), avg_deal_size=("won_amt", "mean"),
-                                            avg_cycle_days=("cycle", "mean"), median_cycle_days=("cycle", "median"))
+    b = cl.groupby(gkeys, dropna=False).agg(
+        won=("is_won", "sum"),
+        closed=("is_won", "size"),
+        revenue=("won_amt", "sum"),
+        avg_deal_size=("won_amt", "mean"),
+        avg_cycle_days=("cycle", "mean"),
+        median_cycle_days=("cycle", "median"),
+    )
     out = a.join(b, how="outer")
     out["opps"] = out["opps"].fillna(0).astype(int)
     out["pipeline"] = out["pipeline"].fillna(0.0)
@@ -228,8 +270,19 @@ def deal_kpis(opportunities: pd.DataFrame, by: str | Sequence[str] | None = None
     out = out.drop(columns="closed")
     if not keys:
         out.index = pd.Index(["all"], name="segment")
-    return out[["opps", "pipeline", "won", "lost", "win_rate", "revenue", "avg_deal_size", "avg_cycle_days",
-                "median_cycle_days"]]
+    return out[
+        [
+            "opps",
+            "pipeline",
+            "won",
+            "lost",
+            "win_rate",
+            "revenue",
+            "avg_deal_size",
+            "avg_cycle_days",
+            "median_cycle_days",
+        ]
+    ]
 
 
 # --------------------------------------------------------------------------- velocity
@@ -238,18 +291,17 @@ class VelocityResult:
     """Kaplan–Meier curves / medians per group and a Cox model (durations in days)."""
 
     what: str
-    medians: pd.DataFrame                       # group -> n, events, censored, median_days, ci_low, ci_high
+    medians: pd.DataFrame  # group -> n, events, censored, median_days, ci_low, ci_high
     curves: dict[str, pd.DataFrame] = field(default_factory=dict)  # group -> days, survival
-    cox: pd.DataFrame | None = None             # term -> hazard_ratio, ci_low, ci_high, p_value
-    data: pd.DataFrame | None = None            # durations, event, group (and covariates)
+    cox: pd.DataFrame | None = None  # term -> hazard_ratio, ci_low, ci_high, p_value
+    data: pd.DataFrame | None = None  # durations, event, group (and covariates)
 
     def median(self, group: str | None = None) -> float:
         g = group if group is not None else self.medians.index[0]
         return float(self.medians.loc[g, "median_days"])
 
     def summary(self) -> str:
-        lines = [f"Velocity: {self.what} (Kaplan–Meier; open items right-censored)",
-                 self.medians.round(1).to_string()]
+        lines = [f"Velocity: {self.what} (Kaplan–Meier; open items right-censored)", self.medians.round(1).to_string()]
         if self.cox is not None and len(self.cox):
             lines += ["Cox proportional hazards (hazard ratio > 1 = faster):", self.cox.round(3).to_string()]
         return "\n".join(lines)
@@ -271,8 +323,9 @@ def _km(durations: np.ndarray, events: np.ndarray):
     return fin(med), fin(lo), fin(hi), curve
 
 
-def velocity(durations: pd.DataFrame, group: str | None = None, covariates: Sequence[str] = (),
-             what: str = "days") -> VelocityResult:
+def velocity(
+    durations: pd.DataFrame, group: str | None = None, covariates: Sequence[str] = (), what: str = "days"
+) -> VelocityResult:
     """Kaplan–Meier medians per group and a Cox PH model.
 
     ``durations`` has columns ``days`` (≥ 0) and ``event`` (bool; False = censored), plus
@@ -291,8 +344,17 @@ def velocity(durations: pd.DataFrame, group: str | None = None, covariates: Sequ
             continue
         med, lo, hi, curve = _km(dd["days"].to_numpy(), dd["event"].to_numpy())
         curves[g] = curve
-        rows.append({"group": g, "n": len(dd), "events": int(dd["event"].sum()),
-                     "censored": int((~dd["event"]).sum()), "median_days": med, "ci_low": lo, "ci_high": hi})
+        rows.append(
+            {
+                "group": g,
+                "n": len(dd),
+                "events": int(dd["event"].sum()),
+                "censored": int((~dd["event"]).sum()),
+                "median_days": med,
+                "ci_low": lo,
+                "ci_high": hi,
+            }
+        )
     cols = ["n", "events", "censored", "median_days", "ci_low", "ci_high"]
     medians = pd.DataFrame(rows, columns=["group", *cols]).set_index("group")
     cox = _cox(d, group, covariates) if len(d) else None
@@ -315,17 +377,26 @@ def _cox(d: pd.DataFrame, group: str | None, covariates: Sequence[str]) -> pd.Da
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            res = PHReg(d["days"].to_numpy(float), X.to_numpy(float), status=d["event"].to_numpy(int), ties="breslow").fit()
+            res = PHReg(
+                d["days"].to_numpy(float), X.to_numpy(float), status=d["event"].to_numpy(int), ties="breslow"
+            ).fit()
         except Exception:  # pragma: no cover - singular design
             return None
     params, bse = np.asarray(res.params), np.asarray(res.bse)
-    return pd.DataFrame({"hazard_ratio": np.exp(params), "ci_low": np.exp(params - 1.959964 * bse),
-                         "ci_high": np.exp(params + 1.959964 * bse), "p_value": np.asarray(res.pvalues)},
-                        index=pd.Index(X.columns, name="term"))
+    return pd.DataFrame(
+        {
+            "hazard_ratio": np.exp(params),
+            "ci_low": np.exp(params - 1.959964 * bse),
+            "ci_high": np.exp(params + 1.959964 * bse),
+            "p_value": np.asarray(res.pvalues),
+        },
+        index=pd.Index(X.columns, name="term"),
+    )
 
 
-def close_durations(opportunities: pd.DataFrame, as_of, segments: pd.DataFrame | None = None,
-                    since=None) -> pd.DataFrame:
+def close_durations(
+    opportunities: pd.DataFrame, as_of, segments: pd.DataFrame | None = None, since=None
+) -> pd.DataFrame:
     """Opportunity → close: days from creation to close (event) or to ``as_of`` (open, censored).
 
     Opportunities without a created date are left out (counted in ``attrs['no_date']``);
@@ -349,8 +420,9 @@ def close_durations(opportunities: pd.DataFrame, as_of, segments: pd.DataFrame |
     return o
 
 
-def opp_durations(accounts: pd.DataFrame, touchpoints: pd.DataFrame, opportunities: pd.DataFrame, as_of,
-                  since=None) -> pd.DataFrame:
+def opp_durations(
+    accounts: pd.DataFrame, touchpoints: pd.DataFrame, opportunities: pd.DataFrame, as_of, since=None
+) -> pd.DataFrame:
     """First touch → opportunity: per account with touches, days from its first touch (on or after
     ``since``) to its first opportunity created after that touch (event), else to ``as_of`` (censored).
     """
@@ -359,8 +431,9 @@ def opp_durations(accounts: pd.DataFrame, touchpoints: pd.DataFrame, opportuniti
     if since is not None:
         tp = tp.loc[tp["timestamp"] >= pd.Timestamp(since)]
     first = tp.groupby("account_id")["timestamp"].min().dt.normalize().rename("first_touch")
-    o = opportunities.loc[opportunities["account_id"].notna() & opportunities["created_date"].notna(),
-                          ["account_id", "created_date"]]
+    o = opportunities.loc[
+        opportunities["account_id"].notna() & opportunities["created_date"].notna(), ["account_id", "created_date"]
+    ]
     m = o.merge(first, left_on="account_id", right_index=True)
     m = m.loc[m["created_date"] >= m["first_touch"]]
     first_opp = m.groupby("account_id")["created_date"].min()
@@ -387,11 +460,26 @@ def pipeline_velocity(n_opps: float, win_rate: float, avg_deal_size: float, cycl
 
 
 # --------------------------------------------------------------------------- tiles
-TILE_LABELS = {"engaged_accounts": "Engaged accounts", "mqas": "MQAs", "opportunities": "Opportunities created",
-               "pipeline": "Pipeline created", "win_rate": "Win rate", "avg_deal_size": "Average deal size",
-               "revenue": "Won revenue", "roi": "Program ROI"}
-TILE_KIND = {"engaged_accounts": "int", "mqas": "int", "opportunities": "int", "pipeline": "money",
-             "win_rate": "pct", "avg_deal_size": "money", "revenue": "money", "roi": "pct"}
+TILE_LABELS = {
+    "engaged_accounts": "Engaged accounts",
+    "mqas": "MQAs",
+    "opportunities": "Opportunities created",
+    "pipeline": "Pipeline created",
+    "win_rate": "Win rate",
+    "avg_deal_size": "Average deal size",
+    "revenue": "Won revenue",
+    "roi": "Program ROI",
+}
+TILE_KIND = {
+    "engaged_accounts": "int",
+    "mqas": "int",
+    "opportunities": "int",
+    "pipeline": "money",
+    "win_rate": "pct",
+    "avg_deal_size": "money",
+    "revenue": "money",
+    "roi": "pct",
+}
 
 
 def kpi_tiles(actuals: dict[str, float], targets: KpiTargets, at_risk: float = 0.8) -> pd.DataFrame:
@@ -415,8 +503,17 @@ def kpi_tiles(actuals: dict[str, float], targets: KpiTargets, at_risk: float = 0
         else:
             att = a / t if t else np.nan
             status = "on track" if att >= 1 else ("at risk" if att >= at_risk else "behind")
-        rows.append({"kpi": k, "label": label, "kind": TILE_KIND[k], "actual": a, "target": t,
-                     "attainment": att, "status": status})
+        rows.append(
+            {
+                "kpi": k,
+                "label": label,
+                "kind": TILE_KIND[k],
+                "actual": a,
+                "target": t,
+                "attainment": att,
+                "status": status,
+            }
+        )
     return pd.DataFrame(rows).set_index("kpi")
 
 
@@ -427,10 +524,15 @@ def window_kpis(flags: pd.DataFrame, deals: pd.DataFrame, has_touches: bool = Tr
     """
     r = deals.iloc[0]
     na = np.nan
-    return {"engaged_accounts": float(flags["engaged"].sum()) if has_touches else na,
-            "mqas": float(flags["mqa"].sum()) if has_touches else na,
-            "opportunities": float(r["opps"]), "pipeline": float(r["pipeline"]), "win_rate": float(r["win_rate"]),
-            "avg_deal_size": float(r["avg_deal_size"]), "revenue": float(r["revenue"])}
+    return {
+        "engaged_accounts": float(flags["engaged"].sum()) if has_touches else na,
+        "mqas": float(flags["mqa"].sum()) if has_touches else na,
+        "opportunities": float(r["opps"]),
+        "pipeline": float(r["pipeline"]),
+        "win_rate": float(r["win_rate"]),
+        "avg_deal_size": float(r["avg_deal_size"]),
+        "revenue": float(r["revenue"]),
+    }
 
 
 # --------------------------------------------------------------------------- display helpers
@@ -441,13 +543,15 @@ def tiles_table(tiles: pd.DataFrame, currency: str = "$") -> pd.DataFrame:
     def f(kind, v):
         return {"int": fmt_int, "money": lambda x: fmt_money(x, currency), "pct": fmt_pct}[kind](v)
 
-    return pd.DataFrame({
-        "KPI": tiles["label"],
-        "Actual": [f(k, a) for k, a in zip(tiles["kind"], tiles["actual"])],
-        "Target": [f(k, t) for k, t in zip(tiles["kind"], tiles["target"])],
-        "Attainment": [fmt_pct(a, 0) for a in tiles["attainment"]],
-        "Status": tiles["status"],
-    }).set_index("KPI")
+    return pd.DataFrame(
+        {
+            "KPI": tiles["label"],
+            "Actual": [f(k, a) for k, a in zip(tiles["kind"], tiles["actual"], strict=False)],
+            "Target": [f(k, t) for k, t in zip(tiles["kind"], tiles["target"], strict=False)],
+            "Attainment": [fmt_pct(a, 0) for a in tiles["attainment"]],
+            "Status": tiles["status"],
+        }
+    ).set_index("KPI")
 
 
 def plot_funnel(f: pd.DataFrame, ax=None, title: str = "Account funnel"):
@@ -488,8 +592,14 @@ def plot_km(v: VelocityResult, ax=None, title: str | None = None, xlabel: str = 
     return ax
 
 
-def roi_what_if(incremental_revenue: float, cost: float, gross_margin: float,
-                interval: tuple[float, float] | None = None, currency: str = "$", level: float = 0.95):
+def roi_what_if(
+    incremental_revenue: float,
+    cost: float,
+    gross_margin: float,
+    interval: tuple[float, float] | None = None,
+    currency: str = "$",
+    level: float = 0.95,
+):
     """ROI what-if widget: gross-margin and program-cost sliders update ROI (and its interval).
 
     ``incremental_revenue`` (USD) is the program's estimated incremental won revenue and
@@ -500,11 +610,25 @@ def roi_what_if(incremental_revenue: float, cost: float, gross_margin: float,
 
     from .style import fmt_money, fmt_pct
 
-    margin = widgets.FloatSlider(value=round(gross_margin, 2), min=0.05, max=0.95, step=0.01,
-                                 description="Gross margin", readout_format=".0%", continuous_update=False)
+    margin = widgets.FloatSlider(
+        value=round(gross_margin, 2),
+        min=0.05,
+        max=0.95,
+        step=0.01,
+        description="Gross margin",
+        readout_format=".0%",
+        continuous_update=False,
+    )
     top = max(cost * 3, 1.0)
-    spend = widgets.FloatSlider(value=float(cost), min=max(top / 300, 1.0), max=top, step=max(top / 300, 1.0),
-                                description="Program cost", readout_format=",.0f", continuous_update=False)
+    spend = widgets.FloatSlider(
+        value=float(cost),
+        min=max(top / 300, 1.0),
+        max=top,
+        step=max(top / 300, 1.0),
+        description="Program cost",
+        readout_format=",.0f",
+        continuous_update=False,
+    )
     out = widgets.HTML()
 
     def _roi(rev, m, c):
@@ -517,9 +641,11 @@ def roi_what_if(incremental_revenue: float, cost: float, gross_margin: float,
             lo, hi = (_roi(interval[0], m, c), _roi(interval[1], m, c))
             txt += f" ({int(round(level * 100))}% CI {fmt_pct(lo, 0)} to {fmt_pct(hi, 0)})"
         be = c / incremental_revenue if incremental_revenue > 0 else np.nan
-        txt += (f"<br>Incremental gross profit {fmt_money(m * incremental_revenue, currency)} on "
-                f"{fmt_money(c, currency)} cost; break-even margin "
-                f"{fmt_pct(be, 0) if np.isfinite(be) and be <= 1 else 'not reachable'}")
+        txt += (
+            f"<br>Incremental gross profit {fmt_money(m * incremental_revenue, currency)} on "
+            f"{fmt_money(c, currency)} cost; break-even margin "
+            f"{fmt_pct(be, 0) if np.isfinite(be) and be <= 1 else 'not reachable'}"
+        )
         out.value = txt
 
     margin.observe(update, names="value")
@@ -541,12 +667,22 @@ def run_inputs(ctx) -> dict:
     mapped = pd.read_parquet(ctx.path("touchpoints_mapped.parquet")) if ctx.has("touchpoints_mapped.parquet") else None
     truth_tp = (ctx.truth or {}).get("touchpoints") if mapped is None else None
     tp = resolve_touch_accounts(tables["touchpoints"], mapped, truth_tp)
-    source = ("lead-to-account mapping (notebook 03)" if mapped is not None else
-              "synthetic truth (mapping artefact not found)" if truth_tp is not None else "source data")
+    source = (
+        "lead-to-account mapping (notebook 03)"
+        if mapped is not None
+        else "synthetic truth (mapping artefact not found)"
+        if truth_tp is not None
+        else "source data"
+    )
     prog = tables.get("programs")
-    return {"segments": account_frame(tables, grades), "touchpoints": tp, "touch_source": source,
-            "graded": grades is not None, "has_program": prog is not None and len(prog) > 0,
-            "has_touches": bool(tp["account_id"].notna().any())}
+    return {
+        "segments": account_frame(tables, grades),
+        "touchpoints": tp,
+        "touch_source": source,
+        "graded": grades is not None,
+        "has_program": prog is not None and len(prog) > 0,
+        "has_touches": bool(tp["account_id"].notna().any()),
+    }
 
 
 def json_safe(values: dict) -> dict:

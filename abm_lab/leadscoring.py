@@ -16,6 +16,7 @@ recorded action, as a marketing-automation tool would see it) and its effect is 
 The data never enters the repository: it is read from ``../shared/datasets`` (params
 ``engagement.xed_path``).
 """
+
 from __future__ import annotations
 
 import warnings
@@ -40,16 +41,29 @@ TARGET = "Converted"
 MISSING_LEVEL = "Select"
 
 #: Published results (see SOURCE.md next to the data): repo, model, what was reported.
-PEERS = pd.DataFrame([
-    ("lakshit-aswal/Lead-Score-Case-Study", "LR, leaky columns dropped", "train ROC-AUC 0.85; test accuracy 0.80"),
-    ("arunadurai/Logistic-regression-project-on-lead-scoring", "LR, leaky columns dropped",
-     "train ROC-AUC 0.88; test accuracy 0.80"),
-    ("KeerthanaDS1994/LEAD-SCORING-CASE-STUDY---Keerthana-DS", "LR, no Tags", "train ROC-AUC 0.91; test accuracy 0.81"),
-    ("aqibjallal/Lead_Scoring", "LR, Tags and Lead Quality dropped", "test accuracy 0.75"),
-    ("khajanawaz/lead-case-study-using-Logistic-Regression", "LR with Tags (leaky)",
-     "train ROC-AUC 0.95; test accuracy 0.90"),
-    ("kailash105/lead-scoring-case-study", "with Tags (leaky)", "test accuracy 0.93"),
-], columns=["peer", "model and features", "reported"])
+PEERS = pd.DataFrame(
+    [
+        ("lakshit-aswal/Lead-Score-Case-Study", "LR, leaky columns dropped", "train ROC-AUC 0.85; test accuracy 0.80"),
+        (
+            "arunadurai/Logistic-regression-project-on-lead-scoring",
+            "LR, leaky columns dropped",
+            "train ROC-AUC 0.88; test accuracy 0.80",
+        ),
+        (
+            "KeerthanaDS1994/LEAD-SCORING-CASE-STUDY---Keerthana-DS",
+            "LR, no Tags",
+            "train ROC-AUC 0.91; test accuracy 0.81",
+        ),
+        ("aqibjallal/Lead_Scoring", "LR, Tags and Lead Quality dropped", "test accuracy 0.75"),
+        (
+            "khajanawaz/lead-case-study-using-Logistic-Regression",
+            "LR with Tags (leaky)",
+            "train ROC-AUC 0.95; test accuracy 0.90",
+        ),
+        ("kailash105/lead-scoring-case-study", "with Tags (leaky)", "test accuracy 0.93"),
+    ],
+    columns=["peer", "model and features", "reported"],
+)
 
 
 def resolve_path(params: EngagementParams | None = None, root: str | Path | None = None) -> Path:
@@ -62,28 +76,38 @@ def load_leads(path: str | Path) -> pd.DataFrame:
     """Read ``Leads.csv``; clear :class:`ABMDataError` when absent or without ``Converted``."""
     path = Path(path)
     if not path.exists():
-        raise ABMDataError(f"{path}: X Education Leads.csv not found (it lives in ../shared/datasets/"
-                           f"x_education_leads; set engagement.xed_path)", file=str(path), reason="file not found")
+        raise ABMDataError(
+            f"{path}: X Education Leads.csv not found (it lives in ../shared/datasets/"
+            f"x_education_leads; set engagement.xed_path)",
+            file=str(path),
+            reason="file not found",
+        )
     try:
         df = pd.read_csv(path)
     except Exception as exc:
-        raise ABMDataError(f"{path}: could not be read ({type(exc).__name__}: {exc})", file=str(path),
-                           reason="unreadable file") from None
+        raise ABMDataError(
+            f"{path}: could not be read ({type(exc).__name__}: {exc})", file=str(path), reason="unreadable file"
+        ) from None
     if TARGET not in df.columns:
-        raise ABMDataError(f"{path}: column '{TARGET}' (the label) is missing", file=str(path), column=TARGET,
-                           reason="missing column")
+        raise ABMDataError(
+            f"{path}: column '{TARGET}' (the label) is missing", file=str(path), column=TARGET, reason="missing column"
+        )
     bad = ~df[TARGET].isin([0, 1])
     if bad.any():
         rows = [int(i) + 2 for i in np.flatnonzero(bad)[:5]]
-        raise ABMDataError(f"{path}: column '{TARGET}' must be 0/1; lines {rows} are not", file=str(path),
-                           column=TARGET, rows=rows, reason="label not 0/1")
+        raise ABMDataError(
+            f"{path}: column '{TARGET}' must be 0/1; lines {rows} are not",
+            file=str(path),
+            column=TARGET,
+            rows=rows,
+            reason="label not 0/1",
+        )
     return df
 
 
-def prepare_leads(df: pd.DataFrame, drop: dict[str, str] | list[str] | None = None
-                  ) -> tuple[pd.DataFrame, np.ndarray]:
+def prepare_leads(df: pd.DataFrame, drop: dict[str, str] | list[str] | None = None) -> tuple[pd.DataFrame, np.ndarray]:
     """Features and label: drop the listed columns, 'Select' -> missing, Yes/No -> 1/0."""
-    drop = list((drop if drop is not None else EngagementParams().xed_drop))
+    drop = list(drop if drop is not None else EngagementParams().xed_drop)
     X = df.drop(columns=[c for c in drop if c in df.columns] + [TARGET])
     y = df[TARGET].to_numpy(dtype=int)
     X = X.mask(X.astype("object") == MISSING_LEVEL)
@@ -105,9 +129,12 @@ def _encoder(X: pd.DataFrame, scale: bool) -> ColumnTransformer:
     num_steps = [("impute", SimpleImputer(strategy="median", add_indicator=True))]
     if scale:
         num_steps.append(("scale", StandardScaler()))
-    cat_pipe = Pipeline([("impute", SimpleImputer(strategy="constant", fill_value="(missing)")),
-                         ("onehot", OneHotEncoder(handle_unknown="infrequent_if_exist", min_frequency=10,
-                                                  sparse_output=False))])
+    cat_pipe = Pipeline(
+        [
+            ("impute", SimpleImputer(strategy="constant", fill_value="(missing)")),
+            ("onehot", OneHotEncoder(handle_unknown="infrequent_if_exist", min_frequency=10, sparse_output=False)),
+        ]
+    )
     return ColumnTransformer([("num", Pipeline(num_steps), num), ("cat", cat_pipe, cat)])
 
 
@@ -115,8 +142,10 @@ def make_lead_models(X: pd.DataFrame, seed: int = 0) -> dict[str, Pipeline]:
     """GBM (one-hot categoricals: numeric codes keep SHAP faithful) and scaled logistic regression."""
     gbm = HistGradientBoostingClassifier(max_iter=150, learning_rate=0.1, random_state=seed, early_stopping=False)
     lr = LogisticRegression(C=1.0, max_iter=5000)
-    return {"gbm": Pipeline([("enc", _encoder(X, scale=False)), ("model", gbm)]),
-            "logistic": Pipeline([("enc", _encoder(X, scale=True)), ("model", lr)])}
+    return {
+        "gbm": Pipeline([("enc", _encoder(X, scale=False)), ("model", gbm)]),
+        "logistic": Pipeline([("enc", _encoder(X, scale=True)), ("model", lr)]),
+    }
 
 
 def _boot_ci(y, p, n: int, seed: int) -> tuple[float, float]:
@@ -145,8 +174,9 @@ class LeadScoringResult:
         return float(self.metrics.loc[name, "roc_auc"])
 
 
-def fit_leadscoring(df: pd.DataFrame, params: EngagementParams | None = None, n_bootstrap: int = 200
-                    ) -> LeadScoringResult:
+def fit_leadscoring(
+    df: pd.DataFrame, params: EngagementParams | None = None, n_bootstrap: int = 200
+) -> LeadScoringResult:
     """Stratified holdout (``xed_test_size``, seed ``xed_seed``) of GBM and logistic regression."""
     from threadpoolctl import threadpool_limits
 
@@ -160,13 +190,19 @@ def fit_leadscoring(df: pd.DataFrame, params: EngagementParams | None = None, n_
             model.fit(Xtr, ytr)
             prob = model.predict_proba(Xte)[:, 1]
             lo, hi = _boot_ci(yte, prob, n_bootstrap, p.xed_seed)
-            rows[name] = {"roc_auc": roc_auc_score(yte, prob), "auc_ci_low": lo, "auc_ci_high": hi,
-                          "pr_auc": average_precision_score(yte, prob), "brier": brier_score_loss(yte, prob)}
+            rows[name] = {
+                "roc_auc": roc_auc_score(yte, prob),
+                "auc_ci_low": lo,
+                "auc_ci_high": hi,
+                "pr_auc": average_precision_score(yte, prob),
+                "brier": brier_score_loss(yte, prob),
+            }
             models[name] = model
     metrics = pd.DataFrame(rows).T.rename_axis("model")
     dropped = pd.DataFrame([(c, r) for c, r in p.xed_drop.items() if c in df.columns], columns=["column", "reason"])
-    return LeadScoringResult(metrics=metrics, dropped=dropped, n_train=len(ytr), n_test=len(yte),
-                             base_rate=float(y.mean()), models=models)
+    return LeadScoringResult(
+        metrics=metrics, dropped=dropped, n_train=len(ytr), n_test=len(yte), base_rate=float(y.mean()), models=models
+    )
 
 
 def leakage_ladder(df: pd.DataFrame, params: EngagementParams | None = None) -> pd.DataFrame:
@@ -176,19 +212,25 @@ def leakage_ladder(df: pd.DataFrame, params: EngagementParams | None = None) -> 
     p = params or EngagementParams()
     ids = [c for c, r in p.xed_drop.items() if r == "identifier"]
     asym = [c for c in df.columns if c.startswith("Asymmetrique")]
-    steps = [("all columns (leaky)", ids),
-             ("- Tags, Lead Quality", ids + ["Tags", "Lead Quality"]),
-             ("- Asymmetrique scores", ids + ["Tags", "Lead Quality"] + asym),
-             ("- Lead Profile, Last Notable Activity (our model)", list(p.xed_drop)),
-             ("- Last Activity too", list(p.xed_drop) + ["Last Activity"])]
+    steps = [
+        ("all columns (leaky)", ids),
+        ("- Tags, Lead Quality", ids + ["Tags", "Lead Quality"]),
+        ("- Asymmetrique scores", ids + ["Tags", "Lead Quality"] + asym),
+        ("- Lead Profile, Last Notable Activity (our model)", list(p.xed_drop)),
+        ("- Last Activity too", list(p.xed_drop) + ["Last Activity"]),
+    ]
     out = []
     with threadpool_limits(p.n_threads), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for label, drop in steps:
             X, y = prepare_leads(df, drop)
-            Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=p.xed_test_size, stratify=y,
-                                                  random_state=p.xed_seed)
+            Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=p.xed_test_size, stratify=y, random_state=p.xed_seed)
             m = make_lead_models(X, p.xed_seed)["gbm"].fit(Xtr, ytr)
-            out.append({"columns": label, "n_features": X.shape[1],
-                        "gbm_roc_auc": roc_auc_score(yte, m.predict_proba(Xte)[:, 1])})
+            out.append(
+                {
+                    "columns": label,
+                    "n_features": X.shape[1],
+                    "gbm_roc_auc": roc_auc_score(yte, m.predict_proba(Xte)[:, 1]),
+                }
+            )
     return pd.DataFrame(out)

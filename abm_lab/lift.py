@@ -28,6 +28,7 @@ ROI = (incremental gross profit − program cost) / program cost, with increment
 profit = gross margin × number of targets × effect on won revenue per account; its
 interval follows from the effect's interval (ROI is linear in it).
 """
+
 from __future__ import annotations
 
 import warnings
@@ -48,9 +49,11 @@ OUTCOMES = {
     "win_rate": ("Win rate", "share of closed deals", "absolute"),
     "deal_size": ("Deal size", "USD per won deal", "relative"),
 }
-METHODS = {"naive": "Naive (targets vs all others) — biased",
-           "ra_ipw": "Regression adjustment + propensity weights",
-           "did": "Difference-in-differences (account FE, clustered SE)"}
+METHODS = {
+    "naive": "Naive (targets vs all others) — biased",
+    "ra_ipw": "Regression adjustment + propensity weights",
+    "did": "Difference-in-differences (account FE, clustered SE)",
+}
 
 
 # --------------------------------------------------------------------------- data preparation
@@ -58,9 +61,9 @@ METHODS = {"naive": "Naive (targets vs all others) — biased",
 class LiftData:
     """Analysis frames: one row per eligible account, per account × period, per deal."""
 
-    accounts: pd.DataFrame      # account_id, treated, X columns, post outcomes, pre outcomes
-    panel: pd.DataFrame         # account_id, period (int), post (bool), treated, opps, pipeline, won_revenue, days
-    deals: pd.DataFrame         # opportunity_id, account_id, treated, post, won (closed only), amount
+    accounts: pd.DataFrame  # account_id, treated, X columns, post outcomes, pre outcomes
+    panel: pd.DataFrame  # account_id, period (int), post (bool), treated, opps, pipeline, won_revenue, days
+    deals: pd.DataFrame  # opportunity_id, account_id, treated, post, won (closed only), amount
     covariates: list[str]
     program_start: pd.Timestamp
     as_of: pd.Timestamp
@@ -97,8 +100,14 @@ def _covariates(acc: pd.DataFrame) -> pd.DataFrame:
     return X
 
 
-def prepare(tables: dict[str, pd.DataFrame], touchpoints: pd.DataFrame | None = None, *, as_of,
-            program_start=None, params: LiftParams | None = None) -> LiftData:
+def prepare(
+    tables: dict[str, pd.DataFrame],
+    touchpoints: pd.DataFrame | None = None,
+    *,
+    as_of,
+    program_start=None,
+    params: LiftParams | None = None,
+) -> LiftData:
     """Build the analysis frames from canonical tables.
 
     Treated = accounts in the ``programs`` table. Program start = ``program_start`` or the
@@ -112,19 +121,30 @@ def prepare(tables: dict[str, pd.DataFrame], touchpoints: pd.DataFrame | None = 
     as_of = pd.Timestamp(as_of).normalize()
     prog = tables.get("programs")
     if prog is None or prog.empty:
-        raise ABMDataError("programs: no ABM program members; lift needs the programs table", file="programs",
-                           column="account_id", reason="empty")
+        raise ABMDataError(
+            "programs: no ABM program members; lift needs the programs table",
+            file="programs",
+            column="account_id",
+            reason="empty",
+        )
     start = pd.Timestamp(program_start) if program_start is not None else pd.Timestamp(prog["start_date"].min())
     if start >= as_of:
-        raise ABMDataError(f"programs: program start {start.date()} is not before as_of {as_of.date()}",
-                           file="programs", column="start_date", reason="no post period")
+        raise ABMDataError(
+            f"programs: program start {start.date()} is not before as_of {as_of.date()}",
+            file="programs",
+            column="start_date",
+            reason="no post period",
+        )
     post_days = (as_of - start).days + 1
     pre_days = p.pre_period_days or post_days
     opps = tables["opportunities"]
     o = opps.loc[opps["account_id"].notna() & opps["created_date"].notna()].copy()
     first = o["created_date"].min()
-    pre_start = max(start - pd.Timedelta(days=pre_days), first.normalize()) if pd.notna(first) else \
-        start - pd.Timedelta(days=pre_days)
+    pre_start = (
+        max(start - pd.Timedelta(days=pre_days), first.normalize())
+        if pd.notna(first)
+        else start - pd.Timedelta(days=pre_days)
+    )
     acc = tables["accounts"].copy()
     treated_ids = set(prog.loc[prog["start_date"] <= as_of, "account_id"].dropna())
     acc["treated"] = acc["account_id"].isin(treated_ids).to_numpy(bool)
@@ -172,8 +192,9 @@ def prepare(tables: dict[str, pd.DataFrame], touchpoints: pd.DataFrame | None = 
     n_pre = max(1, int(round(pre_len_days / pdays)))
     post_len, pre_len = post_days / n_post, pre_len_days / n_pre
     day = (o["created_date"] - start).dt.days.to_numpy(float)
-    per = np.where(day >= 0, np.minimum(np.floor(day / post_len), n_post - 1),
-                   -np.minimum(np.ceil(-day / pre_len), n_pre))
+    per = np.where(
+        day >= 0, np.minimum(np.floor(day / post_len), n_post - 1), -np.minimum(np.ceil(-day / pre_len), n_pre)
+    )
     o["_period"] = per.astype(int)
     periods = np.arange(-n_pre, n_post)
     in_panel = (cd >= pre_start) & (cd <= as_of)
@@ -189,7 +210,7 @@ def prepare(tables: dict[str, pd.DataFrame], touchpoints: pd.DataFrame | None = 
     for col, g in (("opp_rate", g_opps), ("pipeline", g_pipe), ("won_revenue", g_won)):
         panel[f"{col}_count"] = g.reindex(idx).fillna(0).to_numpy(float)
         panel[col] = panel[f"{col}_count"] * pdays / panel["days"]  # per panel_days
-    panel["treated"] = panel["account_id"].map(dict(zip(aid, acc["treated"]))).to_numpy(bool)
+    panel["treated"] = panel["account_id"].map(dict(zip(aid, acc["treated"], strict=False))).to_numpy(bool)
     panel = panel.rename(columns={"_period": "period"})
     panel.attrs.update({"panel_days": pdays, "post_days": post_days, "pre_days": pre_len_days})
 
@@ -213,8 +234,12 @@ def propensity(data: LiftData, clip: float = 0.02, C: float = 1.0) -> np.ndarray
     X = data.accounts[data.covariates].to_numpy(float)
     t = data.accounts["treated"].to_numpy(int)
     if t.min() == t.max():
-        raise ABMDataError("accounts: lift needs both target and non-target accounts", file="programs",
-                           column="account_id", reason="no contrast")
+        raise ABMDataError(
+            "accounts: lift needs both target and non-target accounts",
+            file="programs",
+            column="account_id",
+            reason="no contrast",
+        )
     m = LogisticRegression(C=C, max_iter=2000).fit(X, t)
     return np.clip(m.predict_proba(X)[:, 1], clip, 1 - clip)
 
@@ -285,7 +310,7 @@ def _finish(outcome, method, delta, m, psi_d, psi_m, groups, k, level, n_t, n_c,
     se = float(np.sqrt(V[0, 0]))
     cf = m - delta
     rel = delta / cf if cf != 0 else np.nan
-    grad = np.array([m / cf ** 2, -delta / cf ** 2]) if cf != 0 else np.array([np.nan, np.nan])
+    grad = np.array([m / cf**2, -delta / cf**2]) if cf != 0 else np.array([np.nan, np.nan])
     rel_se = float(np.sqrt(max(grad @ V @ grad, 0.0)))
     if m > 0 and cf > 0:
         # ratio m / cf is right-skewed in small samples: interval on the log scale (delta method), then back
@@ -296,8 +321,24 @@ def _finish(outcome, method, delta, m, psi_d, psi_m, groups, k, level, n_t, n_c,
     else:
         rel_lo, rel_hi = rel - z * rel_se, rel + z * rel_se
     pval = float(2 * stats.norm.sf(abs(delta / se))) if se > 0 else np.nan
-    return Estimate(outcome, method, float(delta), se, delta - z * se, delta + z * se, pval, float(rel), rel_se,
-                    rel_lo, rel_hi, float(m), float(cf), n_t, n_c, n_obs)
+    return Estimate(
+        outcome,
+        method,
+        float(delta),
+        se,
+        delta - z * se,
+        delta + z * se,
+        pval,
+        float(rel),
+        rel_se,
+        rel_lo,
+        rel_hi,
+        float(m),
+        float(cf),
+        n_t,
+        n_c,
+        n_obs,
+    )
 
 
 def _naive(outcome, y, t, groups, level) -> Estimate:
@@ -305,8 +346,21 @@ def _naive(outcome, y, t, groups, level) -> Estimate:
     res, infl = _wls(y, X, np.ones_like(y), groups, hc3=True)
     m = float(y[t].mean())
     psi_m = np.where(t, (y - m) / t.sum(), 0.0)
-    return _finish(outcome, "naive", float(res.params[1]), m, infl[:, 1], psi_m, groups, 2, level,
-                   int(t.sum()), int((~t).sum()), len(y), True)
+    return _finish(
+        outcome,
+        "naive",
+        float(res.params[1]),
+        m,
+        infl[:, 1],
+        psi_m,
+        groups,
+        2,
+        level,
+        int(t.sum()),
+        int((~t).sum()),
+        len(y),
+        True,
+    )
 
 
 def _ra_ipw(outcome, y, t, Xc, w, groups, level) -> Estimate:
@@ -314,8 +368,21 @@ def _ra_ipw(outcome, y, t, Xc, w, groups, level) -> Estimate:
     res, infl = _wls(y, X, w, groups, hc3=True)
     m = float(y[t].mean())
     psi_m = np.where(t, (y - m) / t.sum(), 0.0)
-    return _finish(outcome, "ra_ipw", float(res.params[1]), m, infl[:, 1], psi_m, groups, X.shape[1], level,
-                   int(t.sum()), int((~t).sum()), len(y), True)
+    return _finish(
+        outcome,
+        "ra_ipw",
+        float(res.params[1]),
+        m,
+        infl[:, 1],
+        psi_m,
+        groups,
+        X.shape[1],
+        level,
+        int(t.sum()),
+        int((~t).sum()),
+        len(y),
+        True,
+    )
 
 
 def _did_panel(outcome, panel: pd.DataFrame, level) -> Estimate:
@@ -352,8 +419,21 @@ def _did_panel(outcome, panel: pd.DataFrame, level) -> Estimate:
     psi_m = np.where(first_row & is_t, (acc_tot[acc_codes] - m) / n_t, 0.0)
     delta = delta_q * scale
     k = Zd.shape[1]
-    return _finish(outcome, "did", delta, m, infl[:, 0] * scale, psi_m, acc_codes, k, level, n_t,
-                   int(panel.loc[~panel["treated"], "account_id"].nunique()), len(y), False)
+    return _finish(
+        outcome,
+        "did",
+        delta,
+        m,
+        infl[:, 0] * scale,
+        psi_m,
+        acc_codes,
+        k,
+        level,
+        n_t,
+        int(panel.loc[~panel["treated"], "account_id"].nunique()),
+        len(y),
+        False,
+    )
 
 
 def _did_deals(outcome, y, t, post, groups, level) -> Estimate:
@@ -362,8 +442,21 @@ def _did_deals(outcome, y, t, post, groups, level) -> Estimate:
     tp = t & post
     m = float(y[tp].mean())
     psi_m = np.where(tp, (y - m) / tp.sum(), 0.0)
-    return _finish(outcome, "did", float(res.params[3]), m, infl[:, 3], psi_m, groups, 4, level,
-                   int(tp.sum()), int((~t & post).sum()), len(y), True)
+    return _finish(
+        outcome,
+        "did",
+        float(res.params[3]),
+        m,
+        infl[:, 3],
+        psi_m,
+        groups,
+        4,
+        level,
+        int(tp.sum()),
+        int((~t & post).sum()),
+        len(y),
+        True,
+    )
 
 
 # --------------------------------------------------------------------------- public API
@@ -386,22 +479,26 @@ class LiftResult:
         for _, r in t.iterrows():
             kind = OUTCOMES[r["outcome"]][2]
             if kind == "absolute":
-                txt = f"{r['estimate']*100:+.1f} pts ({r['ci_low']*100:+.1f} to {r['ci_high']*100:+.1f})"
+                txt = f"{r['estimate'] * 100:+.1f} pts ({r['ci_low'] * 100:+.1f} to {r['ci_high'] * 100:+.1f})"
             else:
-                txt = f"{r['relative']*100:+.1f}% ({r['rel_low']*100:+.1f}% to {r['rel_high']*100:+.1f}%)"
+                txt = f"{r['relative'] * 100:+.1f}% ({r['rel_low'] * 100:+.1f}% to {r['rel_high'] * 100:+.1f}%)"
             lines.append(f"  {OUTCOMES[r['outcome']][0]:<26} {r['method']:<7} {txt}")
         if self.roi:
             r = self.roi
-            lines.append(f"ROI ({r['method']}): {r['roi']*100:+.0f}% ({pct}% CI {r['roi_low']*100:+.0f}% to "
-                         f"{r['roi_high']*100:+.0f}%); cost {r['cost']:,.0f}; incremental gross profit "
-                         f"{r['gross_profit']:,.0f}")
+            lines.append(
+                f"ROI ({r['method']}): {r['roi'] * 100:+.0f}% ({pct}% CI {r['roi_low'] * 100:+.0f}% to "
+                f"{r['roi_high'] * 100:+.0f}%); cost {r['cost']:,.0f}; incremental gross profit "
+                f"{r['gross_profit']:,.0f}"
+            )
         return "\n".join(lines)
 
 
-def estimate_lift(data: LiftData, params: LiftParams | None = None,
-                  methods: tuple[str, ...] = ("naive", "ra_ipw", "did"),
-                  outcomes: tuple[str, ...] = ("opp_rate", "pipeline", "won_revenue", "win_rate", "deal_size")
-                  ) -> LiftResult:
+def estimate_lift(
+    data: LiftData,
+    params: LiftParams | None = None,
+    methods: tuple[str, ...] = ("naive", "ra_ipw", "did"),
+    outcomes: tuple[str, ...] = ("opp_rate", "pipeline", "won_revenue", "win_rate", "deal_size"),
+) -> LiftResult:
     """Estimate the program's effects on the targets (see module docstring)."""
     from threadpoolctl import threadpool_limits
 
@@ -443,8 +540,8 @@ def _estimate_lift(data, params, methods, outcomes) -> LiftResult:
                 rows.append(_naive(oc, y[sel], dt[sel], dg[sel], level))
             if "ra_ipw" in methods and (dt & sel).sum() >= 3:
                 # few deals per arm: adjust for the balancing score (logit propensity) only, not every covariate
-                wd = d["account_id"].map(dict(zip(gid, w_acc))).to_numpy(float)
-                lp = d["account_id"].map(dict(zip(gid, np.log(e / (1 - e))))).to_numpy(float)
+                wd = d["account_id"].map(dict(zip(gid, w_acc, strict=False))).to_numpy(float)
+                lp = d["account_id"].map(dict(zip(gid, np.log(e / (1 - e)), strict=False))).to_numpy(float)
                 rows.append(_ra_ipw(oc, y[sel], dt[sel], lp[sel, None], wd[sel], dg[sel], level))
             if "did" in methods and (dt & ~dpost).any():
                 rows.append(_did_deals(oc, y, dt, dpost, dg, level))
@@ -459,8 +556,12 @@ def program_cost(costs: pd.DataFrame | None, as_of, program_start=None, override
     if override is not None:
         return float(override)
     if costs is None or costs.empty:
-        raise ABMDataError("costs: no program costs; set roi.program_cost in params or load a costs table",
-                           file="costs", column="amount", reason="no costs")
+        raise ABMDataError(
+            "costs: no program costs; set roi.program_cost in params or load a costs table",
+            file="costs",
+            column="amount",
+            reason="no costs",
+        )
     as_of = pd.Timestamp(as_of)
     c = costs.copy()
     if program_start is not None:
@@ -474,18 +575,31 @@ def program_cost(costs: pd.DataFrame | None, as_of, program_start=None, override
 def roi(result: LiftResult, cost: float, gross_margin: float, method: Literal["did", "ra_ipw"] = "did") -> dict:
     """ROI = (gross margin × targets × effect on won revenue per account − cost) / cost, with its interval."""
     if cost <= 0:
-        raise ABMDataError("costs: program cost must be positive to compute ROI", file="costs", column="amount",
-                           reason="non-positive cost")
+        raise ABMDataError(
+            "costs: program cost must be positive to compute ROI",
+            file="costs",
+            column="amount",
+            reason="non-positive cost",
+        )
     r = result.table.loc[("won_revenue", method)]
     n_t = int(r["n_treated"])
     inc = n_t * np.array([r["estimate"], r["ci_low"], r["ci_high"]])
     gp = gross_margin * inc
     rois = (gp - cost) / cost
     pipe = result.table.loc[("pipeline", method)] if ("pipeline", method) in result.table.index else None
-    out = {"method": method, "cost": float(cost), "gross_margin": float(gross_margin), "n_targets": n_t,
-           "incremental_revenue": float(inc[0]), "incremental_revenue_low": float(inc[1]),
-           "incremental_revenue_high": float(inc[2]), "gross_profit": float(gp[0]),
-           "roi": float(rois[0]), "roi_low": float(rois[1]), "roi_high": float(rois[2])}
+    out = {
+        "method": method,
+        "cost": float(cost),
+        "gross_margin": float(gross_margin),
+        "n_targets": n_t,
+        "incremental_revenue": float(inc[0]),
+        "incremental_revenue_low": float(inc[1]),
+        "incremental_revenue_high": float(inc[2]),
+        "gross_profit": float(gp[0]),
+        "roi": float(rois[0]),
+        "roi_low": float(rois[1]),
+        "roi_high": float(rois[2]),
+    }
     if pipe is not None:
         out["incremental_pipeline"] = float(n_t * pipe["estimate"])
         out["incremental_pipeline_low"] = float(n_t * pipe["ci_low"])
@@ -494,8 +608,14 @@ def roi(result: LiftResult, cost: float, gross_margin: float, method: Literal["d
     return out
 
 
-def program_lift(tables: dict[str, pd.DataFrame], touchpoints: pd.DataFrame | None, *, as_of,
-                 params: RoiParams | None = None, program_start=None) -> LiftResult:
+def program_lift(
+    tables: dict[str, pd.DataFrame],
+    touchpoints: pd.DataFrame | None,
+    *,
+    as_of,
+    params: RoiParams | None = None,
+    program_start=None,
+) -> LiftResult:
     """Prepare, estimate every outcome with every method, and add ROI (one call for the notebook)."""
     p = params or RoiParams()
     data = prepare(tables, touchpoints, as_of=as_of, program_start=program_start, params=p.lift)
@@ -546,10 +666,17 @@ def lift_table(result: LiftResult, currency: str = "$") -> pd.DataFrame:
         else:
             eff = f"{r['estimate']:+.3f}"
             ci = f"{r['ci_low']:+.3f} to {r['ci_high']:+.3f}"
-        rows.append({"Outcome": name, "Method": METHODS[m], "Effect per target": eff, f"{pct}% CI": ci,
-                     "Relative": fmt_pct(r["relative"]),
-                     f"Relative {pct}% CI": f"{fmt_pct(r['rel_low'])} to {fmt_pct(r['rel_high'])}",
-                     "Note": "BIASED: targets chosen by fit" if m == "naive" else ""})
+        rows.append(
+            {
+                "Outcome": name,
+                "Method": METHODS[m],
+                "Effect per target": eff,
+                f"{pct}% CI": ci,
+                "Relative": fmt_pct(r["relative"]),
+                f"Relative {pct}% CI": f"{fmt_pct(r['rel_low'])} to {fmt_pct(r['rel_high'])}",
+                "Note": "BIASED: targets chosen by fit" if m == "naive" else "",
+            }
+        )
     return pd.DataFrame(rows).set_index(["Outcome", "Method"])
 
 
@@ -570,13 +697,29 @@ def plot_forest(result: LiftResult, ax=None, methods=("naive", "ra_ipw", "did"),
             if (oc, m) not in t.index:
                 continue
             r = t.loc[(oc, m)]
-            est, lo, hi = (r["estimate"], r["ci_low"], r["ci_high"]) if kind == "absolute" else \
-                (r["relative"], r["rel_low"], r["rel_high"])
-            ax.errorbar(est * 100, -y, xerr=[[100 * (est - lo)], [100 * (hi - est)]], fmt="o", color=colors[m],
-                        capsize=3, label=METHODS[m] if oc == outcomes[0] else None)
+            est, lo, hi = (
+                (r["estimate"], r["ci_low"], r["ci_high"])
+                if kind == "absolute"
+                else (r["relative"], r["rel_low"], r["rel_high"])
+            )
+            ax.errorbar(
+                est * 100,
+                -y,
+                xerr=[[100 * (est - lo)], [100 * (hi - est)]],
+                fmt="o",
+                color=colors[m],
+                capsize=3,
+                label=METHODS[m] if oc == outcomes[0] else None,
+            )
             if truth is not None and oc in truth and j == 0:
-                ax.plot([truth[oc] * 100], [-(y + (len(methods) - 1) / 2)], marker="|", ms=22, color="#3a9e6f",
-                        label="true effect (synthetic world)" if oc == outcomes[0] else None)
+                ax.plot(
+                    [truth[oc] * 100],
+                    [-(y + (len(methods) - 1) / 2)],
+                    marker="|",
+                    ms=22,
+                    color="#3a9e6f",
+                    label="true effect (synthetic world)" if oc == outcomes[0] else None,
+                )
             y += 1
         ylabels.append((-(y - (len(methods) + 1) / 2), OUTCOMES[oc][0] + (" (pts)" if kind == "absolute" else "")))
         y += 0.6
@@ -593,13 +736,14 @@ def leadership_summary(result: LiftResult | None, actuals: dict, currency: str =
     from .style import fmt_money, fmt_pct
 
     if result is None:
-        txt = ("No ABM program in the `programs` table, so incremental lift and ROI are not estimated for this "
-               "data. ")
+        txt = "No ABM program in the `programs` table, so incremental lift and ROI are not estimated for this data. "
         if actuals:
-            txt += (f"In the reporting window: {actuals.get('opportunities', 0):,.0f} opportunities created "
-                    f"({fmt_money(actuals.get('pipeline'), currency)} pipeline), win rate "
-                    f"{fmt_pct(actuals.get('win_rate'))}, average won deal {fmt_money(actuals.get('avg_deal_size'), currency)}, "
-                    f"won revenue {fmt_money(actuals.get('revenue'), currency)}.")
+            txt += (
+                f"In the reporting window: {actuals.get('opportunities', 0):,.0f} opportunities created "
+                f"({fmt_money(actuals.get('pipeline'), currency)} pipeline), win rate "
+                f"{fmt_pct(actuals.get('win_rate'))}, average won deal {fmt_money(actuals.get('avg_deal_size'), currency)}, "
+                f"won revenue {fmt_money(actuals.get('revenue'), currency)}."
+            )
         return txt
     r = result.roi
     t = result.table
@@ -618,18 +762,27 @@ def leadership_summary(result: LiftResult | None, actuals: dict, currency: str =
         f"{fmt_money(r.get('incremental_pipeline_low', np.nan), currency)} to "
         f"{fmt_money(r.get('incremental_pipeline_high', np.nan), currency)}); incremental won revenue so far "
         f"{fmt_money(r['incremental_revenue'], currency)} ({fmt_money(r['incremental_revenue_low'], currency)} to "
-        f"{fmt_money(r['incremental_revenue_high'], currency)})."]
+        f"{fmt_money(r['incremental_revenue_high'], currency)})."
+    ]
     if win is not None:
-        parts.append(f"Win rate on target deals moved {win['estimate'] * 100:+.1f} points "
-                     f"({win['ci_low'] * 100:+.1f} to {win['ci_high'] * 100:+.1f}).")
-    parts.append(f"**What it cost.** {fmt_money(r['cost'], currency)} of program spend; at a "
-                 f"{fmt_pct(r['gross_margin'], 0)} gross margin the ROI is {fmt_pct(r['roi'], 0)} ({pct}% CI "
-                 f"{fmt_pct(r['roi_low'], 0)} to {fmt_pct(r['roi_high'], 0)}), counting only revenue already won.")
+        parts.append(
+            f"Win rate on target deals moved {win['estimate'] * 100:+.1f} points "
+            f"({win['ci_low'] * 100:+.1f} to {win['ci_high'] * 100:+.1f})."
+        )
+    parts.append(
+        f"**What it cost.** {fmt_money(r['cost'], currency)} of program spend; at a "
+        f"{fmt_pct(r['gross_margin'], 0)} gross margin the ROI is {fmt_pct(r['roi'], 0)} ({pct}% CI "
+        f"{fmt_pct(r['roi_low'], 0)} to {fmt_pct(r['roi_high'], 0)}), counting only revenue already won."
+    )
     if naive is not None:
-        parts.append(f"A naive targets-vs-rest comparison would claim {fmt_pct(naive['relative'], 0)} more "
-                     "opportunities; it is biased because targets were chosen for their fit.")
+        parts.append(
+            f"A naive targets-vs-rest comparison would claim {fmt_pct(naive['relative'], 0)} more "
+            "opportunities; it is biased because targets were chosen for their fit."
+        )
     if actuals and np.isfinite(actuals.get("engaged_accounts", np.nan)):
-        parts.append(f"In the reporting window: {actuals.get('engaged_accounts', 0):,.0f} engaged accounts, "
-                     f"{actuals.get('mqas', 0):,.0f} MQAs, {fmt_money(actuals.get('pipeline'), currency)} pipeline "
-                     f"created, win rate {fmt_pct(actuals.get('win_rate'))}.")
+        parts.append(
+            f"In the reporting window: {actuals.get('engaged_accounts', 0):,.0f} engaged accounts, "
+            f"{actuals.get('mqas', 0):,.0f} MQAs, {fmt_money(actuals.get('pipeline'), currency)} pipeline "
+            f"created, win rate {fmt_pct(actuals.get('win_rate'))}."
+        )
     return " ".join(parts)

@@ -1,4 +1,5 @@
 """Run manifest: params, sha256 of every input file, package versions, git commit, timings."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -8,8 +9,24 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-PACKAGES = ["abm-lab", "pandas", "numpy", "scipy", "scikit-learn", "statsmodels", "shap", "duckdb", "pyarrow",
-            "matplotlib", "papermill", "nbconvert", "pydantic", "rapidfuzz", "tldextract", "ipywidgets"]
+PACKAGES = [
+    "abm-lab",
+    "pandas",
+    "numpy",
+    "scipy",
+    "scikit-learn",
+    "statsmodels",
+    "shap",
+    "duckdb",
+    "pyarrow",
+    "matplotlib",
+    "papermill",
+    "nbconvert",
+    "pydantic",
+    "rapidfuzz",
+    "tldextract",
+    "ipywidgets",
+]
 
 
 def package_versions() -> dict[str, str]:
@@ -24,16 +41,20 @@ def package_versions() -> dict[str, str]:
 
 def git_commit(root: Path) -> str:
     try:
-        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
-                               capture_output=True, text=True).stdout.strip()
+        sha = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=root, capture_output=True, text=True
+        ).stdout.strip()
         return sha + ("+dirty" if dirty else "")
     except Exception:
         return "unknown"
 
 
-def build_manifest(params, dataset, root: Path, timings: dict[str, float], started: dt.datetime,
-                   finished: dt.datetime | None = None) -> dict[str, Any]:
+def build_manifest(
+    params, dataset, root: Path, timings: dict[str, float], started: dt.datetime, finished: dt.datetime | None = None
+) -> dict[str, Any]:
     inputs = dict(dataset.hashes)
     return {
         "run": params.run.name,
@@ -43,6 +64,6 @@ def build_manifest(params, dataset, root: Path, timings: dict[str, float], start
         "git_commit": git_commit(root),
         "timings": {k: round(v, 2) for k, v in timings.items()},
         "started": started.isoformat(timespec="seconds"),
-        "finished": (finished or dt.datetime.now(dt.timezone.utc)).isoformat(timespec="seconds"),
+        "finished": (finished or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds"),
         "row_counts": {k: int(len(v)) for k, v in dataset.tables.items()},
     }

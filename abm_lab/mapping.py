@@ -22,6 +22,7 @@ is rolled up to its ultimate parent (``rollup_to_parent``).
 Anonymous web visits carrying a reverse-IP ``visitor_domain`` go through the same domain
 lookup (:func:`map_touchpoints`).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -33,24 +34,54 @@ from rapidfuzz.distance import OSA
 
 from .config.mapping import MappingParams
 from .errors import ABMDataError
-from .normalize import (_arrow_strings, _as_object, _encode, _registered_array, compact_key, decode, domain_codes,
-                        freemail_domains, normalize_company_name, normalize_company_names)
+from .normalize import (
+    _arrow_strings,
+    _as_object,
+    _encode,
+    _registered_array,
+    compact_key,
+    decode,
+    domain_codes,
+    freemail_domains,
+    normalize_company_name,
+    normalize_company_names,
+)
 
-__all__ = ["AccountIndex", "MappingResult", "MappingRun", "run_mapping", "map_contacts", "map_touchpoints",
-           "touchpoint_match_rates", "evaluate_mapping", "match_explorer",
-           "evaluate_touchpoints", "STATUSES", "METHODS"]
+__all__ = [
+    "AccountIndex",
+    "MappingResult",
+    "MappingRun",
+    "run_mapping",
+    "map_contacts",
+    "map_touchpoints",
+    "touchpoint_match_rates",
+    "evaluate_mapping",
+    "match_explorer",
+    "evaluate_touchpoints",
+    "STATUSES",
+    "METHODS",
+]
 
 STATUSES = ("matched", "ambiguous", "unmatched")
 METHODS = ("crm_link", "email_domain", "website", "exact_name", "fuzzy_name")
-_SCORERS = {"osa": OSA.normalized_similarity, "token_sort_ratio": fuzz.token_sort_ratio, "ratio": fuzz.ratio,
-            "token_set_ratio": fuzz.token_set_ratio, "WRatio": fuzz.WRatio}
+_SCORERS = {
+    "osa": OSA.normalized_similarity,
+    "token_sort_ratio": fuzz.token_sort_ratio,
+    "ratio": fuzz.ratio,
+    "token_set_ratio": fuzz.token_set_ratio,
+    "WRatio": fuzz.WRatio,
+}
 
 
 def _require(df: pd.DataFrame, cols: list[str], table: str) -> None:
     missing = [c for c in cols if c not in df.columns]
     if missing:
-        raise ABMDataError(f"{table}: missing column(s) {missing} needed for lead-to-account mapping; "
-                           f"found {list(df.columns)}", file=table, column=missing[0], reason="missing column")
+        raise ABMDataError(
+            f"{table}: missing column(s) {missing} needed for lead-to-account mapping; found {list(df.columns)}",
+            file=table,
+            column=missing[0],
+            reason="missing column",
+        )
 
 
 def _col(df: pd.DataFrame, name: str) -> pd.Series:
@@ -68,12 +99,17 @@ def _obj(df: pd.DataFrame, name: str) -> np.ndarray:
 
 def _positions(values, keys) -> np.ndarray:
     """Position of each value in ``keys`` (-1 when absent or blank), hashed in Arrow."""
-    import pyarrow as pa
     import pyarrow.compute as pc
 
-    ks = _arrow_strings(keys if isinstance(keys, pd.Series) else pd.Series(np.asarray(keys, dtype=object), dtype=object))
-    pos = pc.index_in(_arrow_strings(values if isinstance(values, pd.Series) else
-                                     pd.Series(np.asarray(values, dtype=object), dtype=object)), value_set=ks)
+    ks = _arrow_strings(
+        keys if isinstance(keys, pd.Series) else pd.Series(np.asarray(keys, dtype=object), dtype=object)
+    )
+    pos = pc.index_in(
+        _arrow_strings(
+            values if isinstance(values, pd.Series) else pd.Series(np.asarray(values, dtype=object), dtype=object)
+        ),
+        value_set=ks,
+    )
     return pc.fill_null(pos, -1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
@@ -86,6 +122,7 @@ def _casefold(s: pd.Series) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- account index
+
 
 def _block_keys(compact: np.ndarray, kind: str, norm: np.ndarray | None = None) -> np.ndarray:
     """Blocking key per compact name (object array); '' when the name is too short."""
@@ -115,7 +152,7 @@ class AccountIndex:
     blocks: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, accounts: pd.DataFrame, params: MappingParams | None = None) -> "AccountIndex":
+    def build(cls, accounts: pd.DataFrame, params: MappingParams | None = None) -> AccountIndex:
         """Index accounts by registered domain (domain, website, alt_domains) and normalised name."""
         params = params or MappingParams()
         _require(accounts, ["account_id", "name"], "accounts")
@@ -123,8 +160,13 @@ class AccountIndex:
         ids = acc["account_id"].astype("string")
         if ids.isna().any():
             bad = np.flatnonzero(ids.isna().to_numpy())[:5]
-            raise ABMDataError(f"accounts: column 'account_id' is blank in rows {list(bad + 2)}", file="accounts",
-                               column="account_id", rows=list(bad + 2), reason="blank key")
+            raise ABMDataError(
+                f"accounts: column 'account_id' is blank in rows {list(bad + 2)}",
+                file="accounts",
+                column="account_id",
+                rows=list(bad + 2),
+                reason="blank key",
+            )
         n = len(acc)
         pos = np.arange(n)
         parts = []
@@ -137,10 +179,18 @@ class AccountIndex:
             ex = alt.str.split(";").explode()
             ex = ex[ex.notna() & (ex.str.strip() != "")]
             d = decode(*domain_codes(ex.str.strip()))
-            parts.append(pd.DataFrame({"domain": pd.Series(d, dtype=object), "acc": ex.index.to_numpy(),
-                                       "kind": "alt_domain"}))
-        parts.append(pd.DataFrame({"domain": pd.Series([], dtype=object), "acc": pd.Series([], dtype=np.int64),
-                                   "kind": pd.Series([], dtype=object)}))
+            parts.append(
+                pd.DataFrame({"domain": pd.Series(d, dtype=object), "acc": ex.index.to_numpy(), "kind": "alt_domain"})
+            )
+        parts.append(
+            pd.DataFrame(
+                {
+                    "domain": pd.Series([], dtype=object),
+                    "acc": pd.Series([], dtype=np.int64),
+                    "kind": pd.Series([], dtype=object),
+                }
+            )
+        )
         dom = pd.concat(parts, ignore_index=True)
         dom = dom[dom["domain"].notna()]
         dom = dom[~_isin(dom["domain"].to_numpy(dtype=object), freemail_domains() | set(params.extra_freemail_domains))]
@@ -160,9 +210,17 @@ class AccountIndex:
             if np.array_equal(nxt, up):
                 break
             up = nxt
-        idx = cls(accounts=acc, account_id=_as_object(ids), name=_obj(acc, "name"),
-                  norm=norm, compact=compact, country=_casefold(_col(acc, "country")), ultimate=up,
-                  domains=dom, names=names)
+        idx = cls(
+            accounts=acc,
+            account_id=_as_object(ids),
+            name=_obj(acc, "name"),
+            norm=norm,
+            compact=compact,
+            country=_casefold(_col(acc, "country")),
+            ultimate=up,
+            domains=dom,
+            names=names,
+        )
         for kind in params.blocking:
             keys = _block_keys(compact, kind, norm)
             s = pd.Series(pos[compact != ""], index=keys[compact != ""])
@@ -172,8 +230,14 @@ class AccountIndex:
 
 # --------------------------------------------------------------------------- resolution
 
-def _resolve(cands: pd.DataFrame, feats: dict[str, np.ndarray], params: MappingParams,
-             threshold: float | None = None, skip: tuple[str, ...] = ()) -> tuple[pd.DataFrame, pd.DataFrame]:
+
+def _resolve(
+    cands: pd.DataFrame,
+    feats: dict[str, np.ndarray],
+    params: MappingParams,
+    threshold: float | None = None,
+    skip: tuple[str, ...] = (),
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Resolve candidate (row, acc, score) triples into matches and ambiguous rows.
 
     ``feats`` maps tie-breaker name -> function of (row array, acc array) -> (values, tolerance):
@@ -181,8 +245,14 @@ def _resolve(cands: pd.DataFrame, feats: dict[str, np.ndarray], params: MappingP
     Returns (matched: row, acc, score, tie_break) and (ambiguous: row, acc, score) near sets.
     """
     if cands.empty:
-        e = pd.DataFrame({"row": pd.Series([], dtype=np.int64), "acc": pd.Series([], dtype=np.int64),
-                          "score": pd.Series([], dtype=float), "tie_break": pd.Series([], dtype=object)})
+        e = pd.DataFrame(
+            {
+                "row": pd.Series([], dtype=np.int64),
+                "acc": pd.Series([], dtype=np.int64),
+                "score": pd.Series([], dtype=float),
+                "tie_break": pd.Series([], dtype=object),
+            }
+        )
         return e, e.drop(columns="tie_break")
     c = cands.drop_duplicates(["row", "acc"]).copy()
     best = c.groupby("row")["score"].transform("max")
@@ -220,6 +290,7 @@ def _resolve(cands: pd.DataFrame, feats: dict[str, np.ndarray], params: MappingP
 
 # --------------------------------------------------------------------------- result object
 
+
 @dataclass
 class MappingResult:
     """Outcome of :func:`map_contacts`: one row per input contact in ``table``.
@@ -248,15 +319,33 @@ class MappingResult:
     @property
     def ambiguous(self) -> pd.DataFrame:
         """Review queue: rows with two or more too-close candidates (listed in ``candidates``)."""
-        cols = ["contact_id", "source", "record_type", "company_name", "email_domain", "website_domain", "country",
-                "n_candidates", "candidates"]
+        cols = [
+            "contact_id",
+            "source",
+            "record_type",
+            "company_name",
+            "email_domain",
+            "website_domain",
+            "country",
+            "n_candidates",
+            "candidates",
+        ]
         return self.table.loc[self.table["status"] == "ambiguous", cols]
 
     @property
     def unmatched(self) -> pd.DataFrame:
         """Review queue: rows no step could place, with the reason."""
-        cols = ["contact_id", "source", "record_type", "company_name", "email_domain", "website_domain", "country",
-                "reason", "match_score"]
+        cols = [
+            "contact_id",
+            "source",
+            "record_type",
+            "company_name",
+            "email_domain",
+            "website_domain",
+            "country",
+            "reason",
+            "match_score",
+        ]
         return self.table.loc[self.table["status"] == "unmatched", cols]
 
     def counts(self) -> dict[str, int]:
@@ -266,8 +355,9 @@ class MappingResult:
 
     def match_rates(self) -> pd.DataFrame:
         """Rows and share by source, status and method (source 'all' = every row)."""
-        t = self.table.assign(source=self.table["source"].fillna("(blank)"),
-                              match_method=self.table["match_method"].fillna("-"))
+        t = self.table.assign(
+            source=self.table["source"].fillna("(blank)"), match_method=self.table["match_method"].fillna("-")
+        )
         frames = []
         for src, g in [("all", t), *t.groupby("source", sort=True)]:
             r = g.groupby(["status", "match_method"], dropna=False).size().rename("n").reset_index()
@@ -290,10 +380,14 @@ class MappingResult:
         """Readable text summary: counts per status and method."""
         c = self.counts()
         n = len(self.table)
-        lines = ["Lead-to-account mapping", "=" * 40,
-                 f"rows: {n:,}   accounts: {self.n_accounts:,}",
-                 *(f"{s:<10} {c[s]:>10,}  {c[s] / max(n, 1):6.1%}" for s in STATUSES),
-                 "-" * 40, "matched by method:"]
+        lines = [
+            "Lead-to-account mapping",
+            "=" * 40,
+            f"rows: {n:,}   accounts: {self.n_accounts:,}",
+            *(f"{s:<10} {c[s]:>10,}  {c[s] / max(n, 1):6.1%}" for s in STATUSES),
+            "-" * 40,
+            "matched by method:",
+        ]
         for meth, r in self.method_table().iterrows():
             lines.append(f"  {meth:<13} {int(r['n']):>10,}  {r['share_of_rows']:6.1%}  conf {r['mean_confidence']:.3f}")
         reasons = self.unmatched["reason"].value_counts()
@@ -308,8 +402,10 @@ class MappingResult:
 
 # --------------------------------------------------------------------------- contacts
 
-def _fuzzy_candidates(q_norm: np.ndarray, q_compact: np.ndarray, idx: AccountIndex,
-                      params: MappingParams) -> pd.DataFrame:
+
+def _fuzzy_candidates(
+    q_norm: np.ndarray, q_compact: np.ndarray, idx: AccountIndex, params: MappingParams
+) -> pd.DataFrame:
     """(q, acc, score) for distinct query names: cdist within blocks, top-k per query and block."""
     scorer = _SCORERS[params.fuzzy_scorer]
     unit = 100.0 if params.fuzzy_scorer == "osa" else 1.0  # OSA similarity is 0–1; report 0–100
@@ -323,7 +419,7 @@ def _fuzzy_candidates(q_norm: np.ndarray, q_compact: np.ndarray, idx: AccountInd
         order = np.argsort(qkeys, kind="stable")
         sk = qkeys[order]
         bounds = np.flatnonzero(np.r_[True, sk[1:] != sk[:-1], True])
-        for b0, b1 in zip(bounds[:-1], bounds[1:]):
+        for b0, b1 in zip(bounds[:-1], bounds[1:], strict=False):
             key = sk[b0]
             accs = blocks.get(key)
             if not key or accs is None:
@@ -332,9 +428,16 @@ def _fuzzy_candidates(q_norm: np.ndarray, q_compact: np.ndarray, idx: AccountInd
             qs = order[b0:b1]
             k = min(params.fuzzy_top_k, len(accs))
             for c0 in range(0, len(qs), params.chunk_size):
-                qc = qs[c0:c0 + params.chunk_size]
-                m = process.cdist(list(q_norm[qc]), a_names, scorer=scorer, processor=utils.default_process,
-                                  score_cutoff=cutoff, dtype=dtype, workers=params.workers)
+                qc = qs[c0 : c0 + params.chunk_size]
+                m = process.cdist(
+                    list(q_norm[qc]),
+                    a_names,
+                    scorer=scorer,
+                    processor=utils.default_process,
+                    score_cutoff=cutoff,
+                    dtype=dtype,
+                    workers=params.workers,
+                )
                 # scores below the cutoff are 0: only the few pairs above it are kept
                 ii, jj = np.nonzero(m)
                 if not len(ii):
@@ -345,15 +448,24 @@ def _fuzzy_candidates(q_norm: np.ndarray, q_compact: np.ndarray, idx: AccountInd
                     part = part.sort_values("score", ascending=False, kind="stable").groupby("q").head(k)
                 out.append(part)
     if not out:
-        return pd.DataFrame({"q": pd.Series([], dtype=np.int64), "acc": pd.Series([], dtype=np.int64),
-                             "score": pd.Series([], dtype=float)})
+        return pd.DataFrame(
+            {
+                "q": pd.Series([], dtype=np.int64),
+                "acc": pd.Series([], dtype=np.int64),
+                "score": pd.Series([], dtype=float),
+            }
+        )
     res = pd.concat(out, ignore_index=True)
     res = res.sort_values(["q", "score"], ascending=[True, False], kind="stable").drop_duplicates(["q", "acc"])
     return res.groupby("q", sort=False).head(params.fuzzy_top_k)
 
 
-def map_contacts(contacts: pd.DataFrame, accounts: pd.DataFrame, params: MappingParams | None = None,
-                 index: AccountIndex | None = None) -> MappingResult:
+def map_contacts(
+    contacts: pd.DataFrame,
+    accounts: pd.DataFrame,
+    params: MappingParams | None = None,
+    index: AccountIndex | None = None,
+) -> MappingResult:
     """Map every contact/lead to an account with the cascade; see the module docstring.
 
     ``contacts`` needs ``contact_id``; uses ``account_id``, ``email``, ``website``,
@@ -410,9 +522,9 @@ def map_contacts(contacts: pd.DataFrame, accounts: pd.DataFrame, params: Mapping
     # company names (Arrow, converted to Python only for the rows that reach the name steps)
     if "company_name" in con.columns:
         pa_company = _arrow_strings(con["company_name"])
-        has_company = pc.fill_null(pc.and_kleene(pc.is_valid(pa_company),
-                                                 pc.not_equal(pc.utf8_trim_whitespace(pa_company), "")),
-                                   False).to_numpy(zero_copy_only=False)
+        has_company = pc.fill_null(
+            pc.and_kleene(pc.is_valid(pa_company), pc.not_equal(pc.utf8_trim_whitespace(pa_company), "")), False
+        ).to_numpy(zero_copy_only=False)
     else:
         pa_company = pa.nulls(n, pa.string())
         has_company = np.zeros(n, dtype=bool)
@@ -427,7 +539,7 @@ def map_contacts(contacts: pd.DataFrame, accounts: pd.DataFrame, params: Mapping
     norm = np.full(n, "", dtype=object)
     compact = np.full(n, "", dtype=object)
     norm_done = np.zeros(n, dtype=bool)
-    acc_norm_by_raw = dict(zip(idx.name.tolist(), idx.norm.tolist()))
+    acc_norm_by_raw = dict(zip(idx.name.tolist(), idx.norm.tolist(), strict=False))
 
     def company_of(rows: np.ndarray) -> list:
         return pa_company.take(pa.array(rows, type=pa.int64())).to_pylist()
@@ -452,8 +564,10 @@ def map_contacts(contacts: pd.DataFrame, accounts: pd.DataFrame, params: Mapping
     def raw_name_sim(r: np.ndarray, a: np.ndarray):
         # similarity of the names as typed, legal form included ("GmbH" points at the German entity)
         lead = company_of(r)
-        vals = [fuzz.ratio(x, y, processor=utils.default_process) if isinstance(x, str) and isinstance(y, str) else 0.0
-                for x, y in zip(lead, idx.name[a])]
+        vals = [
+            fuzz.ratio(x, y, processor=utils.default_process) if isinstance(x, str) and isinstance(y, str) else 0.0
+            for x, y in zip(lead, idx.name[a], strict=False)
+        ]
         return np.round(vals), params.name_tie_tolerance
 
     def feats() -> dict:
@@ -510,8 +624,12 @@ def map_contacts(contacts: pd.DataFrame, accounts: pd.DataFrame, params: Mapping
     lap("prepare")
     # 1. CRM link
     if params.use_crm_link and "account_id" in con.columns:
-        pos = pc.fill_null(pc.index_in(_arrow_strings(con["account_id"]),
-                                       value_set=pa.array(idx.account_id.tolist(), type=pa.string())), -1)
+        pos = pc.fill_null(
+            pc.index_in(
+                _arrow_strings(con["account_id"]), value_set=pa.array(idx.account_id.tolist(), type=pa.string())
+            ),
+            -1,
+        )
         pos = pos.to_numpy(zero_copy_only=False).astype(np.int64)
         r = np.flatnonzero(pos >= 0)
         acc_of[r] = pos[r]
@@ -519,11 +637,15 @@ def map_contacts(contacts: pd.DataFrame, accounts: pd.DataFrame, params: Mapping
         conf[r] = conf_map.get("crm_link", 1.0)
     lap("crm_link")
     # 2./3. domains
-    for meth, codes, doms, use, bad in (("email_domain", e_codes, e_doms, params.use_email_domain, is_fm),
-                                        ("website", w_codes, w_doms, params.use_website, web_fm)):
+    for meth, codes, doms, use, bad in (
+        ("email_domain", e_codes, e_doms, params.use_email_domain, is_fm),
+        ("website", w_codes, w_doms, params.use_website, web_fm),
+    ):
         if not use or not len(doms):
             continue
-        key = pd.Index(pd.Series(doms, dtype=object)).get_indexer(pd.Series(idx.domains["domain"].to_numpy(), dtype=object))
+        key = pd.Index(pd.Series(doms, dtype=object)).get_indexer(
+            pd.Series(idx.domains["domain"].to_numpy(), dtype=object)
+        )
         pairs = pd.DataFrame({"key": key, "acc": idx.domains["acc"].to_numpy()})
         pairs = pairs[pairs["key"] >= 0]
         rows = np.flatnonzero(open_rows() & (codes >= 0) & ~bad)
@@ -590,8 +712,12 @@ def map_contacts(contacts: pd.DataFrame, accounts: pd.DataFrame, params: Mapping
         n_cand_s = A.groupby("row").size()
         n_cand[n_cand_s.index.to_numpy()] = n_cand_s.to_numpy()
         A = A.groupby("row", sort=False).head(params.max_candidates_listed)
-        lab = [f"{i} {nm} ({int(round(s))})" for i, nm, s in
-               zip(idx.account_id[A["acc"].to_numpy()], idx.name[A["acc"].to_numpy()], A["score"].to_numpy())]
+        lab = [
+            f"{i} {nm} ({int(round(s))})"
+            for i, nm, s in zip(
+                idx.account_id[A["acc"].to_numpy()], idx.name[A["acc"].to_numpy()], A["score"].to_numpy(), strict=False
+            )
+        ]
         txt = pd.Series(lab, dtype=object).groupby(A["row"].to_numpy()).agg(" | ".join)
         cand_txt[txt.index.to_numpy()] = txt.to_numpy()
 
@@ -599,28 +725,34 @@ def map_contacts(contacts: pd.DataFrame, accounts: pd.DataFrame, params: Mapping
         return pd.Series(x, dtype=object)
 
     def passthrough(name: str) -> pd.Series:
-        return con[name].reset_index(drop=True) if name in con.columns else pd.Series(pd.NA, index=range(n), dtype="string")
+        return (
+            con[name].reset_index(drop=True)
+            if name in con.columns
+            else pd.Series(pd.NA, index=range(n), dtype="string")
+        )
 
     acc_ids = np.append(idx.account_id, None)
-    table = pd.DataFrame({
-        "contact_id": passthrough("contact_id"),
-        "status": pd.Categorical.from_codes(status_code, categories=list(STATUSES)),
-        "account_id": o(acc_ids[final]),
-        "matched_account_id": o(acc_ids[acc_of]),
-        "match_method": o(np.where(um, None, method)),
-        "match_confidence": np.where(matched, conf, np.nan),
-        "match_score": score,
-        "tie_break": o(tie),
-        "reason": o(reason),
-        "n_candidates": n_cand,
-        "candidates": o(cand_txt),
-        "source": passthrough("source"),
-        "record_type": passthrough("record_type"),
-        "company_name": passthrough("company_name"),
-        "email_domain": o(decode(e_codes, e_doms)),
-        "website_domain": o(decode(w_codes, w_doms)),
-        "country": passthrough("country"),
-    })
+    table = pd.DataFrame(
+        {
+            "contact_id": passthrough("contact_id"),
+            "status": pd.Categorical.from_codes(status_code, categories=list(STATUSES)),
+            "account_id": o(acc_ids[final]),
+            "matched_account_id": o(acc_ids[acc_of]),
+            "match_method": o(np.where(um, None, method)),
+            "match_confidence": np.where(matched, conf, np.nan),
+            "match_score": score,
+            "tie_break": o(tie),
+            "reason": o(reason),
+            "n_candidates": n_cand,
+            "candidates": o(cand_txt),
+            "source": passthrough("source"),
+            "record_type": passthrough("record_type"),
+            "company_name": passthrough("company_name"),
+            "email_domain": o(decode(e_codes, e_doms)),
+            "website_domain": o(decode(w_codes, w_doms)),
+            "country": passthrough("country"),
+        }
+    )
     assert len(table) == n
     lap("assemble")
     return MappingResult(table=table, params=params, n_accounts=n_acc, timings=timings)
@@ -628,9 +760,14 @@ def map_contacts(contacts: pd.DataFrame, accounts: pd.DataFrame, params: Mapping
 
 # --------------------------------------------------------------------------- touchpoints
 
-def map_touchpoints(touchpoints: pd.DataFrame, contacts_mapped: pd.DataFrame | MappingResult,
-                    accounts: pd.DataFrame | None = None, params: MappingParams | None = None,
-                    index: AccountIndex | None = None) -> pd.DataFrame:
+
+def map_touchpoints(
+    touchpoints: pd.DataFrame,
+    contacts_mapped: pd.DataFrame | MappingResult,
+    accounts: pd.DataFrame | None = None,
+    params: MappingParams | None = None,
+    index: AccountIndex | None = None,
+) -> pd.DataFrame:
     """Give each touchpoint an account: the source's own ``account_id``, else its contact's
     mapped account, else the reverse-IP ``visitor_domain`` through the same domain lookup.
 
@@ -677,8 +814,12 @@ def map_touchpoints(touchpoints: pd.DataFrame, contacts_mapped: pd.DataFrame | M
     if need.any():
         if index is None:
             if accounts is None:
-                raise ABMDataError("touchpoints: visitor_domain mapping needs the accounts table", file="touchpoints",
-                                   column="visitor_domain", reason="accounts missing")
+                raise ABMDataError(
+                    "touchpoints: visitor_domain mapping needs the accounts table",
+                    file="touchpoints",
+                    column="visitor_domain",
+                    reason="accounts missing",
+                )
             index = AccountIndex.build(accounts, params)
         rows = np.flatnonzero(need)
         d = _registered_array(vd.iloc[rows])
@@ -711,9 +852,15 @@ def map_touchpoints(touchpoints: pd.DataFrame, contacts_mapped: pd.DataFrame | M
 
 def touchpoint_match_rates(tp_mapped: pd.DataFrame) -> pd.DataFrame:
     """Rows and share of touchpoints by kind (known contact / anonymous visit), status and method."""
-    kind = np.where(tp_mapped["contact_id"].notna(), "touchpoints:contact",
-                    np.where(tp_mapped.get("visitor_domain", pd.Series(index=tp_mapped.index)).notna(),
-                             "touchpoints:anonymous", "touchpoints:other"))
+    kind = np.where(
+        tp_mapped["contact_id"].notna(),
+        "touchpoints:contact",
+        np.where(
+            tp_mapped.get("visitor_domain", pd.Series(index=tp_mapped.index)).notna(),
+            "touchpoints:anonymous",
+            "touchpoints:other",
+        ),
+    )
     t = tp_mapped.assign(source=kind, match_method=tp_mapped["match_method"].fillna("-"))
     frames = []
     for src, g in [("all", t), *t.groupby("source", sort=True)]:
@@ -727,6 +874,7 @@ def touchpoint_match_rates(tp_mapped: pd.DataFrame) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- evaluation
+
 
 def _correct_by_method(t: pd.DataFrame) -> pd.DataFrame:
     """Among matched rows of ``t`` (status, match_method, correct): rows and correct rows per method."""
@@ -759,15 +907,30 @@ def evaluate_mapping(result: MappingResult | pd.DataFrame, truth_contacts: pd.Da
     m["correct"] = (m["status"] == "matched").to_numpy() & pd.notna(got) & (got == true_acc)
     rows = []
     for meth, (size, corr) in _correct_by_method(m).iterrows():
-        rows.append({"method": meth, "rows": int(size), "matched": int(size), "correct": int(corr),
-                     "precision": corr / size, "recall": corr / max(len(m), 1),
-                     "recall_identifiable": corr / max(int(ident.sum()), 1)})
+        rows.append(
+            {
+                "method": meth,
+                "rows": int(size),
+                "matched": int(size),
+                "correct": int(corr),
+                "precision": corr / size,
+                "recall": corr / max(len(m), 1),
+                "recall_identifiable": corr / max(int(ident.sum()), 1),
+            }
+        )
     rows.sort(key=lambda r: METHODS.index(r["method"]) if r["method"] in METHODS else 99)
     mt = m["status"] == "matched"
-    rows.append({"method": "all", "rows": len(m), "matched": int(mt.sum()), "correct": int(m["correct"].sum()),
-                 "precision": m.loc[mt, "correct"].mean() if mt.any() else np.nan,
-                 "recall": m["correct"].mean(),
-                 "recall_identifiable": m.loc[ident.to_numpy(), "correct"].mean() if ident.any() else np.nan})
+    rows.append(
+        {
+            "method": "all",
+            "rows": len(m),
+            "matched": int(mt.sum()),
+            "correct": int(m["correct"].sum()),
+            "precision": m.loc[mt, "correct"].mean() if mt.any() else np.nan,
+            "recall": m["correct"].mean(),
+            "recall_identifiable": m.loc[ident.to_numpy(), "correct"].mean() if ident.any() else np.nan,
+        }
+    )
     out = pd.DataFrame(rows).set_index("method")
     out.attrs["n_identifiable"] = int(ident.sum())
     out.attrs["n_ambiguous"] = int((m["status"] == "ambiguous").sum())
@@ -784,15 +947,24 @@ def evaluate_touchpoints(tp_mapped: pd.DataFrame, truth_touchpoints: pd.DataFram
     t["correct"] = (t["status"] == "matched").to_numpy() & pd.notna(got) & (got == true_acc)
     rows = []
     for meth, (size, corr) in _correct_by_method(t).iterrows():
-        rows.append({"method": meth, "matched": int(size), "correct": int(corr), "precision": corr / size,
-                     "recall": np.nan})
+        rows.append(
+            {"method": meth, "matched": int(size), "correct": int(corr), "precision": corr / size, "recall": np.nan}
+        )
     mt = t["status"] == "matched"
-    rows.append({"method": "all", "matched": int(mt.sum()), "correct": int(t["correct"].sum()),
-                 "precision": t.loc[mt, "correct"].mean() if mt.any() else np.nan, "recall": t["correct"].mean()})
+    rows.append(
+        {
+            "method": "all",
+            "matched": int(mt.sum()),
+            "correct": int(t["correct"].sum()),
+            "precision": t.loc[mt, "correct"].mean() if mt.any() else np.nan,
+            "recall": t["correct"].mean(),
+        }
+    )
     return pd.DataFrame(rows).set_index("method")
 
 
 # --------------------------------------------------------------------------- one call for notebook 03
+
 
 @dataclass
 class MappingRun:
@@ -809,9 +981,22 @@ class MappingRun:
     tp_accuracy: pd.DataFrame | None = None  # evaluate_touchpoints (synthetic data only)
     seconds: float = 0.0
 
-    CONTACT_COLUMNS = ("contact_id", "status", "account_id", "match_method", "match_confidence", "persona_function",
-                       "persona_seniority", "is_key_persona", "matched_account_id", "match_score", "tie_break",
-                       "reason", "source", "record_type")
+    CONTACT_COLUMNS = (
+        "contact_id",
+        "status",
+        "account_id",
+        "match_method",
+        "match_confidence",
+        "persona_function",
+        "persona_seniority",
+        "is_key_persona",
+        "matched_account_id",
+        "match_score",
+        "tie_break",
+        "reason",
+        "source",
+        "record_type",
+    )
 
     def match_rates(self) -> pd.DataFrame:
         """Rates by source, status and method for contacts and for touchpoints (one table)."""
@@ -824,10 +1009,14 @@ class MappingRun:
         t = self.touchpoints
         anon = t["contact_id"].isna()
         out = {
-            "contacts": int(n), "matched": c["matched"], "ambiguous": c["ambiguous"], "unmatched": c["unmatched"],
+            "contacts": int(n),
+            "matched": c["matched"],
+            "ambiguous": c["ambiguous"],
+            "unmatched": c["unmatched"],
             "match_rate": c["matched"] / n,
             "by_method": {k: int(v) for k, v in self.result.method_table()["n"].items()},
-            "touchpoints": int(len(t)), "touchpoint_match_rate": float((t["status"] == "matched").mean()) if len(t) else None,
+            "touchpoints": int(len(t)),
+            "touchpoint_match_rate": float((t["status"] == "matched").mean()) if len(t) else None,
             "anonymous_visits": int(anon.sum()),
             "anonymous_match_rate": float((t.loc[anon, "status"] == "matched").mean()) if anon.any() else None,
             "accounts_with_key_persona": int((self.coverage["n_key_personas"] > 0).sum()),
@@ -837,9 +1026,14 @@ class MappingRun:
         }
         if self.accuracy is not None:
             a = self.accuracy.loc["all"]
-            out.update({"precision": float(a["precision"]), "recall": float(a["recall"]),
-                        "recall_identifiable": float(a["recall_identifiable"]),
-                        "precision_by_method": {k: float(v) for k, v in self.accuracy["precision"].drop("all").items()}})
+            out.update(
+                {
+                    "precision": float(a["precision"]),
+                    "recall": float(a["recall"]),
+                    "recall_identifiable": float(a["recall_identifiable"]),
+                    "precision_by_method": {k: float(v) for k, v in self.accuracy["precision"].drop("all").items()},
+                }
+            )
         return out
 
     def executive_summary(self) -> str:
@@ -848,21 +1042,32 @@ class MappingRun:
         meth = self.result.method_table()
         top = meth["n"].idxmax() if len(meth) else "-"
         reasons = self.result.unmatched["reason"].value_counts()
-        why = (f", most often: {reasons.index[0]} ({reasons.iloc[0] / max(h['unmatched'], 1):.0%})"
-               if len(reasons) else "")
-        s = [f"**{h['match_rate']:.1%}** of {h['contacts']:,} contacts and leads were tied to an account "
-             f"({h['matched']:,}); {h['ambiguous']:,} wait in the ambiguous review queue and {h['unmatched']:,} "
-             f"are unmatched{why}."]
-        s.append(f"The most used step was **{top.replace('_', ' ')}** ({meth.loc[top, 'n']:,} rows); fuzzy name "
-                 f"matching placed {int(meth['n'].get('fuzzy_name', 0)):,} rows that exact keys missed.")
+        why = (
+            f", most often: {reasons.index[0]} ({reasons.iloc[0] / max(h['unmatched'], 1):.0%})" if len(reasons) else ""
+        )
+        s = [
+            f"**{h['match_rate']:.1%}** of {h['contacts']:,} contacts and leads were tied to an account "
+            f"({h['matched']:,}); {h['ambiguous']:,} wait in the ambiguous review queue and {h['unmatched']:,} "
+            f"are unmatched{why}."
+        ]
+        s.append(
+            f"The most used step was **{top.replace('_', ' ')}** ({meth.loc[top, 'n']:,} rows); fuzzy name "
+            f"matching placed {int(meth['n'].get('fuzzy_name', 0)):,} rows that exact keys missed."
+        )
         if h["anonymous_match_rate"] is not None:
-            s.append(f"{h['anonymous_match_rate']:.1%} of {h['anonymous_visits']:,} anonymous web visits were tied to an "
-                     f"account through their reverse-IP domain; {h['touchpoint_match_rate']:.1%} of all touchpoints now carry an account.")
+            s.append(
+                f"{h['anonymous_match_rate']:.1%} of {h['anonymous_visits']:,} anonymous web visits were tied to an "
+                f"account through their reverse-IP domain; {h['touchpoint_match_rate']:.1%} of all touchpoints now carry an account."
+            )
         if "precision" in h:
-            s.append(f"Against the synthetic world's truth the matches are **{h['precision']:.2%} precise**, with recall "
-                     f"{h['recall_identifiable']:.2%} over identifiable leads ({h['recall']:.2%} over all leads).")
-        s.append(f"{h['accounts_with_key_persona']:,} accounts have at least one buying-committee persona; on average "
-                 f"{h['mean_coverage_share']:.0%} of committee seats are known and {h['mean_engaged_share']:.0%} engaged in the window.")
+            s.append(
+                f"Against the synthetic world's truth the matches are **{h['precision']:.2%} precise**, with recall "
+                f"{h['recall_identifiable']:.2%} over identifiable leads ({h['recall']:.2%} over all leads)."
+            )
+        s.append(
+            f"{h['accounts_with_key_persona']:,} accounts have at least one buying-committee persona; on average "
+            f"{h['mean_coverage_share']:.0%} of committee seats are known and {h['mean_engaged_share']:.0%} engaged in the window."
+        )
         return " ".join(s)
 
     def save(self, ctx) -> dict[str, str]:
@@ -878,8 +1083,11 @@ class MappingRun:
         p = ctx.path("touchpoints_mapped.parquet")
         self.touchpoints.to_parquet(p, index=False)
         paths["touchpoints_mapped"] = str(p)
-        for name, df in (("review_ambiguous.csv", self.result.ambiguous), ("review_unmatched.csv", self.result.unmatched),
-                         ("match_rates.csv", self.match_rates())):
+        for name, df in (
+            ("review_ambiguous.csv", self.result.ambiguous),
+            ("review_unmatched.csv", self.result.unmatched),
+            ("match_rates.csv", self.match_rates()),
+        ):
             p = ctx.path(name)
             df.to_csv(p, index=False)
             paths[name] = str(p)
@@ -890,8 +1098,13 @@ class MappingRun:
         return paths
 
 
-def run_mapping(tables: dict[str, pd.DataFrame], params: MappingParams, window_start, window_end,
-                truth: dict[str, pd.DataFrame] | None = None) -> MappingRun:
+def run_mapping(
+    tables: dict[str, pd.DataFrame],
+    params: MappingParams,
+    window_start,
+    window_end,
+    truth: dict[str, pd.DataFrame] | None = None,
+) -> MappingRun:
     """Notebook 03 in one call: map contacts and touchpoints, parse personas, committee
     coverage in the window [window_start, window_end], involvement in won vs lost deals,
     and accuracy against ``truth`` when given (synthetic data)."""
@@ -907,8 +1120,9 @@ def run_mapping(tables: dict[str, pd.DataFrame], params: MappingParams, window_s
     titles = con["job_title"] if "job_title" in con.columns else pd.Series(pd.NA, index=con.index, dtype="string")
     per = parse_titles(titles)
     cm = pd.concat([res.table.reset_index(drop=True), per.reset_index(drop=True)], axis=1)
-    cm["is_key_persona"] = committee_flags(cm, params.committee)["is_key_persona"].to_numpy() & \
-        (cm["status"] == "matched").to_numpy()
+    cm["is_key_persona"] = (
+        committee_flags(cm, params.committee)["is_key_persona"].to_numpy() & (cm["status"] == "matched").to_numpy()
+    )
     cov = committee_coverage(cm, tp, tables["accounts"], params, window_start, window_end)
     inv = persona_involvement(tables["opportunities"], cm, tp, params)
     acc = tp_acc = None
@@ -916,11 +1130,20 @@ def run_mapping(tables: dict[str, pd.DataFrame], params: MappingParams, window_s
         acc = evaluate_mapping(res, truth["contacts"])
         if "touchpoints" in truth and not params.rollup_to_parent:
             tp_acc = evaluate_touchpoints(tp, truth["touchpoints"])
-    return MappingRun(result=res, contacts=cm, touchpoints=tp, coverage=cov, involvement=inv, accuracy=acc,
-                      tp_accuracy=tp_acc, seconds=time.perf_counter() - t)
+    return MappingRun(
+        result=res,
+        contacts=cm,
+        touchpoints=tp,
+        coverage=cov,
+        involvement=inv,
+        accuracy=acc,
+        tp_accuracy=tp_acc,
+        seconds=time.perf_counter() - t,
+    )
 
 
 # --------------------------------------------------------------------------- widget
+
 
 def match_explorer(result: MappingResult):
     """Interactive view (ipywidgets): rows by status and method for one lead source, with a
@@ -934,8 +1157,9 @@ def match_explorer(result: MappingResult):
     t = result.table
     sources = ["all"] + sorted(t["source"].dropna().astype(str).unique().tolist())
     dd = widgets.Dropdown(options=sources, value="all", description="Source")
-    sl = widgets.FloatSlider(value=0.0, min=0.0, max=1.0, step=0.01, description="Min conf.",
-                             continuous_update=False, readout_format=".2f")
+    sl = widgets.FloatSlider(
+        value=0.0, min=0.0, max=1.0, step=0.01, description="Min conf.", continuous_update=False, readout_format=".2f"
+    )
     out = widgets.HTML()
 
     def render(*_):
@@ -947,8 +1171,9 @@ def match_explorer(result: MappingResult):
         tab = pd.DataFrame({"status": status, "method": meth}).value_counts().rename("rows").reset_index()
         tab["share"] = (tab["rows"] / max(len(g), 1)).map(lambda v: f"{v:.1%}")
         tab = tab.sort_values(["status", "rows"], ascending=[True, False])
-        out.value = (f"<b>{len(g):,} rows</b>; {int(low.sum()):,} matches below confidence {sl.value:.2f}"
-                     + tab.to_html(index=False))
+        out.value = f"<b>{len(g):,} rows</b>; {int(low.sum()):,} matches below confidence {sl.value:.2f}" + tab.to_html(
+            index=False
+        )
 
     dd.observe(render, names="value")
     sl.observe(render, names="value")

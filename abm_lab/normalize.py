@@ -14,14 +14,15 @@
   company with explicit rules (exact key, initialism, abbreviation, token prefix,
   transliteration prefix, fuzzy score) and says which rule fired.
 """
+
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Iterable
 
 import numpy as np
 import pandas as pd
@@ -29,13 +30,24 @@ from rapidfuzz import fuzz
 from unidecode import unidecode
 
 __all__ = [
-    "freemail_domains", "is_freemail", "registered_domain", "registered_domains", "email_domains",
-    "split_domains", "normalize_company_name", "normalize_company_names", "compact_key",
-    "initialism", "NameMatch", "match_names", "cluster_names",
+    "freemail_domains",
+    "is_freemail",
+    "registered_domain",
+    "registered_domains",
+    "email_domains",
+    "split_domains",
+    "normalize_company_name",
+    "normalize_company_names",
+    "compact_key",
+    "initialism",
+    "NameMatch",
+    "match_names",
+    "cluster_names",
 ]
 
 
 # --------------------------------------------------------------------------- resources
+
 
 def _read_resource(name: str) -> list[str]:
     text = resources.files("abm_lab").joinpath("resources", name).read_text(encoding="utf-8")
@@ -136,8 +148,9 @@ def _suffix_nodes() -> frozenset[str]:
     return frozenset(nodes)
 
 
-def _fast_registered(host: str, plain: frozenset[str], special: frozenset[str],
-                     nodes: frozenset[str]) -> str | None | bool:
+def _fast_registered(
+    host: str, plain: frozenset[str], special: frozenset[str], nodes: frozenset[str]
+) -> str | None | bool:
     """Longest public-suffix match walking labels from the right; False = defer to tldextract."""
     if not host.isascii():
         return False
@@ -162,7 +175,7 @@ def _fast_registered(host: str, plain: frozenset[str], special: frozenset[str],
             return None  # the host is itself a public suffix
         if best == 0:
             return None  # unknown top-level domain (tldextract gives no suffix either)
-    return ".".join(labels[n - best - 1:])
+    return ".".join(labels[n - best - 1 :])
 
 
 def _registered_of_distinct(hosts) -> np.ndarray:
@@ -278,6 +291,7 @@ def split_domains(values: pd.Series, sep: str = ";") -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- company names
 
+
 @lru_cache(maxsize=1)
 def _legal_forms() -> tuple[frozenset[tuple[str, ...]], int]:
     forms: set[tuple[str, ...]] = set()
@@ -293,11 +307,42 @@ def _legal_forms() -> tuple[frozenset[tuple[str, ...]], int]:
 
 
 # Forms that are unambiguous enough that anything after them (", AMSTERDAM, NL") is a location
-_STRONG = frozenset({
-    "inc", "incorporated", "corp", "corporation", "llc", "llp", "plc", "ltd", "limited", "ltda", "gmbh", "ag",
-    "aktiengesellschaft", "bv", "nv", "sa", "sas", "sarl", "srl", "spa", "pty", "pte", "kk", "oyj", "asa",
-    "naamloze", "besloten", "bvba", "vzw", "sprl", "kgaa", "mbh",
-})
+_STRONG = frozenset(
+    {
+        "inc",
+        "incorporated",
+        "corp",
+        "corporation",
+        "llc",
+        "llp",
+        "plc",
+        "ltd",
+        "limited",
+        "ltda",
+        "gmbh",
+        "ag",
+        "aktiengesellschaft",
+        "bv",
+        "nv",
+        "sa",
+        "sas",
+        "sarl",
+        "srl",
+        "spa",
+        "pty",
+        "pte",
+        "kk",
+        "oyj",
+        "asa",
+        "naamloze",
+        "besloten",
+        "bvba",
+        "vzw",
+        "sprl",
+        "kgaa",
+        "mbh",
+    }
+)
 
 
 @lru_cache(maxsize=1)
@@ -395,8 +440,14 @@ def _strip_legal(toks: list[str]) -> list[str]:
                 cut = i
                 break
             # spaced letters ("b v") count only when not inside a longer run of letters ("d s m n v")
-            if (len(t) == 1 and i + 1 < n and len(toks[i + 1]) == 1 and t + toks[i + 1] in strong
-                    and len(toks[i - 1]) > 1 and (i + 2 == n or len(toks[i + 2]) > 1)):
+            if (
+                len(t) == 1
+                and i + 1 < n
+                and len(toks[i + 1]) == 1
+                and t + toks[i + 1] in strong
+                and len(toks[i - 1]) > 1
+                and (i + 2 == n or len(toks[i + 2]) > 1)
+            ):
                 cut = i
                 break
         if cut:
@@ -405,8 +456,8 @@ def _strip_legal(toks: list[str]) -> list[str]:
         hit = False
         for f in by_last.get(toks[-1], ()):  # trailing form
             k = len(f)
-            if k < n and tuple(toks[n - k:]) == f:
-                toks = toks[:n - k]
+            if k < n and tuple(toks[n - k :]) == f:
+                toks = toks[: n - k]
                 hit = True
                 break
         if hit:
@@ -486,6 +537,7 @@ def initialism(norm: str) -> str:
 
 # --------------------------------------------------------------------------- pair decisions
 
+
 @dataclass(frozen=True)
 class NameMatch:
     """Decision on two company names: ``score`` (0–100), ``rule`` that produced it, ``is_match``."""
@@ -512,8 +564,9 @@ def _abbrev_token(raw: str) -> str | None:
     return None
 
 
-def match_names(a: str | None, b: str | None, threshold: float = 88.0, *, min_prefix_len: int = 3,
-                use_abbreviations: bool = True) -> NameMatch:
+def match_names(
+    a: str | None, b: str | None, threshold: float = 88.0, *, min_prefix_len: int = 3, use_abbreviations: bool = True
+) -> NameMatch:
     """Are two raw company names the same company? Rule-based, with the rule that fired.
 
     Rules, in order: ``exact`` (same normalised key, spaces ignored); ``initialism``
@@ -536,7 +589,12 @@ def match_names(a: str | None, b: str | None, threshold: float = 88.0, *, min_pr
         if len(tlong) >= 2 and initialism(long_) == short:
             return NameMatch(95.0, "initialism", True)
         ab = _abbrev_token(str(rshort))
-        if ab and ab[0] == long_[0] and _is_subsequence(ab, compact_key(long_)) and len(ab) + 2 < len(compact_key(long_)):
+        if (
+            ab
+            and ab[0] == long_[0]
+            and _is_subsequence(ab, compact_key(long_))
+            and len(ab) + 2 < len(compact_key(long_))
+        ):
             return NameMatch(90.0, "abbreviation", True)
     # token prefix: shorter token list starts the longer one (compared on compact strings at token boundaries)
     if len(tshort[0]) >= min_prefix_len or len(compact_key(short)) >= 2 * min_prefix_len:
@@ -561,8 +619,10 @@ def match_names(a: str | None, b: str | None, threshold: float = 88.0, *, min_pr
 
 # --------------------------------------------------------------------------- clustering
 
-def cluster_names(names: pd.Series, threshold: float = 90.0, block_chars: int = 3,
-                  use_prefix: bool = True) -> pd.Series:
+
+def cluster_names(
+    names: pd.Series, threshold: float = 90.0, block_chars: int = 3, use_prefix: bool = True
+) -> pd.Series:
     """Cluster raw company names into companies; returns a cluster label per row.
 
     Rows with the same compact normalised key share a cluster; distinct keys are then merged
@@ -595,10 +655,16 @@ def cluster_names(names: pd.Series, threshold: float = 90.0, block_chars: int = 
         ids = idx.to_numpy()
         if len(ids) < 2:
             continue
-        sc = process.cdist(list(karr[ids]), list(karr[ids]), scorer=fuzz.ratio,
-                           processor=utils.default_process, score_cutoff=threshold, workers=1)
+        sc = process.cdist(
+            list(karr[ids]),
+            list(karr[ids]),
+            scorer=fuzz.ratio,
+            processor=utils.default_process,
+            score_cutoff=threshold,
+            workers=1,
+        )
         ii, jj = np.nonzero(np.triu(sc >= threshold, k=1))
-        for i, j in zip(ii, jj):
+        for i, j in zip(ii, jj, strict=False):
             union(int(ids[i]), int(ids[j]))
     if use_prefix:
         # token-prefix merge: "schlumberger" starts "schlumberger technology"

@@ -21,6 +21,7 @@ The buying committee (``mapping.committee`` in params) lists seats such as marke
 which seats are known (a mapped contact fills it) and engaged (that contact touched us in
 the window), and :func:`persona_involvement` compares seat involvement in won vs lost deals.
 """
+
 from __future__ import annotations
 
 import re
@@ -32,52 +33,123 @@ from unidecode import unidecode
 
 from .config.mapping import SENIORITY_LEVELS, CommitteeRole, MappingParams
 
-__all__ = ["parse_title", "parse_titles", "SENIORITY_RANK", "committee_flags", "committee_coverage",
-           "persona_involvement", "plot_persona_involvement", "evaluate_personas"]
+__all__ = [
+    "parse_title",
+    "parse_titles",
+    "SENIORITY_RANK",
+    "committee_flags",
+    "committee_coverage",
+    "persona_involvement",
+    "plot_persona_involvement",
+    "evaluate_personas",
+]
 
 SENIORITY_RANK = {s: i for i, s in enumerate(SENIORITY_LEVELS)}  # ic=0 ... c_level=4
 
 _ABBREV = [  # (pattern, replacement) applied to the lower-cased title, in order
-    (r"\bsr\b\.?", "senior"), (r"\bjr\b\.?", "junior"), (r"\bdir\b\.?", "director"), (r"\bmgr\b\.?", "manager"),
-    (r"\bmktg\b", "marketing"), (r"\bmkt\b", "marketing"), (r"\bops\b", "operations"), (r"\bexec\b\.?", "executive"),
-    (r"\bassoc\b\.?", "associate"), (r"\bacct\b", "account"), (r"\bbiz\s*dev\b", "business development"),
-    (r"\bbdr\b", "business development representative"), (r"\bsdr\b", "sales development representative"),
-    (r"\bdemand gen\b", "demand generation"), (r"\beng\b\.?", "engineering"), (r"\bengr\b", "engineer"),
-    (r"\bmgmt\b", "management"), (r"\bfin\b\.?", "finance"), (r"\bhr\b", "hr"), (r"\bintl\b", "international"),
-    (r"\bgm\b", "general manager"), (r"\bmd\b", "managing director"), (r"\bco ?founder\b", "founder"),
-    (r"\bvice[\s-]*president\b", "vp"), (r"\b(s|e|a)\s?vp\b", "vp"), (r"\bv\.p\.?", "vp"),
+    (r"\bsr\b\.?", "senior"),
+    (r"\bjr\b\.?", "junior"),
+    (r"\bdir\b\.?", "director"),
+    (r"\bmgr\b\.?", "manager"),
+    (r"\bmktg\b", "marketing"),
+    (r"\bmkt\b", "marketing"),
+    (r"\bops\b", "operations"),
+    (r"\bexec\b\.?", "executive"),
+    (r"\bassoc\b\.?", "associate"),
+    (r"\bacct\b", "account"),
+    (r"\bbiz\s*dev\b", "business development"),
+    (r"\bbdr\b", "business development representative"),
+    (r"\bsdr\b", "sales development representative"),
+    (r"\bdemand gen\b", "demand generation"),
+    (r"\beng\b\.?", "engineering"),
+    (r"\bengr\b", "engineer"),
+    (r"\bmgmt\b", "management"),
+    (r"\bfin\b\.?", "finance"),
+    (r"\bhr\b", "hr"),
+    (r"\bintl\b", "international"),
+    (r"\bgm\b", "general manager"),
+    (r"\bmd\b", "managing director"),
+    (r"\bco ?founder\b", "founder"),
+    (r"\bvice[\s-]*president\b", "vp"),
+    (r"\b(s|e|a)\s?vp\b", "vp"),
+    (r"\bv\.p\.?", "vp"),
 ]
 _ABBREV_RX = [(re.compile(p), r) for p, r in _ABBREV]
 
 _C_ACRONYM = {  # acronym -> function
-    "ceo": "executive", "coo": "operations", "cfo": "finance", "cmo": "marketing", "cro": "sales", "cso": "sales",
-    "cco": "sales", "cio": "it", "cto": "it", "ciso": "it", "cdo": "it", "chro": "hr", "cpo": "hr", "cao": "finance",
+    "ceo": "executive",
+    "coo": "operations",
+    "cfo": "finance",
+    "cmo": "marketing",
+    "cro": "sales",
+    "cso": "sales",
+    "cco": "sales",
+    "cio": "it",
+    "cto": "it",
+    "ciso": "it",
+    "cdo": "it",
+    "chro": "hr",
+    "cpo": "hr",
+    "cao": "finance",
 }
 _EXEC_PHRASES = re.compile(
     r"\b(chief executive|founder|owner|president|managing director|managing partner|general manager|"
-    r"executive director|chief of staff|ceo|principal)\b|^(senior |equity )?partner$")
-_C_LEVEL = re.compile(r"\bchief\b(?!\s+of\s+staff)|\b(" + "|".join(_C_ACRONYM) + r")\b|\bpresident\b|\bfounder\b|"
-                      r"\bowner\b|\bmanaging (director|partner)\b|\bgeneral counsel\b")
+    r"executive director|chief of staff|ceo|principal)\b|^(senior |equity )?partner$"
+)
+_C_LEVEL = re.compile(
+    r"\bchief\b(?!\s+of\s+staff)|\b(" + "|".join(_C_ACRONYM) + r")\b|\bpresident\b|\bfounder\b|"
+    r"\bowner\b|\bmanaging (director|partner)\b|\bgeneral counsel\b"
+)
 _VP = re.compile(r"\bvp\b")
 _DIRECTOR = re.compile(r"\bdirector\b|\bhead\b|\bchief of staff\b|\bgeneral manager\b|^(senior |equity )?partner$")
 _MANAGER = re.compile(r"\bmanager\b|\bteam lead\b|\blead\b|\bsupervisor\b|\bmanaging\b")
 
 _FUNCTION_RULES: list[tuple[str, re.Pattern]] = [
-    ("marketing", re.compile(r"\bmarketing\b|\bdemand generation\b|\bgrowth\b|\bbrand\b|\bcontent\b|"
-                             r"\bcommunications\b|\bpr\b|\bevents?\b|\bseo\b|\bcmo\b")),
+    (
+        "marketing",
+        re.compile(
+            r"\bmarketing\b|\bdemand generation\b|\bgrowth\b|\bbrand\b|\bcontent\b|"
+            r"\bcommunications\b|\bpr\b|\bevents?\b|\bseo\b|\bcmo\b"
+        ),
+    ),
     ("hr", re.compile(r"\bhr\b|\bhuman resources\b|\bpeople\b|\btalent\b|\brecruit\w*|\bchro\b|\bcpo\b")),
-    ("sales", re.compile(r"\bsales\b|\bbusiness development\b|\brevenue\b|\baccount management\b|"
-                         r"\baccount (executive|manager|director)\b|\bpartnerships?\b|\bchannel\b|\bcro\b|\bcso\b|"
-                         r"\bcommercial\b")),
-    ("finance", re.compile(r"\bfinanc\w*|\baccounting\b|\baccountant\b|\bfp ?& ?a\b|\bfpa\b|\bprocurement\b|"
-                           r"\bpurchasing\b|\bcontroll\w*|\btreasur\w*|\bcfo\b|\baudit\w*|\btax\b")),
-    ("it", re.compile(r"\bit\b|\binformation\b|\bsecurity\b|\binfrastructure\b|"
-                      r"\bengineering\b|\bengineer\b|\bdata\b|\btechnology\b|\bcio\b|\bcto\b|\bciso\b|\bdevops\b|"
-                      r"\bsoftware\b|\bsystems?\b|\bcloud\b|\bnetwork\w*|\bdeveloper\b|\barchitect\b")),
-    ("operations", re.compile(r"\boperations\b|\boperating\b|\bsupply chain\b|\bcustomer success\b|\blogistics\b|\bcoo\b|"
-                              r"\bcustomer (service|support|experience)\b|\bprocess\b")),
-    ("other", re.compile(r"\blegal\b|\bcounsel\b|\bresearch\b|\bfacilities\b|\badministrat\w*|\bquality\b|"
-                         r"\bcompliance\b|\bscientist\b")),
+    (
+        "sales",
+        re.compile(
+            r"\bsales\b|\bbusiness development\b|\brevenue\b|\baccount management\b|"
+            r"\baccount (executive|manager|director)\b|\bpartnerships?\b|\bchannel\b|\bcro\b|\bcso\b|"
+            r"\bcommercial\b"
+        ),
+    ),
+    (
+        "finance",
+        re.compile(
+            r"\bfinanc\w*|\baccounting\b|\baccountant\b|\bfp ?& ?a\b|\bfpa\b|\bprocurement\b|"
+            r"\bpurchasing\b|\bcontroll\w*|\btreasur\w*|\bcfo\b|\baudit\w*|\btax\b"
+        ),
+    ),
+    (
+        "it",
+        re.compile(
+            r"\bit\b|\binformation\b|\bsecurity\b|\binfrastructure\b|"
+            r"\bengineering\b|\bengineer\b|\bdata\b|\btechnology\b|\bcio\b|\bcto\b|\bciso\b|\bdevops\b|"
+            r"\bsoftware\b|\bsystems?\b|\bcloud\b|\bnetwork\w*|\bdeveloper\b|\barchitect\b"
+        ),
+    ),
+    (
+        "operations",
+        re.compile(
+            r"\boperations\b|\boperating\b|\bsupply chain\b|\bcustomer success\b|\blogistics\b|\bcoo\b|"
+            r"\bcustomer (service|support|experience)\b|\bprocess\b"
+        ),
+    ),
+    (
+        "other",
+        re.compile(
+            r"\blegal\b|\bcounsel\b|\bresearch\b|\bfacilities\b|\badministrat\w*|\bquality\b|"
+            r"\bcompliance\b|\bscientist\b"
+        ),
+    ),
 ]
 
 
@@ -138,8 +210,11 @@ def parse_title(title: str | None) -> tuple[str | None, str | None]:
     if fn is None:
         fn = "other"
     # top-level leadership phrases are executive even with a functional word ("Founder & CEO")
-    if re.search(r"\b(ceo|chief executive|founder|owner|managing director|managing partner|general manager|"
-                 r"executive director|chief of staff)\b|^president$|^(senior |equity )?partner$", t):
+    if re.search(
+        r"\b(ceo|chief executive|founder|owner|managing director|managing partner|general manager|"
+        r"executive director|chief of staff)\b|^president$|^(senior |equity )?partner$",
+        t,
+    ):
         fn = "executive"
     return fn, sen
 
@@ -151,13 +226,20 @@ def parse_titles(titles: pd.Series) -> pd.DataFrame:
     parsed = [parse_title(u) for u in uniq]
     fn = np.array([p[0] for p in parsed] + [None], dtype=object)
     sen = np.array([p[1] for p in parsed] + [None], dtype=object)
-    return pd.DataFrame({"persona_function": pd.array(fn[codes], dtype="string"),
-                         "persona_seniority": pd.array(sen[codes], dtype="string")}, index=titles.index)
+    return pd.DataFrame(
+        {
+            "persona_function": pd.array(fn[codes], dtype="string"),
+            "persona_seniority": pd.array(sen[codes], dtype="string"),
+        },
+        index=titles.index,
+    )
 
 
 def _fills(role: CommitteeRole, fn: np.ndarray, sen: np.ndarray) -> np.ndarray:
     rank = np.array([SENIORITY_RANK.get(s, -1) if isinstance(s, str) else -1 for s in sen])
-    ok = pd.Series(fn, dtype=object).isin(role.functions).to_numpy(dtype=bool) & (rank >= SENIORITY_RANK[role.min_seniority])
+    ok = pd.Series(fn, dtype=object).isin(role.functions).to_numpy(dtype=bool) & (
+        rank >= SENIORITY_RANK[role.min_seniority]
+    )
     if role.any_function_from:
         ok |= rank >= SENIORITY_RANK[role.any_function_from]
     return ok
@@ -176,12 +258,22 @@ def committee_flags(personas: pd.DataFrame, committee: list[CommitteeRole]) -> p
 
 def _window(params: MappingParams, window_start, window_end) -> tuple[pd.Timestamp, pd.Timestamp]:
     end = pd.Timestamp(window_end) + pd.Timedelta(days=1)  # inclusive last day
-    start = end - pd.Timedelta(days=params.engagement_window_days) if params.engagement_window_days else pd.Timestamp(window_start)
+    start = (
+        end - pd.Timedelta(days=params.engagement_window_days)
+        if params.engagement_window_days
+        else pd.Timestamp(window_start)
+    )
     return start, end
 
 
-def committee_coverage(contacts_mapped: pd.DataFrame, touchpoints_mapped: pd.DataFrame, accounts: pd.DataFrame,
-                       params: MappingParams, window_start, window_end) -> pd.DataFrame:
+def committee_coverage(
+    contacts_mapped: pd.DataFrame,
+    touchpoints_mapped: pd.DataFrame,
+    accounts: pd.DataFrame,
+    params: MappingParams,
+    window_start,
+    window_end,
+) -> pd.DataFrame:
     """Per account: committee seats known and engaged, and coverage shares (0–1).
 
     ``contacts_mapped`` needs contact_id, status, account_id, persona_function, persona_seniority.
@@ -222,8 +314,9 @@ def committee_coverage(contacts_mapped: pd.DataFrame, touchpoints_mapped: pd.Dat
     return out
 
 
-def persona_involvement(opportunities: pd.DataFrame, contacts_mapped: pd.DataFrame, touchpoints_mapped: pd.DataFrame,
-                        params: MappingParams) -> pd.DataFrame:
+def persona_involvement(
+    opportunities: pd.DataFrame, contacts_mapped: pd.DataFrame, touchpoints_mapped: pd.DataFrame, params: MappingParams
+) -> pd.DataFrame:
     """Share of won vs lost deals in which each committee seat was involved.
 
     A seat is involved in a closed deal when a matched contact of the deal's account filling
@@ -256,9 +349,16 @@ def persona_involvement(opportunities: pd.DataFrame, contacts_mapped: pd.DataFra
         ids = g["opportunity_id"]
         sub = inv.reindex(ids).fillna(False).astype(bool)
         for c in seat_cols:
-            name = "any_key_persona" if c == "is_key_persona" else c[len("role_"):]
-            rows.append({"seat": name, "outcome": "won" if won else "lost", "deals": len(g),
-                         "deals_involved": int(sub[c].sum()), "share": float(sub[c].mean()) if len(g) else np.nan})
+            name = "any_key_persona" if c == "is_key_persona" else c[len("role_") :]
+            rows.append(
+                {
+                    "seat": name,
+                    "outcome": "won" if won else "lost",
+                    "deals": len(g),
+                    "deals_involved": int(sub[c].sum()),
+                    "share": float(sub[c].mean()) if len(g) else np.nan,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -278,8 +378,12 @@ def plot_persona_involvement(inv: pd.DataFrame, ax=None):
     n_deals = inv.drop_duplicates("outcome").set_index("outcome")["deals"]
     for i, outcome in enumerate(["won", "lost"]):
         if outcome in piv.columns:
-            ax.bar(x + (i - 0.5) * w, piv[outcome].to_numpy() * 100, width=w,
-                   label=f"{outcome} deals (n={int(n_deals.get(outcome, 0)):,})")
+            ax.bar(
+                x + (i - 0.5) * w,
+                piv[outcome].to_numpy() * 100,
+                width=w,
+                label=f"{outcome} deals (n={int(n_deals.get(outcome, 0)):,})",
+            )
     ax.set_xticks(x)
     ax.set_xticklabels([s.replace("_", "\n") for s in piv.index], rotation=0)
     ax.set_ylabel("Deals with the seat involved (%)")
@@ -297,7 +401,9 @@ def evaluate_personas(parsed: pd.DataFrame, truth: pd.DataFrame, titles: pd.Seri
     ok = p["persona_function"].notna()
     f_true = p["contact_id"].map(t["persona_function"])
     s_true = p["contact_id"].map(t["persona_seniority"])
-    res = {"rows_with_title": int(ok.sum()),
-           "function_accuracy": float((p.loc[ok, "persona_function"] == f_true[ok]).mean()),
-           "seniority_accuracy": float((p.loc[ok, "persona_seniority"] == s_true[ok]).mean())}
+    res = {
+        "rows_with_title": int(ok.sum()),
+        "function_accuracy": float((p.loc[ok, "persona_function"] == f_true[ok]).mean()),
+        "seniority_accuracy": float((p.loc[ok, "persona_seniority"] == s_true[ok]).mean()),
+    }
     return pd.DataFrame([res])

@@ -6,6 +6,7 @@ quarter file before 2026Q4) to ``params/2026Q4.yaml`` with ``run.name``, ``run.a
 label replaced in ``data.path`` / ``data.files``, e.g. ``data/2026Q3`` → ``data/2026Q4``).
 Comments and every other setting are kept. It never overwrites an existing file.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,11 +25,16 @@ def parse_quarter(quarter: str) -> tuple[int, int]:
     """'2026Q4' (also '2026-Q4', '2026q4') -> (2026, 4); clear error otherwise."""
     m = QUARTER_RE.match(str(quarter).strip())
     if not m:
-        raise ABMParamsError(f"quarter {quarter!r} is not a quarter: use YEARQn, e.g. 2026Q4 (n = 1..4)",
-                             column="quarter", reason="malformed quarter")
+        raise ABMParamsError(
+            f"quarter {quarter!r} is not a quarter: use YEARQn, e.g. 2026Q4 (n = 1..4)",
+            column="quarter",
+            reason="malformed quarter",
+        )
     year = int(m.group(1))
     if not 1900 <= year <= 2999:
-        raise ABMParamsError(f"quarter {quarter!r}: year {year} is out of range", column="quarter", reason="malformed quarter")
+        raise ABMParamsError(
+            f"quarter {quarter!r}: year {year} is out of range", column="quarter", reason="malformed quarter"
+        )
     return year, int(m.group(2))
 
 
@@ -58,8 +64,10 @@ def _set_run_key(lines: list[str], key: str, value: str) -> list[str]:
     start = next((i for i, ln in enumerate(lines) if re.match(r"^run\s*:\s*(#.*)?$", ln)), None)
     if start is None:
         return lines + ["run:", f"  {key}: {value}"]
-    end = next((i for i in range(start + 1, len(lines)) if lines[i].strip() and not lines[i].startswith((" ", "\t", "#"))),
-               len(lines))
+    end = next(
+        (i for i in range(start + 1, len(lines)) if lines[i].strip() and not lines[i].startswith((" ", "\t", "#"))),
+        len(lines),
+    )
     indent = "  "
     for i in range(start + 1, end):
         m = re.match(r"^(\s+)([A-Za-z_]+)\s*:(\s*)([^#\n]*?)(\s*#.*)?$", lines[i])
@@ -68,7 +76,7 @@ def _set_run_key(lines: list[str], key: str, value: str) -> list[str]:
             if m.group(2) == key:
                 lines[i] = f"{m.group(1)}{key}: {value}{m.group(5) or ''}"
                 return lines
-    return lines[:start + 1] + [f"{indent}{key}: {value}"] + lines[start + 1:]
+    return lines[: start + 1] + [f"{indent}{key}: {value}"] + lines[start + 1 :]
 
 
 def new_quarter_params(quarter: str, params_dir: Path) -> Path:
@@ -84,14 +92,20 @@ def new_quarter_params(quarter: str, params_dir: Path) -> Path:
     params_dir = Path(params_dir)
     target = params_dir / f"{label}.yaml"
     if target.exists():
-        raise ABMParamsError(f"{target} already exists; not overwriting it (edit it, or delete it first)",
-                             file=str(target), reason="exists")
+        raise ABMParamsError(
+            f"{target} already exists; not overwriting it (edit it, or delete it first)",
+            file=str(target),
+            reason="exists",
+        )
     files = quarter_files(params_dir)
     earlier = [k for k in files if k < (year, q)]
     if not files:
-        raise ABMParamsError(f"no quarter params file (YEARQn.yaml, e.g. 2026Q3.yaml) in {params_dir} to start from; "
-                             f"copy params/demo.yaml to {params_dir / (label + '.yaml')} and edit run.*",
-                             file=str(params_dir), reason="no source")
+        raise ABMParamsError(
+            f"no quarter params file (YEARQn.yaml, e.g. 2026Q3.yaml) in {params_dir} to start from; "
+            f"copy params/demo.yaml to {params_dir / (label + '.yaml')} and edit run.*",
+            file=str(params_dir),
+            reason="no source",
+        )
     src_key = max(earlier) if earlier else max(files)
     src = files[src_key]
     old_label = quarter_label(*src_key)
@@ -106,7 +120,12 @@ def new_quarter_params(quarter: str, params_dir: Path) -> Path:
     run = dict(raw.get("run") or {})
     old_name = str(run.get("name", old_label))
     new_name = old_name.replace(old_label, label) if old_label in old_name else label
-    want = {"name": new_name, "as_of": end.isoformat(), "window_start": start.isoformat(), "window_end": end.isoformat()}
+    want = {
+        "name": new_name,
+        "as_of": end.isoformat(),
+        "window_start": start.isoformat(),
+        "window_end": end.isoformat(),
+    }
 
     lines = [ln for ln in text.splitlines() if not ln.startswith("# Created by `abm-lab new-quarter")]
     for k, v in want.items():
@@ -125,7 +144,9 @@ def new_quarter_params(quarter: str, params_dir: Path) -> Path:
     check = yaml.safe_load(new_text) or {}
     expected_run = {**run, **{k: (v if k == "name" else dt.date.fromisoformat(v)) for k, v in want.items()}}
     top_run_lines = [ln for ln in new_text.splitlines() if re.match(r"^run\s*:", ln)]
-    if check.get("run") != expected_run or len(top_run_lines) != 1:  # unusual YAML layout (flow style, anchors): rewrite it plainly
+    if (
+        check.get("run") != expected_run or len(top_run_lines) != 1
+    ):  # unusual YAML layout (flow style, anchors): rewrite it plainly
         raw2 = dict(raw)
         raw2["run"] = expected_run
         if moved and isinstance(data, dict):

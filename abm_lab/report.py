@@ -15,6 +15,7 @@ no scripts, nothing fetched from the internet), so it can be e-mailed or put on 
 Headline figures come from ``<run_dir>/artefacts/summary_<section>.json`` (written by the
 notebooks with ``RunContext.save_summary``). Missing files or keys show '–', never fail.
 """
+
 from __future__ import annotations
 
 import copy
@@ -23,9 +24,10 @@ import html
 import json
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import nbformat
 import yaml
@@ -40,8 +42,10 @@ ARTEFACTS = "artefacts"
 HIDE_TAGS = {"parameters", "injected-parameters", "remove-cell", "remove_cell", "report-hide", "hide"}
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 DROP_MIMES = {"application/javascript", "application/vnd.jupyter.widget-state+json", "text/x-python"}
-WIDGET_NOTE = ('<div class="widget-note">Interactive explorer: open this notebook in JupyterLab '
-               '(<code>jupyter lab notebooks/</code>) to use it.</div>')
+WIDGET_NOTE = (
+    '<div class="widget-note">Interactive explorer: open this notebook in JupyterLab '
+    "(<code>jupyter lab notebooks/</code>) to use it.</div>"
+)
 _REPR_RE = re.compile(r"^\s*(\[?<[^>\n]*>\]?|\[?Text\(.*\)\]?|\(<.*>.*\)|<Figure size [^>]*>)\s*$", re.S)
 _NOISE_LINE_RE = re.compile(r"(Warning\b|warnings\.warn|Traceback \(most recent call last\)|it/s\]|s/it\]|\|█)")
 _NUM = r"(?:\d+\s*[·.):-]?\s*)?"  # optional section number, e.g. '7 · '
@@ -60,12 +64,12 @@ esc = html.escape
 
 @dataclass(frozen=True)
 class KpiSpec:
-    key: str        # target key in params (report.targets / roi.targets)
+    key: str  # target key in params (report.targets / roi.targets)
     label: str
-    section: str    # summary_<section>.json
-    field: str      # key in that summary
-    kind: str       # money | pct | int | num
-    unit: str       # shown under the label
+    section: str  # summary_<section>.json
+    field: str  # key in that summary
+    kind: str  # money | pct | int | num
+    unit: str  # shown under the label
     digits: int = 1  # decimals for pct / num
     phrase: str = ""  # in running text (defaults to the label in lower case)
     alt: tuple[str, ...] = ()  # other key names accepted in the summary (first found wins)
@@ -76,8 +80,17 @@ class KpiSpec:
 
 
 HEADLINE = [
-    KpiSpec("target_accounts", "Target accounts", "grading", "target_accounts", "int", "on the new target list (grades A–C)"),
-    KpiSpec("engaged_accounts", "Engaged accounts", "roi", "engaged_accounts", "int", "accounts with engagement in the window"),
+    KpiSpec(
+        "target_accounts", "Target accounts", "grading", "target_accounts", "int", "on the new target list (grades A–C)"
+    ),
+    KpiSpec(
+        "engaged_accounts",
+        "Engaged accounts",
+        "roi",
+        "engaged_accounts",
+        "int",
+        "accounts with engagement in the window",
+    ),
     KpiSpec("mqas", "MQAs", "roi", "mqas", "int", "marketing-qualified accounts", phrase="MQAs"),
     KpiSpec("pipeline", "Pipeline created", "roi", "pipeline", "money", "opportunity value created in the window"),
     KpiSpec("win_rate", "Win rate", "roi", "win_rate", "pct", "won / closed deals in the window"),
@@ -85,7 +98,17 @@ HEADLINE = [
 ]
 SECONDARY = [
     KpiSpec("match_rate", "Lead-to-account match rate", "mapping", "match_rate", "pct", "people mapped to an account"),
-    KpiSpec("holdout_auc_gbm", "Engagement model AUC", "engagement", "holdout_auc_gbm", "num", "hold-out ranking quality (0.5 = chance)", 2, "engagement model AUC", ("auc_gbm",)),
+    KpiSpec(
+        "holdout_auc_gbm",
+        "Engagement model AUC",
+        "engagement",
+        "holdout_auc_gbm",
+        "num",
+        "hold-out ranking quality (0.5 = chance)",
+        2,
+        "engagement model AUC",
+        ("auc_gbm",),
+    ),
 ]
 
 
@@ -145,7 +168,7 @@ def load_summaries(run_dir: str | Path | None) -> dict[str, dict]:
         except (OSError, ValueError):
             continue
         if isinstance(d, dict):
-            out[p.stem[len("summary_"):]] = d
+            out[p.stem[len("summary_") :]] = d
     return out
 
 
@@ -187,6 +210,7 @@ def resolve_targets(params: dict) -> dict[str, float | None]:
     """KPI targets: ``report.targets.<k>``, else ``roi.targets.<k>`` (params, then the defaults)."""
     try:
         from .config.roi import RoiParams
+
         roi_defaults = RoiParams().model_dump(mode="json").get("targets", {})
     except Exception:  # the roi section may not define targets
         roi_defaults = {}
@@ -213,8 +237,12 @@ def _summary_value(summaries: dict[str, dict], spec: KpiSpec) -> float | None:
     return None
 
 
-def headline_kpis(summaries: dict[str, dict], targets: dict[str, float | None] | None = None,
-                  previous: dict[str, dict] | None = None, specs: Iterable[KpiSpec] = HEADLINE) -> list[Kpi]:
+def headline_kpis(
+    summaries: dict[str, dict],
+    targets: dict[str, float | None] | None = None,
+    previous: dict[str, dict] | None = None,
+    specs: Iterable[KpiSpec] = HEADLINE,
+) -> list[Kpi]:
     """KPI values (with target, previous value and ROI interval) from run summaries."""
     targets = targets or {}
     out = []
@@ -239,7 +267,9 @@ def fmt_kpi(x: float | None, kind: str, currency: str = "$", digits: int = 1) ->
     return style.fmt(x, kind)
 
 
-def fmt_delta(now: float | None, prev: float | None, kind: str, currency: str = "$", digits: int = 1) -> tuple[str, str]:
+def fmt_delta(
+    now: float | None, prev: float | None, kind: str, currency: str = "$", digits: int = 1
+) -> tuple[str, str]:
     """('▲ +12 (+5.0%)', 'up') style change from prev to now; ('', 'none') when either is missing."""
     if now is None or prev is None:
         return "", "none"
@@ -279,6 +309,7 @@ def on_track_share(params: dict) -> float:
             return v
     try:
         from .config.roi import RoiParams
+
         v = _num(getattr(RoiParams(), "tile_at_risk", None))
     except Exception:
         v = None
@@ -290,8 +321,14 @@ def _ci_level(params: dict) -> float:
     return v if v is not None and 0 < v < 1 else 0.95
 
 
-def executive_summary(kpis: list[Kpi], run: str, params: dict, prev_label: str | None = None,
-                      currency: str = "$", on_track_share: float = 0.9) -> list[str]:
+def executive_summary(
+    kpis: list[Kpi],
+    run: str,
+    params: dict,
+    prev_label: str | None = None,
+    currency: str = "$",
+    on_track_share: float = 0.9,
+) -> list[str]:
     """Three to five sentences with the key numbers (generated, skipping what is missing)."""
     by = {k.spec.key: k for k in kpis}
     f = lambda key: fmt_kpi(by[key].value, by[key].spec.kind, currency, by[key].spec.digits) if key in by else "–"  # noqa: E731
@@ -324,8 +361,10 @@ def executive_summary(kpis: list[Kpi], run: str, params: dict, prev_label: str |
                 s += f" ({p.ratio * 100:.0f}% of the {t('pipeline')} target)"
             parts.append(s)
         if have("win_rate"):
-            parts.append(f"the win rate was {f('win_rate')}" +
-                         (f" against a target of {t('win_rate')}" if by["win_rate"].target is not None else ""))
+            parts.append(
+                f"the win rate was {f('win_rate')}"
+                + (f" against a target of {t('win_rate')}" if by["win_rate"].target is not None else "")
+            )
         out.append(_cap(" and ".join(parts)) + ".")
     if have("roi"):
         r = by["roi"]
@@ -342,8 +381,10 @@ def executive_summary(kpis: list[Kpi], run: str, params: dict, prev_label: str |
         out.append(s + ".")
     missing = [k.spec.text for k in kpis if k.value is None]
     if missing:
-        out.append(f"Not available in this run: {', '.join(missing)} (shown as '–'; the notebook that computes "
-                   f"{'it' if len(missing) == 1 else 'them'} did not run or saved no summary).")
+        out.append(
+            f"Not available in this run: {', '.join(missing)} (shown as '–'; the notebook that computes "
+            f"{'it' if len(missing) == 1 else 'them'} did not run or saved no summary)."
+        )
     if prev_label:
         moves = []
         for key in ("pipeline", "mqas", "roi"):
@@ -353,7 +394,9 @@ def executive_summary(kpis: list[Kpi], run: str, params: dict, prev_label: str |
                 verb = {"up": "rose", "down": "fell", "flat": "was unchanged"}[cls]
                 moves.append(f"{k.spec.text} {verb}" + (f" by {d[2:].lstrip('+−')}" if cls != "flat" else ""))
         if moves:
-            out.append(f"Since {prev_label}, " + ", ".join(moves[:-1]) + (" and " if len(moves) > 1 else "") + moves[-1] + ".")
+            out.append(
+                f"Since {prev_label}, " + ", ".join(moves[:-1]) + (" and " if len(moves) > 1 else "") + moves[-1] + "."
+            )
     return out[:5]
 
 
@@ -388,7 +431,7 @@ def _fmt_ts(x: Any) -> str:
     except ValueError:
         return str(x)
     if t.tzinfo is not None:
-        t = t.astimezone(dt.timezone.utc)
+        t = t.astimezone(dt.UTC)
         return f"{t:%Y-%m-%d %H:%M} UTC"
     return f"{t:%Y-%m-%d %H:%M}"
 
@@ -400,8 +443,15 @@ def _css() -> str:
     return CSS_FILE.read_text(encoding="utf-8")
 
 
-def _page(title: str, body: str, *, brand: str, run: str | None = None, nav: list[tuple[str, str]] | None = None,
-          page_class: str = "") -> str:
+def _page(
+    title: str,
+    body: str,
+    *,
+    brand: str,
+    run: str | None = None,
+    nav: list[tuple[str, str]] | None = None,
+    page_class: str = "",
+) -> str:
     links = "".join(f'<a href="{esc(h)}">{esc(t)}</a>' for t, h in (nav or []))
     run_badge = f'<span class="run-badge">Run {esc(run)}</span>' if run else ""
     return f"""<!DOCTYPE html>
@@ -410,7 +460,7 @@ def _page(title: str, body: str, *, brand: str, run: str | None = None, nav: lis
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="abm_lab.report">
-<title>{esc(title)}{' · ' + esc(run) if run else ''}</title>
+<title>{esc(title)}{" · " + esc(run) if run else ""}</title>
 <style>
 {_css()}
 </style>
@@ -423,7 +473,7 @@ def _page(title: str, body: str, *, brand: str, run: str | None = None, nav: lis
 <main class="container">
 {body}
 </main>
-<footer class="footer">Generated by ABM Lab on {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC{' · run ' + esc(run) if run else ''}. Self-contained page: no external resources.</footer>
+<footer class="footer">Generated by ABM Lab on {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC{" · run " + esc(run) if run else ""}. Self-contained page: no external resources.</footer>
 </body>
 </html>
 """
@@ -441,30 +491,44 @@ def manifest_html(manifest: dict, open_: bool = False) -> str:
     params = _params_dict(m)
     timings = m.get("timings") or {}
     total = sum(v for v in (_num(x) for x in timings.values()) if v is not None) if isinstance(timings, dict) else None
-    facts = [("Run", m.get("run", "–")), ("Git commit", m.get("git_commit") or "–"),
-             ("Started", _fmt_ts(m.get("started"))), ("Finished", _fmt_ts(m.get("finished"))),
-             ("Data source", _get(params, "data", "source") or "–"),
-             ("As of", _fmt_date(_get(params, "run", "as_of"))), ("Reporting window", _window_text(params) or "–")]
+    facts = [
+        ("Run", m.get("run", "–")),
+        ("Git commit", m.get("git_commit") or "–"),
+        ("Started", _fmt_ts(m.get("started"))),
+        ("Finished", _fmt_ts(m.get("finished"))),
+        ("Data source", _get(params, "data", "source") or "–"),
+        ("As of", _fmt_date(_get(params, "run", "as_of"))),
+        ("Reporting window", _window_text(params) or "–"),
+    ]
     if total:
         facts.append(("Notebook run time", f"{total:.1f} s"))
     inputs = m.get("inputs") or {}
     inputs_rows = [(k, v) for k, v in sorted(inputs.items())] if isinstance(inputs, dict) else []
     pk = m.get("packages") or {}
     pk_rows = [(k, v) for k, v in sorted(pk.items())] if isinstance(pk, dict) else []
-    tm_rows = [(k, f"{_num(v):.1f} s" if _num(v) is not None else str(v)) for k, v in timings.items()] \
-        if isinstance(timings, dict) else []
-    pyaml = yaml.safe_dump(params, sort_keys=False, allow_unicode=True, default_flow_style=False) if params else "(none)"
+    tm_rows = (
+        [(k, f"{_num(v):.1f} s" if _num(v) is not None else str(v)) for k, v in timings.items()]
+        if isinstance(timings, dict)
+        else []
+    )
+    pyaml = (
+        yaml.safe_dump(params, sort_keys=False, allow_unicode=True, default_flow_style=False) if params else "(none)"
+    )
     op = " open" if open_ else ""
-    parts = [f'<section class="manifest" id="run-manifest"><h2>Run manifest</h2>',
-             '<p class="muted">Everything needed to reproduce these numbers: the parameters, the exact input '
-             'files (SHA-256), the package versions and the code version.</p>',
-             _table(facts),
-             f'<details{op}><summary>Parameters (YAML)</summary><pre class="yaml">{esc(pyaml)}</pre></details>',
-             f'<details{op}><summary>Input data ({len(inputs_rows)} files, SHA-256)</summary>'
-             f'{_table(inputs_rows, ("File", "SHA-256"), "kv hashes")}</details>',
-             f'<details{op}><summary>Package versions ({len(pk_rows)})</summary>{_table(pk_rows, ("Package", "Version"))}</details>']
+    parts = [
+        '<section class="manifest" id="run-manifest"><h2>Run manifest</h2>',
+        '<p class="muted">Everything needed to reproduce these numbers: the parameters, the exact input '
+        "files (SHA-256), the package versions and the code version.</p>",
+        _table(facts),
+        f'<details{op}><summary>Parameters (YAML)</summary><pre class="yaml">{esc(pyaml)}</pre></details>',
+        f"<details{op}><summary>Input data ({len(inputs_rows)} files, SHA-256)</summary>"
+        f"{_table(inputs_rows, ('File', 'SHA-256'), 'kv hashes')}</details>",
+        f"<details{op}><summary>Package versions ({len(pk_rows)})</summary>{_table(pk_rows, ('Package', 'Version'))}</details>",
+    ]
     if tm_rows:
-        parts.append(f'<details{op}><summary>Notebook timings</summary>{_table(tm_rows, ("Notebook", "Run time"))}</details>')
+        parts.append(
+            f"<details{op}><summary>Notebook timings</summary>{_table(tm_rows, ('Notebook', 'Run time'))}</details>"
+        )
     parts.append("</section>")
     return "\n".join(parts)
 
@@ -496,7 +560,9 @@ def _clean_output(out: dict) -> dict | None:
     if ot == "stream":
         if out.get("name") != "stdout":
             return None
-        text = _clean_text("".join(out.get("text", "")) if isinstance(out.get("text"), list) else str(out.get("text", "")))
+        text = _clean_text(
+            "".join(out.get("text", "")) if isinstance(out.get("text"), list) else str(out.get("text", ""))
+        )
         if not text.strip():
             return None
         o = copy.deepcopy(out)
@@ -580,8 +646,14 @@ def prepare_notebook(nb: nbformat.NotebookNode) -> tuple[nbformat.NotebookNode, 
 def _body_html(nb: nbformat.NotebookNode, resources_path: Path) -> str:
     from nbconvert import HTMLExporter
 
-    exp = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
-                       exclude_output_prompt=True, embed_images=True, anchor_link_text="")
+    exp = HTMLExporter(
+        template_name="basic",
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        embed_images=True,
+        anchor_link_text="",
+    )
     body, _ = exp.from_notebook_node(nb, resources={"metadata": {"path": str(resources_path), "name": "report"}})
     body = _EXT_SCRIPT_RE.sub("", body)
     body = _EXT_LINK_RE.sub("", body)
@@ -615,8 +687,11 @@ def _align_tables(body: str) -> str:
         ncol = max((len(r.find_all(["td", "th"], recursive=False)) for r in rows), default=0)
         numeric = []
         for j in range(ncol):  # j = position from the right
-            vals = [c[-1 - j].get_text(strip=True) for c in (r.find_all(["td", "th"], recursive=False) for r in body_rows)
-                    if len(c) > j]
+            vals = [
+                c[-1 - j].get_text(strip=True)
+                for c in (r.find_all(["td", "th"], recursive=False) for r in body_rows)
+                if len(c) > j
+            ]
             numeric.append(bool(vals) and any(v for v in vals) and all(_NUMERIC_RE.match(v) for v in vals))
         for r in rows:
             cells = r.find_all(["td", "th"], recursive=False)
@@ -631,12 +706,14 @@ def _align_tables(body: str) -> str:
 def _generic_method_notes(executed_ipynb: Path, params: dict) -> str:
     win = _window_text(params)
     src = _get(params, "data", "source")
-    return ('<section class="method-notes" id="method-notes"><h2>Method notes</h2>'
-            f'<p>This page was produced by executing the notebook <code>{esc(executed_ipynb.name)}</code> '
-            f'with the run parameters below{" for " + esc(win) if win else ""}'
-            f'{" on the " + esc(str(src)) + " data source" if src else ""}. '
-            'All figures are computed by the tested <code>abm_lab</code> package; the run manifest lists the '
-            'exact inputs (SHA-256), parameters and package versions needed to reproduce them.</p></section>')
+    return (
+        '<section class="method-notes" id="method-notes"><h2>Method notes</h2>'
+        f"<p>This page was produced by executing the notebook <code>{esc(executed_ipynb.name)}</code> "
+        f"with the run parameters below{' for ' + esc(win) if win else ''}"
+        f"{' on the ' + esc(str(src)) + ' data source' if src else ''}. "
+        "All figures are computed by the tested <code>abm_lab</code> package; the run manifest lists the "
+        "exact inputs (SHA-256), parameters and package versions needed to reproduce them.</p></section>"
+    )
 
 
 def render_notebook_html(executed_ipynb: Path, out_html: Path, title: str, manifest: dict) -> Path:
@@ -649,18 +726,33 @@ def render_notebook_html(executed_ipynb: Path, out_html: Path, title: str, manif
     rp = _report_params(params)
     run = str((manifest or {}).get("run") or _get(params, "run", "name") or out_html.parent.name)
     win = _window_text(params)
-    meta = " · ".join(x for x in [f"Reporting window {win}" if win else "",
-                                  f"as of {_fmt_date(_get(params, 'run', 'as_of'))}" if _get(params, "run", "as_of") else "",
-                                  f"generated {_fmt_ts((manifest or {}).get('finished') or (manifest or {}).get('started'))}"
-                                  if (manifest or {}).get("finished") or (manifest or {}).get("started") else ""] if x)
-    parts = [f'<div class="page-head"><a class="back" href="index.html">← Run overview</a>'
-             f'<h1 class="page-title">{esc(title)}</h1><p class="page-meta">{esc(meta)}</p></div>',
-             f'<article class="report">{body}</article>']
+    meta = " · ".join(
+        x
+        for x in [
+            f"Reporting window {win}" if win else "",
+            f"as of {_fmt_date(_get(params, 'run', 'as_of'))}" if _get(params, "run", "as_of") else "",
+            f"generated {_fmt_ts((manifest or {}).get('finished') or (manifest or {}).get('started'))}"
+            if (manifest or {}).get("finished") or (manifest or {}).get("started")
+            else "",
+        ]
+        if x
+    )
+    parts = [
+        f'<div class="page-head"><a class="back" href="index.html">← Run overview</a>'
+        f'<h1 class="page-title">{esc(title)}</h1><p class="page-meta">{esc(meta)}</p></div>',
+        f'<article class="report">{body}</article>',
+    ]
     if not has_method:
         parts.append(_generic_method_notes(executed_ipynb, params))
     parts.append(manifest_html(manifest))
-    page = _page(title, "\n".join(parts), brand=rp["title"], run=run,
-                 nav=[("Run overview", "index.html"), ("All runs", "../index.html")], page_class="report-page")
+    page = _page(
+        title,
+        "\n".join(parts),
+        brand=rp["title"],
+        run=run,
+        nav=[("Run overview", "index.html"), ("All runs", "../index.html")],
+        page_class="report-page",
+    )
     out_html.parent.mkdir(parents=True, exist_ok=True)
     out_html.write_text(page, encoding="utf-8")
     return out_html
@@ -677,17 +769,22 @@ def _read_manifest(run_dir: Path) -> dict:
         return {}
 
 
-def _tile(k: Kpi, currency: str, on_track_share: float, prev_label: str | None, level: float,
-          compact: bool = False) -> str:
+def _tile(
+    k: Kpi, currency: str, on_track_share: float, prev_label: str | None, level: float, compact: bool = False
+) -> str:
     s = k.spec
     st = k.status(on_track_share)
     value = fmt_kpi(k.value, s.kind, currency, s.digits)
-    lines = [f'<div class="tile status-{st}" data-kpi="{esc(s.key)}">',
-             f'<div class="tile-label">{esc(s.label)}</div>',
-             f'<div class="tile-value">{esc(value)}</div>']
+    lines = [
+        f'<div class="tile status-{st}" data-kpi="{esc(s.key)}">',
+        f'<div class="tile-label">{esc(s.label)}</div>',
+        f'<div class="tile-value">{esc(value)}</div>',
+    ]
     if s.key == "roi" and (k.ci_low is not None or k.ci_high is not None) and not compact:
-        lines.append(f'<div class="tile-ci">{level * 100:.0f}% CI {esc(fmt_kpi(k.ci_low, "pct", digits=s.digits))} to '
-                     f'{esc(fmt_kpi(k.ci_high, "pct", digits=s.digits))}</div>')
+        lines.append(
+            f'<div class="tile-ci">{level * 100:.0f}% CI {esc(fmt_kpi(k.ci_low, "pct", digits=s.digits))} to '
+            f"{esc(fmt_kpi(k.ci_high, 'pct', digits=s.digits))}</div>"
+        )
     elif not compact:
         lines.append(f'<div class="tile-unit">{esc(s.unit)}</div>')
     if k.target is not None:
@@ -729,24 +826,37 @@ def build_run_index(run_dir: Path, manifest: dict, pages: list[dict], previous_r
     sentences = executive_summary(kpis, run, params, prev_label, currency, share)
 
     win = _window_text(params)
-    sub = " · ".join(x for x in [f"Reporting window {win}" if win else "",
-                                 f"as of {_fmt_date(_get(params, 'run', 'as_of'))}" if _get(params, "run", "as_of") else "",
-                                 f"compared with {prev_label}" if prev_label else "no earlier run to compare with"] if x)
+    sub = " · ".join(
+        x
+        for x in [
+            f"Reporting window {win}" if win else "",
+            f"as of {_fmt_date(_get(params, 'run', 'as_of'))}" if _get(params, "run", "as_of") else "",
+            f"compared with {prev_label}" if prev_label else "no earlier run to compare with",
+        ]
+        if x
+    )
     tiles = "\n".join(_tile(k, currency, share, prev_label, level) for k in kpis)
-    legend = ('<div class="legend"><span class="dot good"></span>at or above target'
-              f'<span class="dot warn"></span>at risk (≥ {share * 100:.0f}% of target)'
-              '<span class="dot bad"></span>behind<span class="dot none"></span>no target / no data</div>')
-    body = [f'<section class="hero"><h1>{esc(rp["title"])} <span class="hero-run">{esc(run)}</span></h1>'
-            f'<p class="hero-sub">{esc(sub)}</p></section>',
-            '<section class="card exec-summary" id="executive-summary"><h2>Executive summary</h2>'
-            f'<p>{esc(" ".join(sentences))}</p></section>',
-            f'<section class="kpis" id="kpis"><div class="section-head"><h2>Headline KPIs</h2>{legend}</div>'
-            f'<div class="tiles">{tiles}</div></section>']
+    legend = (
+        '<div class="legend"><span class="dot good"></span>at or above target'
+        f'<span class="dot warn"></span>at risk (≥ {share * 100:.0f}% of target)'
+        '<span class="dot bad"></span>behind<span class="dot none"></span>no target / no data</div>'
+    )
+    body = [
+        f'<section class="hero"><h1>{esc(rp["title"])} <span class="hero-run">{esc(run)}</span></h1>'
+        f'<p class="hero-sub">{esc(sub)}</p></section>',
+        '<section class="card exec-summary" id="executive-summary"><h2>Executive summary</h2>'
+        f"<p>{esc(' '.join(sentences))}</p></section>",
+        f'<section class="kpis" id="kpis"><div class="section-head"><h2>Headline KPIs</h2>{legend}</div>'
+        f'<div class="tiles">{tiles}</div></section>',
+    ]
     if prev_label:
         body.append(_comparison_html(kpis + extra, run, prev_label, currency))
     if extra:
-        body.append('<section class="kpis secondary"><h2>Data and model quality</h2><div class="tiles small">'
-                    + "\n".join(_tile(k, currency, share, prev_label, level) for k in extra) + "</div></section>")
+        body.append(
+            '<section class="kpis secondary"><h2>Data and model quality</h2><div class="tiles small">'
+            + "\n".join(_tile(k, currency, share, prev_label, level) for k in extra)
+            + "</div></section>"
+        )
     cards = []
     for i, p in enumerate(pages or [], 1):
         if not isinstance(p, dict) or not p.get("href"):
@@ -755,14 +865,24 @@ def build_run_index(run_dir: Path, manifest: dict, pages: list[dict], previous_r
             p = {**p, "summary": page_summary(run_dir / str(p["href"]))}
         m = re.match(r"(\d+)[_\-\s]", Path(str(p["href"])).name)
         num = m.group(1) if m else f"{i:02d}"  # the notebook's own number when the file has one
-        cards.append(f'<a class="page-card" href="{esc(str(p["href"]))}"><span class="page-num">{esc(num)}</span>'
-                     f'<span class="page-title">{esc(str(p.get("title") or p["href"]))}</span>'
-                     f'<span class="page-summary">{esc(str(p.get("summary") or ""))}</span>'
-                     '<span class="page-open">Open report →</span></a>')
-    body.append(f'<section class="pages" id="reports"><h2>Reports</h2><div class="page-grid">{"".join(cards) or "<p class=muted>No report pages in this run.</p>"}</div></section>')
+        cards.append(
+            f'<a class="page-card" href="{esc(str(p["href"]))}"><span class="page-num">{esc(num)}</span>'
+            f'<span class="page-title">{esc(str(p.get("title") or p["href"]))}</span>'
+            f'<span class="page-summary">{esc(str(p.get("summary") or ""))}</span>'
+            '<span class="page-open">Open report →</span></a>'
+        )
+    body.append(
+        f'<section class="pages" id="reports"><h2>Reports</h2><div class="page-grid">{"".join(cards) or "<p class=muted>No report pages in this run.</p>"}</div></section>'
+    )
     body.append(manifest_html(manifest))
-    page = _page(f"{rp['title']} – overview", "\n".join(body), brand=rp["title"], run=run,
-                 nav=[("Overview", "index.html"), ("All runs", "../index.html")], page_class="index-page")
+    page = _page(
+        f"{rp['title']} – overview",
+        "\n".join(body),
+        brand=rp["title"],
+        run=run,
+        nav=[("Overview", "index.html"), ("All runs", "../index.html")],
+        page_class="index-page",
+    )
     out = run_dir / "index.html"
     run_dir.mkdir(parents=True, exist_ok=True)
     out.write_text(page, encoding="utf-8")
@@ -774,13 +894,17 @@ def _comparison_html(kpis: list[Kpi], run: str, prev_label: str, currency: str) 
     for k in kpis:
         d, cls = fmt_delta(k.value, k.prev, k.spec.kind, currency, k.spec.digits)
         f = lambda v: fmt_kpi(v, k.spec.kind, currency, k.spec.digits)  # noqa: E731
-        rows.append(f'<tr><td>{esc(k.spec.label)}</td><td class="num">{esc(f(k.prev))}</td>'
-                    f'<td class="num"><b>{esc(f(k.value))}</b></td><td class="num delta {cls}">{esc(d or "–")}</td>'
-                    f'<td class="num">{esc(f(k.target))}</td></tr>')
-    return ('<section class="card comparison" id="comparison"><h2>Change since ' + esc(prev_label) + '</h2>'
-            f'<table class="compare"><thead><tr><th>KPI</th><th class="num">{esc(prev_label)}</th>'
-            f'<th class="num">{esc(run)}</th><th class="num">Change</th><th class="num">Target</th></tr></thead>'
-            f'<tbody>{"".join(rows)}</tbody></table></section>')
+        rows.append(
+            f'<tr><td>{esc(k.spec.label)}</td><td class="num">{esc(f(k.prev))}</td>'
+            f'<td class="num"><b>{esc(f(k.value))}</b></td><td class="num delta {cls}">{esc(d or "–")}</td>'
+            f'<td class="num">{esc(f(k.target))}</td></tr>'
+        )
+    return (
+        '<section class="card comparison" id="comparison"><h2>Change since ' + esc(prev_label) + "</h2>"
+        f'<table class="compare"><thead><tr><th>KPI</th><th class="num">{esc(prev_label)}</th>'
+        f'<th class="num">{esc(run)}</th><th class="num">Change</th><th class="num">Target</th></tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table></section>"
+    )
 
 
 def _trend_html(trend: list[tuple[str, list[Kpi], str]]) -> str:
@@ -788,12 +912,16 @@ def _trend_html(trend: list[tuple[str, list[Kpi], str]]) -> str:
     head = "".join(f'<th class="num">{esc(r)}</th>' for r, _, _ in trend)
     rows = []
     for j, spec in enumerate(HEADLINE):
-        cells = "".join(f'<td class="num">{esc(fmt_kpi(k[j].value, spec.kind, cur, spec.digits))}</td>' for _, k, cur in trend)
+        cells = "".join(
+            f'<td class="num">{esc(fmt_kpi(k[j].value, spec.kind, cur, spec.digits))}</td>' for _, k, cur in trend
+        )
         d, cls = fmt_delta(trend[-1][1][j].value, trend[-2][1][j].value, spec.kind, trend[-1][2], spec.digits)
         rows.append(f'<tr><td>{esc(spec.label)}</td>{cells}<td class="num delta {cls}">{esc(d or "–")}</td></tr>')
-    return ('<section class="card comparison" id="trend"><h2>Headline KPIs across runs</h2>'
-            f'<table class="compare"><thead><tr><th>KPI</th>{head}<th class="num">Latest change</th></tr></thead>'
-            f'<tbody>{"".join(rows)}</tbody></table></section>')
+    return (
+        '<section class="card comparison" id="trend"><h2>Headline KPIs across runs</h2>'
+        f'<table class="compare"><thead><tr><th>KPI</th>{head}<th class="num">Latest change</th></tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table></section>"
+    )
 
 
 def page_summary(page_html: Path, max_chars: int = 200) -> str:
@@ -813,7 +941,7 @@ def page_summary(page_html: Path, max_chars: int = 200) -> str:
                 first = f"{first} {sent}".strip()
                 if len(first) >= 60:
                     break
-            return first if len(first) <= max_chars else first[:max_chars - 1].rsplit(" ", 1)[0] + "…"
+            return first if len(first) <= max_chars else first[: max_chars - 1].rsplit(" ", 1)[0] + "…"
     return ""
 
 
@@ -823,14 +951,22 @@ def page_summary(page_html: Path, max_chars: int = 200) -> str:
 def list_runs(reports_dir: Path) -> list[Path]:
     """Run folders (with index.html and manifest.json), newest reporting window first, then newest finish."""
     reports_dir = Path(reports_dir)
-    runs = [d for d in reports_dir.iterdir() if d.is_dir() and (d / "index.html").exists()
-            and (d / MANIFEST_FILE).exists()] if reports_dir.is_dir() else []
+    runs = (
+        [
+            d
+            for d in reports_dir.iterdir()
+            if d.is_dir() and (d / "index.html").exists() and (d / MANIFEST_FILE).exists()
+        ]
+        if reports_dir.is_dir()
+        else []
+    )
 
     def key(d: Path):
         m = _read_manifest(d)
         p = _params_dict(m)
         we = _date(_get(p, "run", "window_end")) or dt.date.min
         return (we, str(m.get("finished") or m.get("started") or ""), d.stat().st_mtime)
+
     return sorted(runs, key=key, reverse=True)
 
 
@@ -875,14 +1011,20 @@ def build_reports_index(reports_dir: Path) -> Path:
         trend.append((run, kpis, currency))
         win = _window_text(params)
         tiles = "".join(_tile(k, currency, share, None, _ci_level(params), compact=True) for k in kpis)
-        rows.append(f'<section class="card run-card"><div class="run-head"><a class="run-name" href="{esc(d.name)}/index.html">'
-                    f'{esc(run)}</a><span class="muted">{esc(("Reporting window " + win) if win else "")}'
-                    f' · finished {esc(_fmt_ts(m.get("finished")))} · commit {esc(str(m.get("git_commit") or "–")[:10])}</span>'
-                    f'<a class="run-open" href="{esc(d.name)}/index.html">Open run →</a></div>'
-                    f'<div class="tiles compact">{tiles}</div></section>')
-    body = [f'<section class="hero"><h1>{esc(title)}: all runs</h1>'
-            f'<p class="hero-sub">{len(runs)} run{"s" if len(runs) != 1 else ""}, newest reporting window first.</p></section>',
-            "\n".join(rows) if rows else '<section class="card"><p>No runs yet: run <code>abm-lab run params/demo.yaml</code>.</p></section>']
+        rows.append(
+            f'<section class="card run-card"><div class="run-head"><a class="run-name" href="{esc(d.name)}/index.html">'
+            f'{esc(run)}</a><span class="muted">{esc(("Reporting window " + win) if win else "")}'
+            f" · finished {esc(_fmt_ts(m.get('finished')))} · commit {esc(str(m.get('git_commit') or '–')[:10])}</span>"
+            f'<a class="run-open" href="{esc(d.name)}/index.html">Open run →</a></div>'
+            f'<div class="tiles compact">{tiles}</div></section>'
+        )
+    body = [
+        f'<section class="hero"><h1>{esc(title)}: all runs</h1>'
+        f'<p class="hero-sub">{len(runs)} run{"s" if len(runs) != 1 else ""}, newest reporting window first.</p></section>',
+        "\n".join(rows)
+        if rows
+        else '<section class="card"><p>No runs yet: run <code>abm-lab run params/demo.yaml</code>.</p></section>',
+    ]
     if len(trend) >= 2:
         body.insert(1, _trend_html(trend[:8][::-1]))
     out = reports_dir / "index.html"
@@ -893,8 +1035,13 @@ def build_reports_index(reports_dir: Path) -> Path:
 # --------------------------------------------------------------------------- example run (tests, previews)
 
 
-def example_run(run_dir: Path, run: str = "example", summaries: dict[str, dict] | None = None,
-                window: tuple[str, str] = ("2026-07-01", "2026-09-30"), previous_run_dir: Path | None = None) -> Path:
+def example_run(
+    run_dir: Path,
+    run: str = "example",
+    summaries: dict[str, dict] | None = None,
+    window: tuple[str, str] = ("2026-07-01", "2026-09-30"),
+    previous_run_dir: Path | None = None,
+) -> Path:
     """Build a small fake run (one executed-looking notebook, summaries, manifest, pages) without a kernel.
 
     For tests and previews of the look; returns ``run_dir/index.html``.
@@ -903,16 +1050,30 @@ def example_run(run_dir: Path, run: str = "example", summaries: dict[str, dict] 
     import io
 
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     run_dir = Path(run_dir)
     (run_dir / ARTEFACTS).mkdir(parents=True, exist_ok=True)
-    summaries = summaries if summaries is not None else {
-        "grading": {"target_accounts": 342}, "mapping": {"match_rate": 0.912},
-        "engagement": {"holdout_auc_gbm": 0.81},
-        "roi": {"engaged_accounts": 287, "mqas": 131, "pipeline": 4_350_000, "win_rate": 0.31,
-                "roi": 1.42, "roi_ci_low": 0.35, "roi_ci_high": 2.6}}
+    summaries = (
+        summaries
+        if summaries is not None
+        else {
+            "grading": {"target_accounts": 342},
+            "mapping": {"match_rate": 0.912},
+            "engagement": {"holdout_auc_gbm": 0.81},
+            "roi": {
+                "engaged_accounts": 287,
+                "mqas": 131,
+                "pipeline": 4_350_000,
+                "win_rate": 0.31,
+                "roi": 1.42,
+                "roi_ci_low": 0.35,
+                "roi_ci_high": 2.6,
+            },
+        }
+    )
     for sec, vals in summaries.items():
         (run_dir / ARTEFACTS / f"summary_{sec}.json").write_text(json.dumps(vals))
     style.apply()
@@ -929,39 +1090,109 @@ def example_run(run_dir: Path, run: str = "example", summaries: dict[str, dict] 
         nbv.new_markdown_cell("# Example report\nWhat this page shows and why it matters."),
         nbv.new_code_cell('params_path = "params/demo.yaml"\nrun_dir = None', metadata={"tags": ["parameters"]}),
         nbv.new_markdown_cell("## Executive summary"),
-        nbv.new_code_cell("display(Markdown(summary))", outputs=[nbv.new_output(
-            "display_data", data={"text/markdown": "The program reached **342** target accounts; pipeline is $4.35M.",
-                                  "text/plain": "<IPython.core.display.Markdown object>"})]),
+        nbv.new_code_cell(
+            "display(Markdown(summary))",
+            outputs=[
+                nbv.new_output(
+                    "display_data",
+                    data={
+                        "text/markdown": "The program reached **342** target accounts; pipeline is $4.35M.",
+                        "text/plain": "<IPython.core.display.Markdown object>",
+                    },
+                )
+            ],
+        ),
         nbv.new_markdown_cell("## Accounts by grade\nCaption: how many accounts fall in each grade."),
-        nbv.new_code_cell("fig", outputs=[
-            nbv.new_output("stream", name="stderr", text="UserWarning: this must not reach a report\n"),
-            nbv.new_output("display_data", data={"image/png": png, "text/plain": "<Figure size 700x320 with 1 Axes>"}),
-            nbv.new_output("execute_result", data={"text/plain": "Text(0.5, 1.0, 'Accounts by grade')"}, execution_count=3)]),
-        nbv.new_code_cell("table", outputs=[nbv.new_output("execute_result", execution_count=4, data={
-            "text/html": '<table class="dataframe"><thead><tr><th>grade</th><th>accounts</th><th>share</th></tr></thead>'
-                         "<tbody><tr><td>A</td><td>42</td><td>7.4%</td></tr><tr><td>B</td><td>96</td><td>16.8%</td></tr>"
-                         "</tbody></table>", "text/plain": "grade accounts"})]),
-        nbv.new_code_cell("# NBVAL_CHECK_OUTPUT\nprint(x)", outputs=[nbv.new_output("stream", name="stdout", text="target accounts: 342\n")]),
-        nbv.new_code_cell("explorer", outputs=[nbv.new_output("display_data", data={
-            WIDGET_MIME: {"model_id": "abc", "version_major": 2, "version_minor": 0}, "text/plain": "VBox(children=(...))"})]),
-        nbv.new_code_cell("1/0", outputs=[nbv.new_output("error", ename="ZeroDivisionError", evalue="division by zero",
-                                                         traceback=["Traceback (most recent call last)", "ZeroDivisionError"])]),
+        nbv.new_code_cell(
+            "fig",
+            outputs=[
+                nbv.new_output("stream", name="stderr", text="UserWarning: this must not reach a report\n"),
+                nbv.new_output(
+                    "display_data", data={"image/png": png, "text/plain": "<Figure size 700x320 with 1 Axes>"}
+                ),
+                nbv.new_output(
+                    "execute_result", data={"text/plain": "Text(0.5, 1.0, 'Accounts by grade')"}, execution_count=3
+                ),
+            ],
+        ),
+        nbv.new_code_cell(
+            "table",
+            outputs=[
+                nbv.new_output(
+                    "execute_result",
+                    execution_count=4,
+                    data={
+                        "text/html": '<table class="dataframe"><thead><tr><th>grade</th><th>accounts</th><th>share</th></tr></thead>'
+                        "<tbody><tr><td>A</td><td>42</td><td>7.4%</td></tr><tr><td>B</td><td>96</td><td>16.8%</td></tr>"
+                        "</tbody></table>",
+                        "text/plain": "grade accounts",
+                    },
+                )
+            ],
+        ),
+        nbv.new_code_cell(
+            "# NBVAL_CHECK_OUTPUT\nprint(x)",
+            outputs=[nbv.new_output("stream", name="stdout", text="target accounts: 342\n")],
+        ),
+        nbv.new_code_cell(
+            "explorer",
+            outputs=[
+                nbv.new_output(
+                    "display_data",
+                    data={
+                        WIDGET_MIME: {"model_id": "abc", "version_major": 2, "version_minor": 0},
+                        "text/plain": "VBox(children=(...))",
+                    },
+                )
+            ],
+        ),
+        nbv.new_code_cell(
+            "1/0",
+            outputs=[
+                nbv.new_output(
+                    "error",
+                    ename="ZeroDivisionError",
+                    evalue="division by zero",
+                    traceback=["Traceback (most recent call last)", "ZeroDivisionError"],
+                )
+            ],
+        ),
         nbv.new_markdown_cell("## Method notes\nGrades come from calibrated fit scores; see the package docs."),
     ]
-    nb = nbv.new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    nb = nbv.new_notebook(
+        cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
+    )
     nb_path = run_dir / "01_example.ipynb"
     nbformat.write(nb, nb_path)
-    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
-    manifest = {"run": run, "params": {"run": {"name": run, "as_of": window[1], "window_start": window[0], "window_end": window[1]},
-                                       "data": {"source": "demo", "path": "data/demo"},
-                                       "report": {"targets": {"target_accounts": 350, "engaged_accounts": 300, "mqas": 120,
-                                                              "pipeline": 4_000_000, "win_rate": 0.30, "roi": 1.0}}},
-                "inputs": {"data/demo/accounts.parquet": "0" * 64}, "packages": {"abm-lab": "0.1.0"},
-                "git_commit": "0000000000000000000000000000000000000000", "timings": {"01_example": 1.2},
-                "started": now.isoformat(), "finished": now.isoformat()}
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    manifest = {
+        "run": run,
+        "params": {
+            "run": {"name": run, "as_of": window[1], "window_start": window[0], "window_end": window[1]},
+            "data": {"source": "demo", "path": "data/demo"},
+            "report": {
+                "targets": {
+                    "target_accounts": 350,
+                    "engaged_accounts": 300,
+                    "mqas": 120,
+                    "pipeline": 4_000_000,
+                    "win_rate": 0.30,
+                    "roi": 1.0,
+                }
+            },
+        },
+        "inputs": {"data/demo/accounts.parquet": "0" * 64},
+        "packages": {"abm-lab": "0.1.0"},
+        "git_commit": "0000000000000000000000000000000000000000",
+        "timings": {"01_example": 1.2},
+        "started": now.isoformat(),
+        "finished": now.isoformat(),
+    }
     (run_dir / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2))
     render_notebook_html(nb_path, run_dir / "01_example.html", "Example report", manifest)
-    pages = [{"title": "Example report", "href": "01_example.html", "summary": "Accounts by grade, with a method note."}]
+    pages = [
+        {"title": "Example report", "href": "01_example.html", "summary": "Accounts by grade, with a method note."}
+    ]
     return build_run_index(run_dir, manifest, pages, previous_run_dir)
 
 
@@ -971,7 +1202,8 @@ EMAIL_RE = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.
 _DATA_URI_RE = re.compile(r"data:[\w/+.\-]+;base64,[A-Za-z0-9+/=\s]+")
 _WORD_RE = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*")
 # Surnames that are also ordinary English or business words: seen alone they are not evidence of a person.
-COMMON_WORDS = frozenset("""
+COMMON_WORDS = frozenset(
+    """
 abbott adams allen atlas austin baker banks barber bates beacon bell berry bishop black blake bloom bond booth bowman
 bradley brand brewer bridge bright brook brooks brown bryant buck bush butler byrd cannon carpenter carter case cash
 castle chambers chance chandler chase cherry church clark clay clear cliff coach cole coleman collins cook cooper copper
@@ -991,7 +1223,8 @@ strong summers summit sutton swan swift taylor temple thomas thompson titan todd
 vaughan wade walker wall wallace walsh walters ward warner warren washington waters watson watts weaver webb webster
 wells west wheeler white whitney wilde wilkins williams willis willow wilson winter winters wise wolf wood woods worth
 wright wyatt york young
-""".split())
+""".split()
+)
 
 
 def _plain_text(html_text: str) -> str:
@@ -1022,15 +1255,21 @@ class PiiScanner:
     last_names: frozenset
 
     @classmethod
-    def from_tables(cls, contacts, accounts=None, min_last_len: int = 5) -> "PiiScanner":
+    def from_tables(cls, contacts, accounts=None, min_last_len: int = 5) -> PiiScanner:
         from unidecode import unidecode
 
         def col(df, c):
-            return [str(v).strip() for v in df[c].tolist() if v is not None and str(v).strip() and str(v) != "nan"] \
-                if df is not None and c in df.columns else []
+            return (
+                [str(v).strip() for v in df[c].tolist() if v is not None and str(v).strip() and str(v) != "nan"]
+                if df is not None and c in df.columns
+                else []
+            )
+
         vocab: set[str] = set()
-        for df, cols in ((contacts, ("company_name", "website", "job_title", "country")),
-                         (accounts, ("name", "domain", "website", "industry", "country", "alt_domains"))):
+        for df, cols in (
+            (contacts, ("company_name", "website", "job_title", "country")),
+            (accounts, ("name", "domain", "website", "industry", "country", "alt_domains")),
+        ):
             for c in cols:
                 for v in set(col(df, c)):
                     vocab.update(w.lower() for w in _WORD_RE.findall(v))
@@ -1038,7 +1277,7 @@ class PiiScanner:
         full, last = set(), set()
         if contacts is not None and {"first_name", "last_name"} <= set(contacts.columns):
             pairs = contacts[["first_name", "last_name"]].dropna().astype(str).drop_duplicates()
-            for f, ln in zip(pairs["first_name"].str.strip(), pairs["last_name"].str.strip()):
+            for f, ln in zip(pairs["first_name"].str.strip(), pairs["last_name"].str.strip(), strict=False):
                 if not f or not ln:
                     continue
                 for ff, ll in {(f, ln), (unidecode(f), unidecode(ln))}:

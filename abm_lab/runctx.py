@@ -8,6 +8,7 @@ Notebooks start with::
 Artefacts pass between notebooks as files in ``<run_dir>/artefacts/``; each notebook
 also saves a small JSON summary (headline figures) that the index page reads.
 """
+
 from __future__ import annotations
 
 import json
@@ -43,8 +44,9 @@ class RunContext:
         self.artefact_dir.mkdir(parents=True, exist_ok=True)
 
     @classmethod
-    def open(cls, params_path: str | None = None, run_dir: str | None = None,
-             root: str | os.PathLike | None = None) -> "RunContext":
+    def open(
+        cls, params_path: str | None = None, run_dir: str | None = None, root: str | os.PathLike | None = None
+    ) -> RunContext:
         """Load params (relative paths resolve against the project root)."""
         root = find_root(root)
         pp = None
@@ -59,7 +61,7 @@ class RunContext:
         return cls(params, rd, root)
 
     @classmethod
-    def from_dataset(cls, params: Params, dataset: Dataset, run_dir: str | os.PathLike) -> "RunContext":
+    def from_dataset(cls, params: Params, dataset: Dataset, run_dir: str | os.PathLike) -> RunContext:
         """For tests: a context around data already in memory."""
         return cls(params, Path(run_dir), Path(run_dir), dataset)
 
@@ -68,8 +70,9 @@ class RunContext:
         if self._dataset is None:
             from .io import data_fingerprint, load_canonical
 
-            self._dataset = load_canonical(self.artefact_dir, data_fingerprint(self.params),
-                                           self.root / self.params.data.path)
+            self._dataset = load_canonical(
+                self.artefact_dir, data_fingerprint(self.params), self.root / self.params.data.path
+            )
             if self._dataset is None:
                 self._dataset = load_dataset(self.params, self.root)
         return self._dataset

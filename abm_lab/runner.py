@@ -3,6 +3,7 @@
 ``run_params("params/demo.yaml")`` → ``reports/<run>/``: executed notebooks, HTML reports
 (code hidden), ``index.html``, ``artefacts/``, ``manifest.json``.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -56,11 +57,21 @@ def execute_notebook(src: Path, dst: Path, parameters: dict, cwd: Path) -> None:
 
     kernel_environment()
     try:
-        pm.execute_notebook(str(src), str(dst), parameters=parameters, cwd=str(cwd), progress_bar=False,
-                            log_output=False, kernel_name="python3", request_save_on_cell_execute=False)
+        pm.execute_notebook(
+            str(src),
+            str(dst),
+            parameters=parameters,
+            cwd=str(cwd),
+            progress_bar=False,
+            log_output=False,
+            kernel_name="python3",
+            request_save_on_cell_execute=False,
+        )
     except PapermillExecutionError as exc:
-        raise ABMRunError(f"notebook {src.name} failed in cell {exc.exec_count} (cell index {exc.cell_index}): "
-                          f"{exc.ename}: {exc.evalue}\nSee the executed notebook: {dst}") from None
+        raise ABMRunError(
+            f"notebook {src.name} failed in cell {exc.exec_count} (cell index {exc.cell_index}): "
+            f"{exc.ename}: {exc.evalue}\nSee the executed notebook: {dst}"
+        ) from None
     except Exception as exc:
         raise ABMRunError(f"notebook {src.name} could not be executed: {type(exc).__name__}: {exc}") from None
 
@@ -72,12 +83,19 @@ DEPENDS = {
     "05_program_roi": ["02_account_grading", "03_lead_to_account"],
 }
 #: Start order among notebooks that are ready: the longest chain (01 → 02 → 04) first.
-PRIORITY = {"01_icp_discovery": 0, "03_lead_to_account": 1, "02_account_grading": 2, "04_engagement": 3,
-            "05_program_roi": 4, "00_data_health": 5}
+PRIORITY = {
+    "01_icp_discovery": 0,
+    "03_lead_to_account": 1,
+    "02_account_grading": 2,
+    "04_engagement": 3,
+    "05_program_roi": 4,
+    "00_data_health": 5,
+}
 
 
-def run_notebooks(names: list[str], nb_dir: Path, run_dir: Path, parameters: dict, root: Path,
-                  quiet: bool = False, workers: int = 2) -> dict[str, float]:
+def run_notebooks(
+    names: list[str], nb_dir: Path, run_dir: Path, parameters: dict, root: Path, quiet: bool = False, workers: int = 2
+) -> dict[str, float]:
     """Execute notebooks respecting DEPENDS, up to ``workers`` at a time. Returns seconds per notebook."""
     from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
@@ -98,8 +116,10 @@ def run_notebooks(names: list[str], nb_dir: Path, run_dir: Path, parameters: dic
     with ThreadPoolExecutor(max_workers=max(1, workers)) as ex:
         running = {}
         while pending or running:
-            ready = sorted((nb for nb in pending if all(d in done or d not in names for d in DEPENDS.get(nb, []))),
-                           key=lambda nb: PRIORITY.get(nb, 99))
+            ready = sorted(
+                (nb for nb in pending if all(d in done or d not in names for d in DEPENDS.get(nb, []))),
+                key=lambda nb: PRIORITY.get(nb, 99),
+            )
             for nb in ready[: max(0, workers - len(running))]:
                 pending.remove(nb)
                 running[ex.submit(job, nb)] = nb
@@ -124,8 +144,9 @@ def run_notebooks(names: list[str], nb_dir: Path, run_dir: Path, parameters: dic
     return {nb: times[nb] for nb in names}
 
 
-def run_params(params_path: str | os.PathLike, force: bool = False, quiet: bool = False,
-               root: str | os.PathLike | None = None) -> Path:
+def run_params(
+    params_path: str | os.PathLike, force: bool = False, quiet: bool = False, root: str | os.PathLike | None = None
+) -> Path:
     """Execute every notebook of the run, render HTML, write manifest and index. Returns the run folder."""
     root = find_root(root)
     pp = Path(params_path)
@@ -138,7 +159,7 @@ def run_params(params_path: str | os.PathLike, force: bool = False, quiet: bool 
             raise ABMRunError(f"run folder {run_dir} already exists; rerun with --force to overwrite it")
         shutil.rmtree(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
-    started = dt.datetime.now(dt.timezone.utc)
+    started = dt.datetime.now(dt.UTC)
     t0 = time.perf_counter()
     _log(f"ABM Lab run '{params.run.name}' ({pp.name}) → {run_dir}", quiet)
     _log("Loading and validating data …", quiet)
@@ -150,8 +171,15 @@ def run_params(params_path: str | os.PathLike, force: bool = False, quiet: bool 
     for nb in params.run.notebooks:
         if not (nb_dir / f"{nb}.ipynb").exists():
             raise ABMRunError(f"notebook {nb}.ipynb named in run.notebooks does not exist in {nb_dir}")
-    nb_times = run_notebooks(params.run.notebooks, nb_dir, run_dir, {"params_path": str(pp), "run_dir": str(run_dir)},
-                             root, quiet=quiet, workers=params.run.workers)
+    nb_times = run_notebooks(
+        params.run.notebooks,
+        nb_dir,
+        run_dir,
+        {"params_path": str(pp), "run_dir": str(run_dir)},
+        root,
+        quiet=quiet,
+        workers=params.run.workers,
+    )
     timings.update(nb_times)
     manifest = build_manifest(params, dataset, root, timings, started)
     (run_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True))

@@ -16,6 +16,7 @@ optional columns may be absent (they are then added as all-missing) or blank.
 Technographic flags are any ``accounts`` column whose name starts with ``tech_``
 (bool: the account uses that kind of product), so a team can add its own.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -60,22 +61,44 @@ class Table:
 
 #: Canonical opportunity stages, in funnel order. Sources map their own stage names onto these.
 STAGES: tuple[str, ...] = (
-    "prospecting", "discovery", "solution", "proposal", "negotiation", "closed_won", "closed_lost",
+    "prospecting",
+    "discovery",
+    "solution",
+    "proposal",
+    "negotiation",
+    "closed_won",
+    "closed_lost",
 )
 OPEN_STAGES: tuple[str, ...] = STAGES[:5]
 CHANNELS: tuple[str, ...] = (
-    "email", "web", "paid_social", "display", "search", "event", "webinar", "content",
-    "sales", "direct_mail", "other",
+    "email",
+    "web",
+    "paid_social",
+    "display",
+    "search",
+    "event",
+    "webinar",
+    "content",
+    "sales",
+    "direct_mail",
+    "other",
 )
 FUNNEL_STAGES: tuple[str, ...] = ("tofu", "mofu", "bofu")
 TIERS: tuple[str, ...] = ("strategic", "abm_lite", "programmatic")
 RECORD_TYPES: tuple[str, ...] = ("contact", "lead")
 
 ACCOUNTS = Table(
-    "accounts", "account_id", (
+    "accounts",
+    "account_id",
+    (
         Column("account_id", "str", True, "Unique account identifier (CRM Account Id)."),
         Column("name", "str", True, "Account (company) name as held in the CRM."),
-        Column("domain", "str", False, "Primary website's registered domain, e.g. 'acme.com' (derived from website if blank)."),
+        Column(
+            "domain",
+            "str",
+            False,
+            "Primary website's registered domain, e.g. 'acme.com' (derived from website if blank).",
+        ),
         Column("website", "str", False, "Website URL as held in the CRM (any form)."),
         Column("alt_domains", "str", False, "Other domains of the company, separated by ';'."),
         Column("parent_account_id", "str", False, "Account id of the parent company, if any."),
@@ -87,8 +110,12 @@ ACCOUNTS = Table(
         Column("founded_year", "int", False, "Year the company was founded.", unit="year"),
         Column("created_date", "date", False, "Date the account was created in the CRM."),
         Column("owner", "str", False, "Account owner (sales rep) id or name; CRM exports only."),
-        Column("is_customer", "bool", False,
-               "Current customer at the run's as-of date. If absent, derived from won opportunities."),
+        Column(
+            "is_customer",
+            "bool",
+            False,
+            "Current customer at the run's as-of date. If absent, derived from won opportunities.",
+        ),
     ),
     "One row per company in the account universe (customers, prospects, targets).",
     foreign_keys={"parent_account_id": "accounts.account_id"},
@@ -96,10 +123,11 @@ ACCOUNTS = Table(
 )
 
 CONTACTS = Table(
-    "contacts", "contact_id", (
+    "contacts",
+    "contact_id",
+    (
         Column("contact_id", "str", True, "Unique person identifier (Contact or Lead Id)."),
-        Column("record_type", "str", False, "'contact' (linked in CRM) or 'lead' (unlinked).",
-               allowed=RECORD_TYPES),
+        Column("record_type", "str", False, "'contact' (linked in CRM) or 'lead' (unlinked).", allowed=RECORD_TYPES),
         Column("email", "str", False, "E-mail address (personal data: never shown in reports)."),
         Column("first_name", "str", False, "First name (personal data)."),
         Column("last_name", "str", False, "Last name (personal data)."),
@@ -116,15 +144,20 @@ CONTACTS = Table(
 )
 
 OPPORTUNITIES = Table(
-    "opportunities", "opportunity_id", (
+    "opportunities",
+    "opportunity_id",
+    (
         Column("opportunity_id", "str", True, "Unique opportunity identifier."),
         Column("account_id", "str", False, "Account of the deal (blank if not yet linked)."),
-        Column("created_date", "date", False,
-               "Date the opportunity was created (or engaged); blank if the source has none (e.g. prospecting)."),
+        Column(
+            "created_date",
+            "date",
+            False,
+            "Date the opportunity was created (or engaged); blank if the source has none (e.g. prospecting).",
+        ),
         Column("stage", "str", True, "Current stage, one of the canonical STAGES.", allowed=STAGES),
         Column("close_date", "date", False, "Date closed (won or lost); blank while open."),
-        Column("amount", "float", False, "Deal value (expected while open, actual when won).",
-               unit="USD", nonneg=True),
+        Column("amount", "float", False, "Deal value (expected while open, actual when won).", unit="USD", nonneg=True),
         Column("product", "str", False, "Product or product line."),
         Column("owner", "str", False, "Opportunity owner (sales rep)."),
     ),
@@ -134,7 +167,9 @@ OPPORTUNITIES = Table(
 )
 
 STAGE_HISTORY = Table(
-    "stage_history", None, (
+    "stage_history",
+    None,
+    (
         Column("opportunity_id", "str", True, "Opportunity id."),
         Column("stage", "str", True, "Stage entered.", allowed=STAGES),
         Column("entered_date", "date", True, "Date the stage was entered."),
@@ -144,16 +179,18 @@ STAGE_HISTORY = Table(
 )
 
 TOUCHPOINTS = Table(
-    "touchpoints", "touchpoint_id", (
+    "touchpoints",
+    "touchpoint_id",
+    (
         Column("touchpoint_id", "str", True, "Unique activity identifier."),
         Column("timestamp", "datetime", True, "When the activity happened (UTC)."),
         Column("contact_id", "str", False, "Person who acted; blank for anonymous web visits."),
-        Column("visitor_domain", "str", False,
-               "Reverse-IP company domain of an anonymous web visit (blank otherwise)."),
+        Column(
+            "visitor_domain", "str", False, "Reverse-IP company domain of an anonymous web visit (blank otherwise)."
+        ),
         Column("account_id", "str", False, "Account when the source already knows it."),
         Column("channel", "str", True, "Marketing/sales channel, one of CHANNELS.", allowed=CHANNELS),
-        Column("activity_type", "str", True,
-               "What happened, e.g. email_open, web_visit, pricing_page, demo_request."),
+        Column("activity_type", "str", True, "What happened, e.g. email_open, web_visit, pricing_page, demo_request."),
         Column("funnel_stage", "str", False, "tofu / mofu / bofu.", allowed=FUNNEL_STAGES),
         Column("campaign_id", "str", False, "Campaign identifier."),
         Column("program_id", "str", False, "ABM program identifier, if the touch belongs to one."),
@@ -163,7 +200,9 @@ TOUCHPOINTS = Table(
 )
 
 PROGRAMS = Table(
-    "programs", None, (
+    "programs",
+    None,
+    (
         Column("program_id", "str", True, "ABM program identifier."),
         Column("account_id", "str", True, "Account enrolled in the program."),
         Column("tier", "str", False, "strategic / abm_lite / programmatic.", allowed=TIERS),
@@ -176,7 +215,9 @@ PROGRAMS = Table(
 )
 
 COSTS = Table(
-    "costs", None, (
+    "costs",
+    None,
+    (
         Column("program_id", "str", True, "Program the spend belongs to."),
         Column("channel", "str", True, "Channel of the spend.", allowed=CHANNELS),
         Column("period_start", "date", True, "First day of the spend period."),
@@ -187,8 +228,9 @@ COSTS = Table(
     date_order=(("period_start", "period_end"),),
 )
 
-TABLES: dict[str, Table] = {t.name: t for t in (
-    ACCOUNTS, CONTACTS, OPPORTUNITIES, STAGE_HISTORY, TOUCHPOINTS, PROGRAMS, COSTS)}
+TABLES: dict[str, Table] = {
+    t.name: t for t in (ACCOUNTS, CONTACTS, OPPORTUNITIES, STAGE_HISTORY, TOUCHPOINTS, PROGRAMS, COSTS)
+}
 #: Tables that must be present in every source; the others are optional.
 REQUIRED_TABLES = ("accounts", "contacts", "opportunities", "touchpoints")
 
@@ -213,14 +255,22 @@ def _coerce(df: pd.DataFrame, col: Column, file: str) -> pd.Series:
                 rows, txt = format_rows(df, bad, [col.name])
                 raise ABMDataError(
                     f"{file}: column '{col.name}' must be a number; {int(bad.sum())} row(s) are not:\n{txt}",
-                    file=file, column=col.name, rows=rows, reason="not a number")
+                    file=file,
+                    column=col.name,
+                    rows=rows,
+                    reason="not a number",
+                )
             if col.dtype == "int":
                 frac = num.notna() & (num != np.floor(num.fillna(0)))
                 if frac.any():
                     rows, txt = format_rows(df, frac, [col.name])
                     raise ABMDataError(
                         f"{file}: column '{col.name}' must be a whole number:\n{txt}",
-                        file=file, column=col.name, rows=rows, reason="not a whole number")
+                        file=file,
+                        column=col.name,
+                        rows=rows,
+                        reason="not a whole number",
+                    )
                 return num.astype("Int64")
             return num.astype("float64")
         if col.dtype == "bool":
@@ -232,7 +282,11 @@ def _coerce(df: pd.DataFrame, col: Column, file: str) -> pd.Series:
                 rows, txt = format_rows(df, bad, [col.name])
                 raise ABMDataError(
                     f"{file}: column '{col.name}' must be true/false:\n{txt}",
-                    file=file, column=col.name, rows=rows, reason="not a boolean")
+                    file=file,
+                    column=col.name,
+                    rows=rows,
+                    reason="not a boolean",
+                )
             out = txt_s.isin(_TRUE).astype("boolean")
             return out.mask(s.isna())
         if col.dtype in ("date", "datetime"):
@@ -247,7 +301,11 @@ def _coerce(df: pd.DataFrame, col: Column, file: str) -> pd.Series:
                     rows, txt = format_rows(df, bad, [col.name])
                     raise ABMDataError(
                         f"{file}: column '{col.name}' must be a date (YYYY-MM-DD); {int(bad.sum())} row(s) are not:\n{txt}",
-                        file=file, column=col.name, rows=rows, reason="not a date")
+                        file=file,
+                        column=col.name,
+                        rows=rows,
+                        reason="not a date",
+                    )
             if getattr(out.dt, "tz", None) is not None:
                 out = out.dt.tz_convert("UTC").dt.tz_localize(None)
             out = out.astype("datetime64[ns]")
@@ -255,8 +313,12 @@ def _coerce(df: pd.DataFrame, col: Column, file: str) -> pd.Series:
     except ABMDataError:
         raise
     except Exception as exc:  # pragma: no cover - defensive: turn any coercion failure into a clear error
-        raise ABMDataError(f"{file}: column '{col.name}' could not be read as {col.dtype}: {exc}",
-                           file=file, column=col.name, reason=str(exc)) from None
+        raise ABMDataError(
+            f"{file}: column '{col.name}' could not be read as {col.dtype}: {exc}",
+            file=file,
+            column=col.name,
+            reason=str(exc),
+        ) from None
     raise ValueError(col.dtype)
 
 
@@ -277,7 +339,10 @@ def validate_table(df: pd.DataFrame, table: Table | str, file: str | None = None
             f"{file}: missing required column(s) {missing} for table '{t.name}'. "
             f"Found columns: {list(df.columns)}. Map source names to canonical ones with "
             f"data.column_map in the params file.",
-            file=file, column=missing[0], reason="missing column")
+            file=file,
+            column=missing[0],
+            reason="missing column",
+        )
     out = pd.DataFrame(index=df.index)
     for col in t.columns:
         if col.name not in df.columns:
@@ -299,14 +364,22 @@ def validate_table(df: pd.DataFrame, table: Table | str, file: str | None = None
             rows, txt = format_rows(check, blank, [t.key or c, c] if t.key and t.key != c else [c])
             raise ABMDataError(
                 f"{file}: required column '{c}' is blank in {int(blank.sum())} row(s):\n{txt}",
-                file=file, column=c, rows=rows, reason="blank required value")
+                file=file,
+                column=c,
+                rows=rows,
+                reason="blank required value",
+            )
     if t.key:
         dup = check[t.key].duplicated(keep=False) & check[t.key].notna()
         if dup.any():
             rows, txt = format_rows(check, dup, [t.key])
             raise ABMDataError(
                 f"{file}: column '{t.key}' must be unique; {int(dup.sum())} rows share an id:\n{txt}",
-                file=file, column=t.key, rows=rows, reason="duplicate key")
+                file=file,
+                column=t.key,
+                rows=rows,
+                reason="duplicate key",
+            )
     for col in t.columns:
         if col.allowed is not None:
             bad = check[col.name].notna() & ~check[col.name].isin(col.allowed)
@@ -315,26 +388,45 @@ def validate_table(df: pd.DataFrame, table: Table | str, file: str | None = None
                 raise ABMDataError(
                     f"{file}: column '{col.name}' has values outside {list(col.allowed)} "
                     f"(map them with data.value_map in params):\n{txt}",
-                    file=file, column=col.name, rows=rows, reason="value not allowed")
+                    file=file,
+                    column=col.name,
+                    rows=rows,
+                    reason="value not allowed",
+                )
         if col.nonneg:
             bad = check[col.name].notna() & (check[col.name] < 0)
             if bad.any():
                 rows, txt = format_rows(check, bad, [t.key, col.name] if t.key else [col.name])
-                raise ABMDataError(f"{file}: column '{col.name}' must not be negative:\n{txt}",
-                                   file=file, column=col.name, rows=rows, reason="negative value")
+                raise ABMDataError(
+                    f"{file}: column '{col.name}' must not be negative:\n{txt}",
+                    file=file,
+                    column=col.name,
+                    rows=rows,
+                    reason="negative value",
+                )
     for early, late in t.date_order:
         bad = check[early].notna() & check[late].notna() & (check[late] < check[early])
         if bad.any():
             rows, txt = format_rows(check, bad, [c for c in (t.key, early, late) if c])
             raise ABMDataError(
                 f"{file}: column '{late}' is before '{early}' in {int(bad.sum())} row(s):\n{txt}",
-                file=file, column=late, rows=rows, reason="dates out of order")
+                file=file,
+                column=late,
+                rows=rows,
+                reason="dates out of order",
+            )
     return out
 
 
 def _empty_dtype(dtype: str) -> str:
-    return {"str": "string", "int": "Int64", "float": "float64", "bool": "boolean",
-            "date": "datetime64[ns]", "datetime": "datetime64[ns]"}[dtype]
+    return {
+        "str": "string",
+        "int": "Int64",
+        "float": "float64",
+        "bool": "boolean",
+        "date": "datetime64[ns]",
+        "datetime": "datetime64[ns]",
+    }[dtype]
 
 
 def check_foreign_keys(tables: dict[str, pd.DataFrame], files: dict[str, str] | None = None) -> None:
@@ -355,7 +447,11 @@ def check_foreign_keys(tables: dict[str, pd.DataFrame], files: dict[str, str] | 
                 raise ABMDataError(
                     f"{files.get(name, name)}: column '{col}' points at {int(bad.sum())} unknown "
                     f"{ttable}.{tcol} value(s):\n{txt}",
-                    file=files.get(name, name), column=col, rows=rows, reason="unknown foreign key")
+                    file=files.get(name, name),
+                    column=col,
+                    rows=rows,
+                    reason="unknown foreign key",
+                )
 
 
 def derive_opportunity_flags(opps: pd.DataFrame) -> pd.DataFrame:
@@ -380,7 +476,9 @@ def describe() -> str:
         lines.append("| column | type | unit | required | description |\n|---|---|---|---|---|")
         for c in t.columns:
             allowed = f" Allowed: {', '.join(c.allowed)}." if c.allowed else ""
-            lines.append(f"| `{c.name}` | {c.dtype} | {c.unit or '-'} | {'yes' if c.required else 'no'} | {c.doc}{allowed} |")
+            lines.append(
+                f"| `{c.name}` | {c.dtype} | {c.unit or '-'} | {'yes' if c.required else 'no'} | {c.doc}{allowed} |"
+            )
         if t.prefixed:
             lines.append(f"| `{t.prefixed}*` | bool | - | no | Technographic flag: uses this kind of product. |")
         if t.foreign_keys:

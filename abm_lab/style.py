@@ -6,10 +6,11 @@ the ``fmt_*`` helpers (or :func:`format_table`) for numbers in tables, so leader
 reports read the same everywhere. The HTML reports use the same palette
 (``abm_lab/resources/report.css``).
 """
+
 from __future__ import annotations
 
 import math
-from typing import Mapping
+from collections.abc import Mapping
 
 import matplotlib as mpl
 
@@ -24,16 +25,36 @@ FONT_FAMILY = ["DejaVu Sans", "Liberation Sans", "Arial", "sans-serif"]
 
 def apply() -> None:
     """Set the ABM Lab matplotlib style (fonts, palette, grid, sizes)."""
-    mpl.rcParams.update({
-        "figure.figsize": (8, 4.2), "figure.dpi": 100, "savefig.dpi": 100, "savefig.bbox": "tight",
-        "figure.facecolor": "white", "axes.facecolor": "white",
-        "font.family": "sans-serif", "font.sans-serif": FONT_FAMILY, "font.size": 10,
-        "text.color": TEXT_COLOR, "axes.labelcolor": TEXT_COLOR, "xtick.color": MUTED_COLOR, "ytick.color": MUTED_COLOR,
-        "axes.edgecolor": "#b8c0cc", "axes.titlesize": 12, "axes.titleweight": "bold", "axes.titlelocation": "left",
-        "axes.titlepad": 10, "axes.labelsize": 10, "axes.spines.top": False, "axes.spines.right": False,
-        "axes.grid": True, "grid.alpha": 0.25, "axes.axisbelow": True, "axes.prop_cycle": mpl.cycler(color=PALETTE),
-        "legend.frameon": False,
-    })
+    mpl.rcParams.update(
+        {
+            "figure.figsize": (8, 4.2),
+            "figure.dpi": 100,
+            "savefig.dpi": 100,
+            "savefig.bbox": "tight",
+            "figure.facecolor": "white",
+            "axes.facecolor": "white",
+            "font.family": "sans-serif",
+            "font.sans-serif": FONT_FAMILY,
+            "font.size": 10,
+            "text.color": TEXT_COLOR,
+            "axes.labelcolor": TEXT_COLOR,
+            "xtick.color": MUTED_COLOR,
+            "ytick.color": MUTED_COLOR,
+            "axes.edgecolor": "#b8c0cc",
+            "axes.titlesize": 12,
+            "axes.titleweight": "bold",
+            "axes.titlelocation": "left",
+            "axes.titlepad": 10,
+            "axes.labelsize": 10,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.grid": True,
+            "grid.alpha": 0.25,
+            "axes.axisbelow": True,
+            "axes.prop_cycle": mpl.cycler(color=PALETTE),
+            "legend.frameon": False,
+        }
+    )
 
 
 def titles(ax, title: str, xlabel: str | None = None, ylabel: str | None = None, subtitle: str | None = None) -> None:
@@ -69,15 +90,15 @@ def fmt_money(x, currency: str = "$", digits: int = 0) -> str:
     a = abs(x)
     sign = "-" if x < 0 else ""
     if a >= 1e9:
-        return f"{sign}{currency}{a/1e9:.2f}B"
+        return f"{sign}{currency}{a / 1e9:.2f}B"
     if a >= 1e6:
-        return f"{sign}{currency}{a/1e6:.2f}M"
+        return f"{sign}{currency}{a / 1e6:.2f}M"
     return f"{sign}{currency}{a:,.{digits}f}"
 
 
 def fmt_pct(x, digits: int = 1) -> str:
     """0.1234 -> '12.3%' (a share in, a percentage out; missing -> '–')."""
-    return "–" if not _ok(x) else f"{float(x)*100:.{digits}f}%"
+    return "–" if not _ok(x) else f"{float(x) * 100:.{digits}f}%"
 
 
 def fmt_int(x) -> str:
@@ -93,7 +114,7 @@ def fmt_num(x, digits: int = 2) -> str:
 def fmt_ci(est, lo, hi, kind: str = "pct", digits: int = 1, level: float = 0.95) -> str:
     """Estimate with an interval, e.g. '+12.3% (95% CI 4.1% to 20.5%)'."""
     f = {"pct": lambda v: fmt_pct(v, digits), "money": fmt_money, "num": lambda v: fmt_num(v, digits)}[kind]
-    return f"{f(est)} ({level*100:.0f}% CI {f(lo)} to {f(hi)})"
+    return f"{f(est)} ({level * 100:.0f}% CI {f(lo)} to {f(hi)})"
 
 
 _FORMATTERS = {"money": fmt_money, "pct": fmt_pct, "int": fmt_int, "num": fmt_num}
@@ -113,7 +134,6 @@ def format_table(df, formats: Mapping[str, str]):
         if col in out.columns:
             out[col] = [fmt(v, kind) for v in out[col].tolist()]
     return out
-
 
 
 def md(text: str):

@@ -8,6 +8,7 @@ time of each pipeline step.
 
     .venv/bin/python benchmarks/bench_engagement.py [--freq monthly|weekly] [--shap-rows 100000]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -45,8 +46,11 @@ def main() -> None:
     ap.add_argument("--shap-rows", type=int, default=100_000)
     ap.add_argument("--accounts", type=int, default=None, help="default: DemoParams() (the demo world)")
     a = ap.parse_args()
-    demo = DemoParams() if a.accounts is None else DemoParams(
-        n_accounts=a.accounts, n_contacts=10 * a.accounts, n_touchpoints=250 * a.accounts)
+    demo = (
+        DemoParams()
+        if a.accounts is None
+        else DemoParams(n_accounts=a.accounts, n_contacts=10 * a.accounts, n_touchpoints=250 * a.accounts)
+    )
     p = EngagementParams(snapshot_freq=a.freq)
     t = {}
     t0 = time.perf_counter()
@@ -55,34 +59,61 @@ def main() -> None:
     tp, _ = E.resolve_touchpoints(ds.tables["touchpoints"], ds.truth)
     pers = E.truth_personas(ds.truth, ds.tables["contacts"])
     snaps = E.default_snapshots(tp, AS_OF, p)
-    print(f"world: {len(ds.tables['accounts']):,} accounts, {len(tp):,} touchpoints, "
-          f"{len(ds.tables['opportunities']):,} opportunities; {len(snaps)} {a.freq} snapshots")
+    print(
+        f"world: {len(ds.tables['accounts']):,} accounts, {len(tp):,} touchpoints, "
+        f"{len(ds.tables['opportunities']):,} opportunities; {len(snaps)} {a.freq} snapshots"
+    )
     rows = []
-    for label, fit in [("no fit score (02 absent)", None),
-                       ("true fit probability as fit score", pd.DataFrame({
-                           "account_id": ds.truth["accounts"]["account_id"],
-                           "fit_score": 100 * ds.truth["accounts"]["fit_prob"]}))]:
+    for label, fit in [
+        ("no fit score (02 absent)", None),
+        (
+            "true fit probability as fit score",
+            pd.DataFrame(
+                {"account_id": ds.truth["accounts"]["account_id"], "fit_score": 100 * ds.truth["accounts"]["fit_prob"]}
+            ),
+        ),
+    ]:
         t0 = time.perf_counter()
-        panel = E.build_panel(tp, ds.tables["accounts"], ds.tables["opportunities"], snaps, AS_OF, p,
-                              personas=pers, fit=fit, programs=ds.tables["programs"])
+        panel = E.build_panel(
+            tp,
+            ds.tables["accounts"],
+            ds.tables["opportunities"],
+            snaps,
+            AS_OF,
+            p,
+            personas=pers,
+            fit=fit,
+            programs=ds.tables["programs"],
+        )
         t[f"panel [{label}]"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         res = E.fit_engagement(panel, p, weekly=ds.truth["weekly"])
         t[f"validate 3 scorers + oracle [{label}]"] = time.perf_counter() - t0
         test = panel[panel["snapshot_date"].isin(res.split.test) & panel["eligible"] & panel["label_observed"]]
         m = res.metrics["roc_auc"]
-        rows.append({"features": label, "points": m["points"], "logistic": m["logistic"], "gbm": m["gbm"],
-                     "oracle": m["oracle"], "nowcast_ceiling": nowcast_auc(test, ds.truth["weekly"], p.horizon_days),
-                     "test_rows": len(test), "base_rate": test["label"].mean()})
+        rows.append(
+            {
+                "features": label,
+                "points": m["points"],
+                "logistic": m["logistic"],
+                "gbm": m["gbm"],
+                "oracle": m["oracle"],
+                "nowcast_ceiling": nowcast_auc(test, ds.truth["weekly"], p.horizon_days),
+                "test_rows": len(test),
+                "base_rate": test["label"].mean(),
+            }
+        )
     out = pd.DataFrame(rows).set_index("features")
     print("\nOut-of-time ROC-AUC (test period:", f"{min(res.split.test).date()} to {max(res.split.test).date()})")
     print(out.round(3).to_string())
     best = out.iloc[-1]
-    print(f"\ntargets: GBM within 0.03 of oracle -> gap {best['oracle'] - best['gbm']:.3f} "
-          f"({'met' if best['oracle'] - best['gbm'] <= 0.03 else 'NOT met'}); "
-          f"GBM >= points + 0.05 -> {best['gbm'] - best['points']:+.3f} "
-          f"({'met' if best['gbm'] - best['points'] >= 0.05 else 'NOT met'}); "
-          f"GBM vs nowcast ceiling {best['gbm'] - best['nowcast_ceiling']:+.3f}")
+    print(
+        f"\ntargets: GBM within 0.03 of oracle -> gap {best['oracle'] - best['gbm']:.3f} "
+        f"({'met' if best['oracle'] - best['gbm'] <= 0.03 else 'NOT met'}); "
+        f"GBM >= points + 0.05 -> {best['gbm'] - best['points']:+.3f} "
+        f"({'met' if best['gbm'] - best['points'] >= 0.05 else 'NOT met'}); "
+        f"GBM vs nowcast ceiling {best['gbm'] - best['nowcast_ceiling']:+.3f}"
+    )
 
     # ---------------------------------------------------------------- SHAP on 100k rows
     t0 = time.perf_counter()
@@ -101,9 +132,11 @@ def main() -> None:
     tracemalloc.stop()
     rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     gap = E.shap_additivity_gap(sc.model, X, ex)
-    print(f"\nSHAP TreeExplainer, {len(X):,} rows x {X.shape[1]} features, GBM {sc.model.n_iter_} trees of depth "
-          f"{p.gbm_max_depth}: {dt:.1f} s, peak traced memory {peak / 2**20:.0f} MiB, process max RSS "
-          f"{rss1 / 1024:.0f} MiB (+{max(rss1 - rss0, 0) / 1024:.0f} MiB); additivity gap {gap:.1e}")
+    print(
+        f"\nSHAP TreeExplainer, {len(X):,} rows x {X.shape[1]} features, GBM {sc.model.n_iter_} trees of depth "
+        f"{p.gbm_max_depth}: {dt:.1f} s, peak traced memory {peak / 2**20:.0f} MiB, process max RSS "
+        f"{rss1 / 1024:.0f} MiB (+{max(rss1 - rss0, 0) / 1024:.0f} MiB); additivity gap {gap:.1e}"
+    )
     print("\nstep times (s):")
     for k, v in t.items():
         print(f"  {k:55s} {v:6.1f}")

@@ -4,6 +4,7 @@ Run: .venv/bin/python benchmarks/bench_generator.py [--only default|large]
 Peak memory is the process's maximum resident set size (ru_maxrss), measured in a fresh
 subprocess per size so one size does not inflate the other.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,11 +37,15 @@ def main() -> None:
     for name, size in SIZES.items():
         if args.only and name != args.only:
             continue
-        out = subprocess.run([sys.executable, "-c", CHILD, json.dumps(size)], capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", CHILD, json.dumps(size)], capture_output=True, text=True, check=True
+        )
         r = json.loads(out.stdout.strip().splitlines()[-1])
         s = r["sizes"]
-        print(f"{name:8s} accounts={s['accounts']:>7,} contacts={s['contacts']:>9,} touchpoints={s['touchpoints']:>10,} "
-              f"opportunities={s['opportunities']:>6,}  time={r['seconds']:6.1f} s  peak RSS={r['peak_rss_gb']:.2f} GB")
+        print(
+            f"{name:8s} accounts={s['accounts']:>7,} contacts={s['contacts']:>9,} touchpoints={s['touchpoints']:>10,} "
+            f"opportunities={s['opportunities']:>6,}  time={r['seconds']:6.1f} s  peak RSS={r['peak_rss_gb']:.2f} GB"
+        )
 
 
 if __name__ == "__main__":

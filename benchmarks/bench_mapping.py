@@ -13,6 +13,7 @@ and runs in a child process so that the peak memory printed is the mapping's own
 Peak memory = the process's maximum resident set size (``resource.getrusage``), printed
 together with the resident size after loading the input, so the mapping's share is visible.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -47,8 +48,9 @@ def generate(folder: Path, n_accounts: int, n_leads: int, seed: int) -> None:
     from abm_lab.synth import generate_world
 
     t = time.perf_counter()
-    w = generate_world(DemoParams(n_accounts=n_accounts, n_contacts=n_leads, n_touchpoints=1000, seed=seed),
-                       "2026-12-31")
+    w = generate_world(
+        DemoParams(n_accounts=n_accounts, n_contacts=n_leads, n_touchpoints=1000, seed=seed), "2026-12-31"
+    )
     folder.mkdir(parents=True, exist_ok=True)
     w.tables["accounts"].to_parquet(folder / "accounts.parquet", index=False)
     w.tables["contacts"].to_parquet(folder / "contacts.parquet", index=False)
@@ -72,8 +74,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--accounts", type=int, default=100_000)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--sample", type=int, default=10_000, help="leads in the naive-vs-cascade comparison")
-    ap.add_argument("--naive-sample", type=int, default=200,
-                    help="leads actually timed with the naive extractOne (extrapolated to --sample)")
+    ap.add_argument(
+        "--naive-sample",
+        type=int,
+        default=200,
+        help="leads actually timed with the naive extractOne (extrapolated to --sample)",
+    )
     ap.add_argument("--cache", default=None)
     ap.add_argument("--generate-only", action="store_true", help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
@@ -83,8 +89,22 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if not (folder / "truth_contacts.parquet").exists():
         # generate in a child process: its memory does not count towards the mapping's peak
-        subprocess.run([sys.executable, __file__, "--generate-only", "--leads", str(a.leads), "--accounts",
-                        str(a.accounts), "--seed", str(a.seed), "--cache", str(folder)], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--generate-only",
+                "--leads",
+                str(a.leads),
+                "--accounts",
+                str(a.accounts),
+                "--seed",
+                str(a.seed),
+                "--cache",
+                str(folder),
+            ],
+            check=True,
+        )
 
     from abm_lab.config.mapping import MappingParams
     from abm_lab.mapping import AccountIndex, evaluate_mapping, map_contacts
@@ -94,21 +114,28 @@ def main(argv: list[str] | None = None) -> int:
     truth = pd.read_parquet(folder / "truth_contacts.parquet")
     rss_loaded = _current_rss_mb()
     params = MappingParams()
-    print(f"input: {len(leads):,} leads, {len(accounts):,} accounts; machine cores: {os.cpu_count()}; "
-          f"rapidfuzz workers: {params.workers}")
+    print(
+        f"input: {len(leads):,} leads, {len(accounts):,} accounts; machine cores: {os.cpu_count()}; "
+        f"rapidfuzz workers: {params.workers}"
+    )
 
     t = time.perf_counter()
     res = map_contacts(leads, accounts, params)
     total = time.perf_counter() - t
     peak = _rss_mb()
-    print(f"\nmap_contacts: {total:.1f} s for {len(leads):,} leads "
-          f"({len(leads) / total:,.0f} leads/s)  [target < 60 s]")
+    print(
+        f"\nmap_contacts: {total:.1f} s for {len(leads):,} leads ({len(leads) / total:,.0f} leads/s)  [target < 60 s]"
+    )
     print("  by step (s): " + ", ".join(f"{k} {v:.1f}" for k, v in res.timings.items()))
-    print(f"peak memory (max RSS): {peak:,.0f} MB; RSS after loading inputs: {rss_loaded:,.0f} MB; "
-          f"mapping added at most {peak - rss_loaded:,.0f} MB")
+    print(
+        f"peak memory (max RSS): {peak:,.0f} MB; RSS after loading inputs: {rss_loaded:,.0f} MB; "
+        f"mapping added at most {peak - rss_loaded:,.0f} MB"
+    )
     c = res.counts()
-    print(f"rows: matched {c['matched']:,} / ambiguous {c['ambiguous']:,} / unmatched {c['unmatched']:,} "
-          f"(sum {sum(c.values()):,} = input {len(leads):,})")
+    print(
+        f"rows: matched {c['matched']:,} / ambiguous {c['ambiguous']:,} / unmatched {c['unmatched']:,} "
+        f"(sum {sum(c.values()):,} = input {len(leads):,})"
+    )
     ev = evaluate_mapping(res, truth)
     with pd.option_context("display.width", 160, "display.float_format", "{:.5f}".format):
         print("\nprecision / recall against the synthetic truth:")
@@ -129,15 +156,23 @@ def main(argv: list[str] | None = None) -> int:
     choices = accounts["name"].astype(str).tolist()
     per_lead = naive_extract_one(names, choices, a.naive_sample)
     t_naive = per_lead * len(samp)
-    print(f"\nnaive baseline: process.extractOne(WRatio, default_process) over all {len(choices):,} account names, "
-          f"timed on {min(a.naive_sample, len(names))} leads = {per_lead * 1000:.1f} ms/lead; "
-          f"extrapolated to the {len(samp):,}-lead sample: {t_naive:,.0f} s")
-    print(f"cascade on the same {len(samp):,} leads: {t_cascade:.2f} s with a prebuilt account index "
-          f"(+{t_index:.1f} s to build the index once)")
-    print(f"speed ratio naive / cascade: {t_naive / t_cascade:,.0f}x (index reused), "
-          f"{t_naive / (t_cascade + t_index):,.0f}x (index build included)")
-    print(f"at full size: naive would need about {per_lead * len(leads) / 3600:,.1f} h for {len(leads):,} leads "
-          f"vs {total:.0f} s -> {per_lead * len(leads) / total:,.0f}x")
+    print(
+        f"\nnaive baseline: process.extractOne(WRatio, default_process) over all {len(choices):,} account names, "
+        f"timed on {min(a.naive_sample, len(names))} leads = {per_lead * 1000:.1f} ms/lead; "
+        f"extrapolated to the {len(samp):,}-lead sample: {t_naive:,.0f} s"
+    )
+    print(
+        f"cascade on the same {len(samp):,} leads: {t_cascade:.2f} s with a prebuilt account index "
+        f"(+{t_index:.1f} s to build the index once)"
+    )
+    print(
+        f"speed ratio naive / cascade: {t_naive / t_cascade:,.0f}x (index reused), "
+        f"{t_naive / (t_cascade + t_index):,.0f}x (index build included)"
+    )
+    print(
+        f"at full size: naive would need about {per_lead * len(leads) / 3600:,.1f} h for {len(leads):,} leads "
+        f"vs {total:.0f} s -> {per_lead * len(leads) / total:,.0f}x"
+    )
     return 0
 
 

@@ -1,4 +1,5 @@
 """Shared fixtures: a small synthetic world (fast) and paths to the project and shared datasets."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """Attribution models: exact published answers, peer results, credits summing to totals."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,15 +13,23 @@ from abm_lab.config.roi import AttributionParams
 from abm_lab.errors import ABMDataError
 
 PEER = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "attribution_paths"
-needs_peer = pytest.mark.skipif(not PEER.is_dir(), reason=f"peer data not found at {PEER} (../shared/datasets/"
-                                                         "attribution_paths); peer checks skipped")
+needs_peer = pytest.mark.skipif(
+    not PEER.is_dir(),
+    reason=f"peer data not found at {PEER} (../shared/datasets/attribution_paths); peer checks skipped",
+)
 
 
 # ----------------------------------------------------------------- published toy examples (exact)
-WHITEPAPER = pd.DataFrame({"path": ["A > B > A > B > B > A", "A > B > B > A > A", "A > A"],
-                           "total_conversions": [1, 1, 1], "total_null": [0, 0, 0]})
-ANALYZECORE = pd.DataFrame({"path": ["C1 > C2 > C3", "C1", "C2 > C3"],
-                            "total_conversions": [1, 0, 0], "total_null": [0, 1, 1]})
+WHITEPAPER = pd.DataFrame(
+    {
+        "path": ["A > B > A > B > B > A", "A > B > B > A > A", "A > A"],
+        "total_conversions": [1, 1, 1],
+        "total_null": [0, 0, 0],
+    }
+)
+ANALYZECORE = pd.DataFrame(
+    {"path": ["C1 > C2 > C3", "C1", "C2 > C3"], "total_conversions": [1, 0, 0], "total_null": [0, 1, 1]}
+)
 
 
 def _check_whitepaper(df):
@@ -82,9 +91,20 @@ def test_pathdata_heuristics_match_reference_exactly(pathdata):
 
 
 # exact first-order removal effects with nulls, as listed in SOURCE.md (absorbing chain, computed independently)
-SOURCE_EXACT_RE = {"alpha": 0.558399, "iota": 0.405835, "eta": 0.349026, "beta": 0.264039, "theta": 0.206010,
-                   "lambda": 0.134022, "epsilon": 0.062639, "zeta": 0.039811, "kappa": 0.028663, "gamma": 0.017880,
-                   "delta": 0.000482, "mi": 0.000180}
+SOURCE_EXACT_RE = {
+    "alpha": 0.558399,
+    "iota": 0.405835,
+    "eta": 0.349026,
+    "beta": 0.264039,
+    "theta": 0.206010,
+    "lambda": 0.134022,
+    "epsilon": 0.062639,
+    "zeta": 0.039811,
+    "kappa": 0.028663,
+    "gamma": 0.017880,
+    "delta": 0.000482,
+    "mi": 0.000180,
+}
 
 
 @needs_peer
@@ -126,8 +146,14 @@ def test_pathdata_every_model_sums_to_total(pathdata):
 # ----------------------------------------------------------------- rule weights and Shapley by hand
 def _one_path(flags=None, ages=None):
     seq = [["a", "b", "c", "d", "e"]]
-    return A._build(seq, [1.0], [0.0], [100.0], ages=[np.asarray(ages, float)] if ages is not None else None,
-                    flags={k: [np.asarray(v, bool)] for k, v in flags.items()} if flags else None)
+    return A._build(
+        seq,
+        [1.0],
+        [0.0],
+        [100.0],
+        ages=[np.asarray(ages, float)] if ages is not None else None,
+        flags={k: [np.asarray(v, bool)] for k, v in flags.items()} if flags else None,
+    )
 
 
 def test_position_weights_marketo_defaults():
@@ -152,8 +178,14 @@ def test_time_decay_half_life():
 
 
 def test_shapley_conversions_equals_equal_split_over_distinct_channels():
-    df = pd.DataFrame({"path": ["a > b > a", "b > c", "c", "a > c > b", "b"],
-                       "conv": [3, 1, 2, 1, 0], "null": [1, 4, 3, 0, 5], "value": [30, 10, 20, 5, 0]})
+    df = pd.DataFrame(
+        {
+            "path": ["a > b > a", "b > c", "c", "a > c > b", "b"],
+            "conv": [3, 1, 2, 1, 0],
+            "null": [1, 4, 3, 0, 5],
+            "value": [30, 10, 20, 5, 0],
+        }
+    )
     pdata = A.paths_from_frame(df, conversions="conv", nulls="null", value="value")
     sh = A.shapley_values(pdata, "conversions")
     # Zhao et al. (2018): phi_i = sum over journeys containing i of conversions / |distinct channels|

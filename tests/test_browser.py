@@ -13,6 +13,7 @@ is saved as ``<run_dir>/index.png``.
 
 Without /usr/bin/chromium the test is skipped, except under CI (env ``CI`` set), where it fails.
 """
+
 from __future__ import annotations
 
 import os
@@ -25,8 +26,16 @@ from abm_lab import report
 pytestmark = pytest.mark.browser
 
 CHROMIUM = Path(os.environ.get("ABM_CHROMIUM", "/usr/bin/chromium"))
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 ROOT = Path(__file__).resolve().parents[1]
 INSTALL = "apt-get update && apt-get install -y chromium"
 
@@ -64,10 +73,23 @@ def run_dir(tmp_path_factory) -> Path:
     if (demo / "index.html").exists() and (demo / report.MANIFEST_FILE).exists():
         return demo
     root = tmp_path_factory.mktemp("reports")
-    report.example_run(root / "2026Q2", run="2026Q2", window=("2026-04-01", "2026-06-30"),
-                       summaries={"grading": {"target_accounts": 310},
-                                  "roi": {"engaged_accounts": 260, "mqas": 125, "pipeline": 3_950_000,
-                                          "win_rate": 0.29, "roi": 1.1, "roi_ci_low": 0.1, "roi_ci_high": 2.1}})
+    report.example_run(
+        root / "2026Q2",
+        run="2026Q2",
+        window=("2026-04-01", "2026-06-30"),
+        summaries={
+            "grading": {"target_accounts": 310},
+            "roi": {
+                "engaged_accounts": 260,
+                "mqas": 125,
+                "pipeline": 3_950_000,
+                "win_rate": 0.29,
+                "roi": 1.1,
+                "roi_ci_low": 0.1,
+                "roi_ci_high": 2.1,
+            },
+        },
+    )
     report.example_run(root / "2026Q3", run="2026Q3", previous_run_dir=root / "2026Q2")
     report.build_reports_index(root)
     return root / "2026Q3"
@@ -95,6 +117,7 @@ def _open(browser, path: Path, width: int = 1360):
         else:  # a self-contained report fetches nothing from the network
             bad_requests.append(f"external: {url}")
             route.abort()
+
     page.route("**/*", _route)
     page.goto(path.resolve().as_uri(), wait_until="load")
     return page, errors, bad_requests
@@ -108,13 +131,20 @@ def test_every_page_opens_cleanly(browser, run_dir):
         try:
             assert not errors, f"{path.name}: {errors}"
             assert not bad, f"{path.name}: {bad}"
-            imgs = page.eval_on_selector_all("img", "els => els.map(e => [e.complete && e.naturalWidth > 0, e.src.slice(0, 40)])")
+            imgs = page.eval_on_selector_all(
+                "img", "els => els.map(e => [e.complete && e.naturalWidth > 0, e.src.slice(0, 40)])"
+            )
             broken = [src for ok, src in imgs if not ok]
             assert not broken, f"{path.name}: images not loaded: {broken}"
             assert page.locator("header.topbar").is_visible(), path.name
             hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))")
-            dead = [h for h in hrefs if not h.startswith(("#", "mailto:")) and "://" not in h
-                    and not (path.parent / h.split("#")[0]).exists()]
+            dead = [
+                h
+                for h in hrefs
+                if not h.startswith(("#", "mailto:"))
+                and "://" not in h
+                and not (path.parent / h.split("#")[0]).exists()
+            ]
             assert not dead, f"{path.name}: links to missing files: {dead}"
             if path.parent == run_dir and path.name != "index.html":  # a report page
                 assert page.locator(".page-title").first.is_visible(), path.name
@@ -134,7 +164,9 @@ def test_index_summary_tiles_and_screenshot(browser, run_dir):
         assert not errors and not bad, (errors, bad)
         summary = page.locator("#executive-summary")
         tiles = page.locator("#kpis .tile")
-        with_values = sum(1 for i in range(tiles.count()) if tiles.nth(i).locator(".tile-value").inner_text().strip() != "–")
+        with_values = sum(
+            1 for i in range(tiles.count()) if tiles.nth(i).locator(".tile-value").inner_text().strip() != "–"
+        )
         assert summary.is_visible() and len(summary.inner_text().split()) > (25 if with_values >= 3 else 8)
         assert tiles.count() == len(report.HEADLINE)
         for i in range(tiles.count()):

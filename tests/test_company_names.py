@@ -9,6 +9,7 @@ The rules of :func:`abm_lab.normalize.match_names` were written after reading th
 tuned number, the fuzzy threshold, is also chosen by leave-one-out (pick the threshold on
 126 pairs, predict the held-out pair) and both figures are printed and asserted.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -24,10 +25,13 @@ PAIRS = SHARED / "easonanalytica_company_name_pairs.csv"
 PATSTAT = SHARED / "dedupe_patstat_reference.csv"
 THRESHOLDS = np.arange(70, 99, 2.0)
 
-needs_pairs = pytest.mark.skipif(not PAIRS.exists(), reason=f"labelled pairs not found at {PAIRS.resolve()} "
-                                                              "(the shared datasets folder is absent)")
-needs_patstat = pytest.mark.skipif(not PATSTAT.exists(), reason=f"PATSTAT clusters not found at {PATSTAT.resolve()} "
-                                                                  "(the shared datasets folder is absent)")
+needs_pairs = pytest.mark.skipif(
+    not PAIRS.exists(), reason=f"labelled pairs not found at {PAIRS.resolve()} (the shared datasets folder is absent)"
+)
+needs_patstat = pytest.mark.skipif(
+    not PATSTAT.exists(),
+    reason=f"PATSTAT clusters not found at {PATSTAT.resolve()} (the shared datasets folder is absent)",
+)
 
 
 def _prf(pred: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
@@ -49,7 +53,7 @@ def pairs() -> pd.DataFrame:
 @needs_pairs
 def test_pairs_f1_beats_published_language_model(pairs):
     y = pairs["Targets"].to_numpy() == 1
-    res = [match_names(a, b) for a, b in zip(pairs["Name_x"], pairs["Name_y"])]
+    res = [match_names(a, b) for a, b in zip(pairs["Name_x"], pairs["Name_y"], strict=False)]
     pred = np.array([m.is_match for m in res])
     p, r, f1 = _prf(pred, y)
     rules = pd.Series([m.rule for m in res])[pred].value_counts().to_dict()
@@ -63,8 +67,12 @@ def test_pairs_threshold_leave_one_out(pairs):
     """Threshold chosen without the held-out pair: honest estimate of the tuned figure."""
     y = pairs["Targets"].to_numpy() == 1
     # decisions for every threshold (rule-based decisions do not depend on the threshold)
-    dec = np.array([[match_names(a, b, threshold=t).is_match for t in THRESHOLDS]
-                    for a, b in zip(pairs["Name_x"], pairs["Name_y"])])
+    dec = np.array(
+        [
+            [match_names(a, b, threshold=t).is_match for t in THRESHOLDS]
+            for a, b in zip(pairs["Name_x"], pairs["Name_y"], strict=False)
+        ]
+    )
     loo = np.zeros(len(y), dtype=bool)
     chosen = []
     for i in range(len(y)):
@@ -75,8 +83,10 @@ def test_pairs_threshold_leave_one_out(pairs):
         loo[i] = dec[i, j]
     p, r, f1 = _prf(loo, y)
     in_f1 = max(_prf(dec[:, j], y)[2] for j in range(len(THRESHOLDS)))
-    print(f"\npairs leave-one-out: precision {p:.3f} recall {r:.3f} F1 {f1:.3f} "
-          f"(thresholds chosen {sorted(set(chosen))}); best in-sample F1 {in_f1:.3f}")
+    print(
+        f"\npairs leave-one-out: precision {p:.3f} recall {r:.3f} F1 {f1:.3f} "
+        f"(thresholds chosen {sorted(set(chosen))}); best in-sample F1 {in_f1:.3f}"
+    )
     assert f1 > 0.679
 
 
@@ -86,9 +96,9 @@ def test_pairs_plain_rapidfuzz_reference(pairs):
     from rapidfuzz import fuzz, utils
 
     y = pairs["Targets"].to_numpy() == 1
-    s = np.array([fuzz.WRatio(a, b, processor=utils.default_process) for a, b in zip(pairs["Name_x"], pairs["Name_y"])])
+    s = np.array([fuzz.WRatio(a, b, processor=utils.default_process) for a, b in zip(pairs["Name_x"], pairs["Name_y"], strict=False)])
     _, _, f1_plain = _prf(s >= 90, y)
-    res = np.array([match_names(a, b).is_match for a, b in zip(pairs["Name_x"], pairs["Name_y"])])
+    res = np.array([match_names(a, b).is_match for a, b in zip(pairs["Name_x"], pairs["Name_y"], strict=False)])
     assert _prf(res, y)[2] > f1_plain + 0.1
 
 
@@ -109,9 +119,14 @@ def test_patstat_clusters_pairwise_precision_recall():
     p, r = tp / pred_pairs, tp / true_pairs
     f1 = 2 * p * r / (p + r)
     # cluster-level: a true cluster is recovered when one predicted cluster holds exactly its rows
-    exact = sum(1 for j in range(ct.shape[1]) if (ct[:, j] > 0).sum() == 1 and
-                ct[np.argmax(ct[:, j]), :].sum() == ct[:, j].sum())
-    print(f"\nPATSTAT: {lab.nunique()} predicted clusters vs 102 true; pairwise precision {p:.3f} recall {r:.3f} "
-          f"F1 {f1:.3f} (true pairs {true_pairs:,}); true clusters recovered exactly: {exact}/102")
+    exact = sum(
+        1
+        for j in range(ct.shape[1])
+        if (ct[:, j] > 0).sum() == 1 and ct[np.argmax(ct[:, j]), :].sum() == ct[:, j].sum()
+    )
+    print(
+        f"\nPATSTAT: {lab.nunique()} predicted clusters vs 102 true; pairwise precision {p:.3f} recall {r:.3f} "
+        f"F1 {f1:.3f} (true pairs {true_pairs:,}); true clusters recovered exactly: {exact}/102"
+    )
     assert true_pairs == 293_785
     assert p >= 0.9 and r >= 0.6 and f1 >= 0.75

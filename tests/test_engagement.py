@@ -1,4 +1,5 @@
 """Engagement score: panel (no leakage), scorers, score 1-5, SHAP additivity, reasons, explorer."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -20,8 +21,9 @@ def world():
     ds = world_dataset(DemoParams(n_accounts=800, n_contacts=6000, n_touchpoints=80000), AS_OF)
     tp, _ = E.resolve_touchpoints(ds.tables["touchpoints"], ds.truth)
     pers = E.truth_personas(ds.truth, ds.tables["contacts"])
-    fit = pd.DataFrame({"account_id": ds.truth["accounts"]["account_id"],
-                        "fit_score": 100 * ds.truth["accounts"]["fit_prob"]})
+    fit = pd.DataFrame(
+        {"account_id": ds.truth["accounts"]["account_id"], "fit_score": 100 * ds.truth["accounts"]["fit_prob"]}
+    )
     return ds, tp, pers, fit
 
 
@@ -34,8 +36,17 @@ def params():
 def panel(world, params):
     ds, tp, pers, fit = world
     snaps = E.default_snapshots(tp, AS_OF, params)
-    return E.build_panel(tp, ds.tables["accounts"], ds.tables["opportunities"], snaps, AS_OF, params,
-                         personas=pers, fit=fit, programs=ds.tables["programs"])
+    return E.build_panel(
+        tp,
+        ds.tables["accounts"],
+        ds.tables["opportunities"],
+        snaps,
+        AS_OF,
+        params,
+        personas=pers,
+        fit=fit,
+        programs=ds.tables["programs"],
+    )
 
 
 @pytest.fixture(scope="module")
@@ -46,8 +57,12 @@ def result(panel, params, world):
 @pytest.fixture(scope="module")
 def scored(panel, result, params, world):
     ds = world[0]
-    grades = pd.DataFrame({"account_id": ds.tables["accounts"]["account_id"],
-                           "grade": np.array(list("ABCDEF"))[np.arange(len(ds.tables["accounts"])) % 6]})
+    grades = pd.DataFrame(
+        {
+            "account_id": ds.tables["accounts"]["account_id"],
+            "grade": np.array(list("ABCDEF"))[np.arange(len(ds.tables["accounts"])) % 6],
+        }
+    )
     return E.score_accounts(panel, result, ds.tables["accounts"], grades, params)
 
 
@@ -103,22 +118,37 @@ def test_panel_features_match_pandas(panel, world, params):
         assert r["anon_visits_30d"] == int(t30["contact_id"].isna().sum())
         assert r["bofu_30d"] == int(t30["activity_type"].isin(params.bofu_activities).sum())
         t_cap = t[t["timestamp"] >= s - pd.Timedelta(days=params.recency_cap_days)]
-        exp_rec = (params.recency_cap_days if t_cap.empty
-                   else min((s - t_cap["timestamp"].max().normalize()).days - 1, params.recency_cap_days))
+        exp_rec = (
+            params.recency_cap_days
+            if t_cap.empty
+            else min((s - t_cap["timestamp"].max().normalize()).days - 1, params.recency_cap_days)
+        )
         assert r["days_since_last_touch"] == exp_rec
-        o = opp[(opp["account_id"] == r["account_id"]) & (opp["created_date"] >= s)
-                & (opp["created_date"] < s + pd.Timedelta(days=params.horizon_days))]
+        o = opp[
+            (opp["account_id"] == r["account_id"])
+            & (opp["created_date"] >= s)
+            & (opp["created_date"] < s + pd.Timedelta(days=params.horizon_days))
+        ]
         assert r["label"] == int(len(o) > 0)
-        open_now = opp[(opp["account_id"] == r["account_id"]) & (opp["created_date"] < s)
-                       & (opp["close_date"].isna() | (opp["close_date"] >= s))]
+        open_now = opp[
+            (opp["account_id"] == r["account_id"])
+            & (opp["created_date"] < s)
+            & (opp["close_date"].isna() | (opp["close_date"] >= s))
+        ]
         assert open_now.empty  # eligible rows have no open opportunity
 
 
 def test_panel_missing_column_is_clear(world, params):
     ds, tp = world[0], world[1]
     with pytest.raises(ABMDataError, match="touchpoints: missing column"):
-        E.build_panel(tp.drop(columns=["account_id"]), ds.tables["accounts"], ds.tables["opportunities"],
-                      [pd.Timestamp("2026-06-01")], AS_OF, params)
+        E.build_panel(
+            tp.drop(columns=["account_id"]),
+            ds.tables["accounts"],
+            ds.tables["opportunities"],
+            [pd.Timestamp("2026-06-01")],
+            AS_OF,
+            params,
+        )
 
 
 # ----------------------------------------------------------------------------- leakage
@@ -126,8 +156,18 @@ def _builder(world, params):
     ds, _, pers, fit = world
 
     def build(touchpoints, snapshots):
-        return E.build_panel(touchpoints, ds.tables["accounts"], ds.tables["opportunities"], snapshots, AS_OF,
-                             params, personas=pers, fit=fit, programs=ds.tables["programs"])
+        return E.build_panel(
+            touchpoints,
+            ds.tables["accounts"],
+            ds.tables["opportunities"],
+            snapshots,
+            AS_OF,
+            params,
+            personas=pers,
+            fit=fit,
+            programs=ds.tables["programs"],
+        )
+
     return build
 
 
@@ -145,18 +185,30 @@ def test_leaky_builders_are_caught(world, params):
     build = _builder(world, params)
 
     def clock_skew(touchpoints, snapshots):  # a 3-day timestamp bug: sees 3 days past the snapshot
-        return build(touchpoints.assign(timestamp=pd.to_datetime(touchpoints["timestamp"]) - pd.Timedelta(days=3)),
-                     snapshots)
+        return build(
+            touchpoints.assign(timestamp=pd.to_datetime(touchpoints["timestamp"]) - pd.Timedelta(days=3)), snapshots
+        )
 
     def inclusive(touchpoints, snapshots):  # '<=' instead of '<': a touch at the snapshot instant counts
-        return build(touchpoints.assign(
-            timestamp=pd.to_datetime(touchpoints["timestamp"]) - pd.Timedelta(microseconds=1)), snapshots)
+        return build(
+            touchpoints.assign(timestamp=pd.to_datetime(touchpoints["timestamp"]) - pd.Timedelta(microseconds=1)),
+            snapshots,
+        )
 
     def future_feature(touchpoints, snapshots):  # a feature from the week after the snapshot
         panel = build(touchpoints, snapshots)
         ts = pd.to_datetime(touchpoints["timestamp"])
-        nxt = pd.concat([touchpoints[(ts >= s) & (ts < s + pd.Timedelta(days=7))].groupby("account_id").size()
-                         .rename("touches_next_7d").reset_index().assign(snapshot_date=s) for s in snapshots])
+        nxt = pd.concat(
+            [
+                touchpoints[(ts >= s) & (ts < s + pd.Timedelta(days=7))]
+                .groupby("account_id")
+                .size()
+                .rename("touches_next_7d")
+                .reset_index()
+                .assign(snapshot_date=s)
+                for s in snapshots
+            ]
+        )
         out = panel.merge(nxt, on=["account_id", "snapshot_date"], how="left")
         return out.assign(touches_next_7d=out["touches_next_7d"].fillna(0))
 
@@ -239,8 +291,10 @@ def test_reason_sentences():
     p = EngagementParams()
     assert E.reason_sentence("contacts_30d", 3, 0.4, p) == "3 people engaged in the last 30 days (raises the score)"
     assert E.reason_sentence("contacts_30d", 1, 0.4, p).startswith("1 person engaged")
-    assert E.reason_sentence("bofu_30d", 4, 0.2, p) == \
-        "Visited pricing/demo/contact-sales pages 4 times in the last 30 days (raises the score)"
+    assert (
+        E.reason_sentence("bofu_30d", 4, 0.2, p)
+        == "Visited pricing/demo/contact-sales pages 4 times in the last 30 days (raises the score)"
+    )
     assert E.reason_sentence("days_since_last_touch", 45, -0.3, p) == "Last activity 45 days ago (lowers the score)"
     assert E.reason_sentence("days_since_last_touch", 180, -0.3, p).startswith("No activity for 180+ days")
     assert "lowers" in E.reason_sentence("touches_7d", 0, -0.1, p)
@@ -255,8 +309,16 @@ def test_scores_and_export(scored, tmp_path, params):
     assert (sc.loc[good_hot, "quadrant"] == E.QUADRANTS[(True, True)]).all()
     out = E.export_scores(scored, tmp_path / "engagement_scores.csv", params)
     back = pd.read_csv(tmp_path / "engagement_scores.csv")
-    assert list(back.columns) == ["account_id", "name", "grade", "probability", "score",
-                                  "reason_1", "reason_2", "reason_3"]
+    assert list(back.columns) == [
+        "account_id",
+        "name",
+        "grade",
+        "probability",
+        "score",
+        "reason_1",
+        "reason_2",
+        "reason_3",
+    ]
     assert len(back) == len(sc) == len(out)
     m = E.fit_engagement_matrix(sc)
     assert m.to_numpy().sum() == sc["grade"].notna().sum()

@@ -1,11 +1,12 @@
 """Account grading: grades, monotone rates, tiers, plan, exports, widget, bad params, real data."""
+
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from abm_lab import grading, icp
+from abm_lab import grading
 from abm_lab.config import parse_params
 from abm_lab.config.grading import GradingParams
 from abm_lab.errors import ABMDataError, ABMParamsError
@@ -25,8 +26,9 @@ def icp_result(icp_discovery):
 
 @pytest.fixture(scope="module")
 def result(world, icp_result):
-    return grading.grade_accounts(world.tables["accounts"], world.tables["opportunities"], icp_result.fit_scores,
-                                  GradingParams(), seed=SEED)
+    return grading.grade_accounts(
+        world.tables["accounts"], world.tables["opportunities"], icp_result.fit_scores, GradingParams(), seed=SEED
+    )
 
 
 # ------------------------------------------------------------------ grades
@@ -78,10 +80,17 @@ def test_target_list_and_tiers(result):
 
 
 def test_cluster_description_in_words():
-    feats = pd.DataFrame({"industry": ["Software"] * 8 + ["Retail"] * 2, "employee_band": ["200–999"] * 10,
-                          "revenue_band": ["unknown"] * 10, "region": ["NA"] * 6 + ["EMEA"] * 4,
-                          "founded_band": ["2010 or later"] * 10, "tech_crm": [1.0] * 9 + [0.0]},
-                         index=[f"a{i}" for i in range(10)])
+    feats = pd.DataFrame(
+        {
+            "industry": ["Software"] * 8 + ["Retail"] * 2,
+            "employee_band": ["200–999"] * 10,
+            "revenue_band": ["unknown"] * 10,
+            "region": ["NA"] * 6 + ["EMEA"] * 4,
+            "founded_band": ["2010 or later"] * 10,
+            "tech_crm": [1.0] * 9 + [0.0],
+        },
+        index=[f"a{i}" for i in range(10)],
+    )
     d = grading.describe_clusters(feats, np.zeros(10, int), share=0.5)
     assert d[0] == "Software, 200–999 employees, NA, uses CRM"
 
@@ -119,8 +128,9 @@ def test_exports_columns_and_every_account_once(result, tmp_path):
 
 def test_rules_as_score_source(world, icp_result):
     p = GradingParams(score_source="rules")
-    gr = grading.grade_accounts(world.tables["accounts"], world.tables["opportunities"], None, p,
-                                rules=icp_result.rules, seed=SEED)
+    gr = grading.grade_accounts(
+        world.tables["accounts"], world.tables["opportunities"], None, p, rules=icp_result.rules, seed=SEED
+    )
     k = len(icp_result.rules.conditions)
     assert set(np.round(gr.grades["fit_score"] * k / 100).astype(int)) <= set(range(k + 1))
     a = gr.rates.set_index("grade")
@@ -136,14 +146,17 @@ def test_missing_scores_are_a_clear_error(world, icp_result):
 
 
 # ------------------------------------------------------------------ params
-@pytest.mark.parametrize("raw, msg", [
-    ({"cutoffs": {"A": 50, "B": 60, "C": 40, "D": 30, "E": 10}}, "out of order"),
-    ({"cutoffs": {"A": 90, "B": 80, "C": 70, "D": 60}}, "missing \\['E'\\]"),
-    ({"cutoffs": {"A": 120, "B": 80, "C": 70, "D": 60, "E": 10}}, "between 0 and 100"),
-    ({"target_grades": ["A", "Z"]}, "target_grades"),
-    ({"plays": {"vip": ["golf"]}}, "unknown tier"),
-    ({"strategic_n": -1}, "strategic_n"),
-])
+@pytest.mark.parametrize(
+    "raw, msg",
+    [
+        ({"cutoffs": {"A": 50, "B": 60, "C": 40, "D": 30, "E": 10}}, "out of order"),
+        ({"cutoffs": {"A": 90, "B": 80, "C": 70, "D": 60}}, "missing \\['E'\\]"),
+        ({"cutoffs": {"A": 120, "B": 80, "C": 70, "D": 60, "E": 10}}, "between 0 and 100"),
+        ({"target_grades": ["A", "Z"]}, "target_grades"),
+        ({"plays": {"vip": ["golf"]}}, "unknown tier"),
+        ({"strategic_n": -1}, "strategic_n"),
+    ],
+)
 def test_bad_grading_params(raw, msg):
     with pytest.raises(ABMParamsError, match=msg) as e:
         parse_params({"grading": raw})

@@ -1,4 +1,5 @@
 """ICP discovery: features, lift tables, lookalike model, readable rules, truth recovery."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -42,10 +43,14 @@ def _accounts(**cols):
 
 # ------------------------------------------------------------------ features and lift tables
 def test_features_bands_and_flags():
-    acc = _accounts(industry=["Software", None, " Retail "], employees=pd.array([49, 200, None], dtype="Int64"),
-                    annual_revenue=[5e6, 1e9, np.nan], region=["NA", "EMEA", ""],
-                    founded_year=pd.array([1979, 2010, 2000], dtype="Int64"),
-                    tech_crm=pd.array([True, None, False], dtype="boolean"))
+    acc = _accounts(
+        industry=["Software", None, " Retail "],
+        employees=pd.array([49, 200, None], dtype="Int64"),
+        annual_revenue=[5e6, 1e9, np.nan],
+        region=["NA", "EMEA", ""],
+        founded_year=pd.array([1979, 2010, 2000], dtype="Int64"),
+        tech_crm=pd.array([True, None, False], dtype="boolean"),
+    )
     f = icp.account_features(acc, IcpParams())
     assert list(f.index) == ["a0", "a1", "a2"]
     assert f["industry"].tolist() == ["Software", "unknown", "Retail"]
@@ -63,8 +68,7 @@ def test_wilson_interval_known_values():
 
 
 def test_lift_table_rates_and_small_sample_flag():
-    feats = pd.DataFrame({"industry": ["S"] * 40 + ["R"] * 60 + ["X"] * 5,
-                          "tech_crm": [1.0] * 50 + [0.0] * 55})
+    feats = pd.DataFrame({"industry": ["S"] * 40 + ["R"] * 60 + ["X"] * 5, "tech_crm": [1.0] * 50 + [0.0] * 55})
     y = np.array([1] * 20 + [0] * 20 + [1] * 6 + [0] * 54 + [1] * 4 + [0] * 1, bool)
     t = icp.lift_tables(feats, y, IcpParams(min_segment_size=30))
     base = y.mean()

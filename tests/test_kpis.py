@@ -1,4 +1,5 @@
 """KPIs: recomputed independently with plain pandas (Maven CRM), funnel, velocity, tiles."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -13,10 +14,19 @@ from abm_lab.config.roi import KpiTargets, RoiParams
 from abm_lab.errors import ABMDataError
 
 ROOT = Path(__file__).resolve().parents[1]
-MAVEN = next((p for p in (ROOT / "data" / "real" / "maven_crm", ROOT.parent / "shared" / "datasets" / "maven_crm")
-              if (p / "sales_pipeline.csv").exists()), None)
-needs_maven = pytest.mark.skipif(MAVEN is None, reason="Maven CRM data not found in data/real/maven_crm or "
-                                                       "../shared/datasets/maven_crm; real-data KPI checks skipped")
+MAVEN = next(
+    (
+        p
+        for p in (ROOT / "data" / "real" / "maven_crm", ROOT.parent / "shared" / "datasets" / "maven_crm")
+        if (p / "sales_pipeline.csv").exists()
+    ),
+    None,
+)
+needs_maven = pytest.mark.skipif(
+    MAVEN is None,
+    reason="Maven CRM data not found in data/real/maven_crm or "
+    "../shared/datasets/maven_crm; real-data KPI checks skipped",
+)
 
 
 # ----------------------------------------------------------------- real data: Maven CRM
@@ -38,12 +48,14 @@ def _plain(raw: pd.DataFrame, key: str) -> pd.DataFrame:
     closed = raw[raw["deal_stage"].isin(["Won", "Lost"])].copy()
     won = closed[closed["deal_stage"] == "Won"].copy()
     won["cycle"] = (won["close_date"] - won["engage_date"]).dt.days
-    return pd.DataFrame({
-        "win_rate": closed.groupby(key)["deal_stage"].apply(lambda s: (s == "Won").mean()),
-        "revenue": won.groupby(key)["close_value"].sum(),
-        "avg_deal_size": won.groupby(key)["close_value"].mean(),
-        "avg_cycle_days": won.groupby(key)["cycle"].mean(),
-    })
+    return pd.DataFrame(
+        {
+            "win_rate": closed.groupby(key)["deal_stage"].apply(lambda s: (s == "Won").mean()),
+            "revenue": won.groupby(key)["close_value"].sum(),
+            "avg_deal_size": won.groupby(key)["close_value"].mean(),
+            "avg_cycle_days": won.groupby(key)["cycle"].mean(),
+        }
+    )
 
 
 @needs_maven
@@ -60,8 +72,9 @@ def test_maven_peer_figures(maven):
 
 
 @needs_maven
-@pytest.mark.parametrize("ours,theirs", [("industry", "sector"), ("product", "product"), ("owner", "sales_agent"),
-                                         ("quarter", "quarter")])
+@pytest.mark.parametrize(
+    "ours,theirs", [("industry", "sector"), ("product", "product"), ("owner", "sales_agent"), ("quarter", "quarter")]
+)
 def test_maven_kpis_recomputed_with_plain_pandas(maven, ours, theirs):
     ds, raw = maven
     raw = raw.copy()
@@ -73,8 +86,9 @@ def test_maven_kpis_recomputed_with_plain_pandas(maven, ours, theirs):
     assert sorted(got.index.astype(str)) == sorted(exp.index.astype(str))
     got.index = got.index.astype(str)
     for c in exp.columns:
-        np.testing.assert_allclose(got.loc[exp.index, c].to_numpy(float), exp[c].to_numpy(float), rtol=1e-12,
-                                   err_msg=f"{c} by {ours}")
+        np.testing.assert_allclose(
+            got.loc[exp.index, c].to_numpy(float), exp[c].to_numpy(float), rtol=1e-12, err_msg=f"{c} by {ours}"
+        )
 
 
 @needs_maven
@@ -127,34 +141,60 @@ def test_pipeline_velocity():
 
 # ----------------------------------------------------------------- funnel on a hand-made dataset
 def _tiny():
-    accounts = pd.DataFrame({"account_id": ["a1", "a2", "a3", "a4"], "industry": ["x", "x", "y", None],
-                             "is_customer": [False, False, False, True]})
+    accounts = pd.DataFrame(
+        {
+            "account_id": ["a1", "a2", "a3", "a4"],
+            "industry": ["x", "x", "y", None],
+            "is_customer": [False, False, False, True],
+        }
+    )
+
     def ts(v):
         return pd.to_datetime(v, format="ISO8601")
 
-    touch = pd.DataFrame({
-        "touchpoint_id": [f"t{i}" for i in range(9)],
-        "timestamp": ts(["2026-10-02", "2026-10-03", "2026-11-01", "2026-12-01", "2026-12-20",
-                         "2026-11-05", "2026-09-01", "2026-12-30", "2026-12-31 23:00"]),
-        "account_id": ["a1", "a1", "a1", "a1", "a1", "a2", "a3", "a3", None],
-        "contact_id": ["c1", "c2", "c1", "c2", "c1", "c3", "c4", None, "c9"],
-    })
-    opps = pd.DataFrame({
-        "opportunity_id": ["o1", "o2", "o3", "o4"], "account_id": ["a1", "a2", "a3", "a1"],
-        "created_date": ts(["2026-12-05", "2026-11-10", "2026-06-01", "2026-10-15"]),
-        "close_date": ts(["2026-12-28", pd.NaT, "2026-10-20", pd.NaT]),
-        "amount": [100.0, 50.0, 30.0, 20.0], "is_won": [True, False, True, False],
-        "is_closed": [True, False, True, False], "stage": ["closed_won", "discovery", "closed_won", "proposal"],
-    })
-    programs = pd.DataFrame({"program_id": ["P"], "account_id": ["a1"], "tier": ["strategic"],
-                             "start_date": ts(["2026-01-01"])})
+    touch = pd.DataFrame(
+        {
+            "touchpoint_id": [f"t{i}" for i in range(9)],
+            "timestamp": ts(
+                [
+                    "2026-10-02",
+                    "2026-10-03",
+                    "2026-11-01",
+                    "2026-12-01",
+                    "2026-12-20",
+                    "2026-11-05",
+                    "2026-09-01",
+                    "2026-12-30",
+                    "2026-12-31 23:00",
+                ]
+            ),
+            "account_id": ["a1", "a1", "a1", "a1", "a1", "a2", "a3", "a3", None],
+            "contact_id": ["c1", "c2", "c1", "c2", "c1", "c3", "c4", None, "c9"],
+        }
+    )
+    opps = pd.DataFrame(
+        {
+            "opportunity_id": ["o1", "o2", "o3", "o4"],
+            "account_id": ["a1", "a2", "a3", "a1"],
+            "created_date": ts(["2026-12-05", "2026-11-10", "2026-06-01", "2026-10-15"]),
+            "close_date": ts(["2026-12-28", pd.NaT, "2026-10-20", pd.NaT]),
+            "amount": [100.0, 50.0, 30.0, 20.0],
+            "is_won": [True, False, True, False],
+            "is_closed": [True, False, True, False],
+            "stage": ["closed_won", "discovery", "closed_won", "proposal"],
+        }
+    )
+    programs = pd.DataFrame(
+        {"program_id": ["P"], "account_id": ["a1"], "tier": ["strategic"], "start_date": ts(["2026-01-01"])}
+    )
     return {"accounts": accounts, "touchpoints": touch, "opportunities": opps, "programs": programs}
 
 
 def test_funnel_counts_and_rates():
     t = _tiny()
-    p = RoiParams(engaged_min_touches=1, mqa_min_touches=4, mqa_min_contacts=2, mqa_lookback_days=90,
-                  buying_committee_size=4)
+    p = RoiParams(
+        engaged_min_touches=1, mqa_min_touches=4, mqa_min_contacts=2, mqa_lookback_days=90, buying_committee_size=4
+    )
     seg = K.account_frame(t)
     f = K.funnel(seg, t["touchpoints"], t["opportunities"], ("2026-10-01", "2026-12-31"), params=p)
     r = f.iloc[0]

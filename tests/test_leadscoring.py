@@ -1,4 +1,5 @@
 """X Education lead scoring: leaky columns dropped, 'Select' = missing, holdout AUC vs peers."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -13,8 +14,10 @@ from abm_lab.errors import ABMDataError
 
 ROOT = Path(__file__).resolve().parents[1]
 PATH = L.resolve_path(EngagementParams(), ROOT)
-needs_data = pytest.mark.skipif(not PATH.exists(), reason=f"X Education Leads.csv not found at {PATH} "
-                                                        f"(../shared/datasets/x_education_leads); skipping real-data test")
+needs_data = pytest.mark.skipif(
+    not PATH.exists(),
+    reason=f"X Education Leads.csv not found at {PATH} (../shared/datasets/x_education_leads); skipping real-data test",
+)
 
 # Measured on the 30% stratified holdout (seed 42): GBM 0.893, logistic 0.881 (2026-11-23).
 MEASURED = {"gbm": 0.893, "logistic": 0.881}
@@ -33,7 +36,10 @@ def test_prepare_drops_leaky_and_maps_select(leads):
     for c in ("Tags", "Lead Quality", "Asymmetrique Activity Score", "Lead Profile", "Prospect ID"):
         assert c not in X.columns
     assert not (X.astype("object") == "Select").any().any()
-    assert X["Specialization"].isna().sum() == leads["Specialization"].isna().sum() + (leads["Specialization"] == "Select").sum()
+    assert (
+        X["Specialization"].isna().sum()
+        == leads["Specialization"].isna().sum() + (leads["Specialization"] == "Select").sum()
+    )
     assert set(np.unique(y)) == {0, 1} and abs(y.mean() - 0.3854) < 1e-3
 
 
@@ -63,9 +69,15 @@ def test_bad_inputs_are_clear(tmp_path):
 
 
 def test_select_is_missing_on_toy_data():
-    df = pd.DataFrame({"City": ["Mumbai", "Select", None, "Thane"], "Do Not Email": ["Yes", "No", "No", "No"],
-                       "TotalVisits": [1.0, 2.0, None, 0.0], "Tags": ["Ringing", "x", "y", "z"],
-                       "Converted": [1, 0, 0, 1]})
+    df = pd.DataFrame(
+        {
+            "City": ["Mumbai", "Select", None, "Thane"],
+            "Do Not Email": ["Yes", "No", "No", "No"],
+            "TotalVisits": [1.0, 2.0, None, 0.0],
+            "Tags": ["Ringing", "x", "y", "z"],
+            "Converted": [1, 0, 0, 1],
+        }
+    )
     X, y = L.prepare_leads(df)
     assert "Tags" not in X.columns
     assert X["City"].isna().tolist() == [False, True, True, False]

@@ -1,4 +1,5 @@
 """Lift estimators: recover the synthetic truth, intervals, DiD algebra, ROI."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -89,9 +90,15 @@ def test_roi_follows_effect_interval(lifted):
 
 
 def test_program_cost_pro_rata_and_override():
-    c = pd.DataFrame({"program_id": "P", "channel": "email",
-                      "period_start": pd.to_datetime(["2026-01-01", "2026-04-01"]),
-                      "period_end": pd.to_datetime(["2026-03-31", "2026-06-29"]), "amount": [900.0, 900.0]})
+    c = pd.DataFrame(
+        {
+            "program_id": "P",
+            "channel": "email",
+            "period_start": pd.to_datetime(["2026-01-01", "2026-04-01"]),
+            "period_end": pd.to_datetime(["2026-03-31", "2026-06-29"]),
+            "amount": [900.0, 900.0],
+        }
+    )
     assert lift.program_cost(c, "2026-12-31") == pytest.approx(1800)
     assert lift.program_cost(c, "2026-05-15") == pytest.approx(900 + 900 * 45 / 90)
     assert lift.program_cost(c, "2026-05-15", override=123) == 123
@@ -106,8 +113,17 @@ def test_did_panel_exact_on_noiseless_data():
         treated = i < 3
         for k in (-2, -1, 0, 1):
             y = 1.0 + i * 0.7 + 0.2 * (k + 2) + (0.5 if treated and k >= 0 else 0.0) + (0.01 * i * (k % 2))
-            rows.append({"account_id": f"a{i}", "period": k, "post": k >= 0, "treated": treated,
-                         "opp_rate": y, "opp_rate_count": y, "days": 10.0})
+            rows.append(
+                {
+                    "account_id": f"a{i}",
+                    "period": k,
+                    "post": k >= 0,
+                    "treated": treated,
+                    "opp_rate": y,
+                    "opp_rate_count": y,
+                    "days": 10.0,
+                }
+            )
     panel = pd.DataFrame(rows)
     panel.attrs.update({"panel_days": 10, "post_days": 20, "pre_days": 20})
     est = lift._did_panel("opp_rate", panel, 0.95)

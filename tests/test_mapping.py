@@ -1,4 +1,5 @@
 """Lead-to-account cascade (abm_lab.mapping): hand-made cases and the synthetic world's truth."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -8,46 +9,86 @@ import pytest
 from abm_lab.config import DemoParams, load_params
 from abm_lab.config.mapping import MappingParams
 from abm_lab.errors import ABMDataError, ABMParamsError
-from abm_lab.mapping import (STATUSES, AccountIndex, evaluate_mapping, evaluate_touchpoints, map_contacts,
-                             map_touchpoints, touchpoint_match_rates)
+from abm_lab.mapping import (
+    STATUSES,
+    AccountIndex,
+    evaluate_mapping,
+    evaluate_touchpoints,
+    map_contacts,
+    map_touchpoints,
+    touchpoint_match_rates,
+)
 
-ACCOUNTS = pd.DataFrame({
-    "account_id": ["A1", "A2", "A3", "A4", "A5", "A6", "A7"],
-    "name": ["Bluepeak Software Inc.", "Bluepeak Software Germany GmbH", "Northwind Analytics LLC",
-             "Cedar Health Ltd", "Cedar Health Inc", "Oakio Data Corp.", "Oakix Data Corp."],
-    "domain": ["bluepeaksoftware.com", "bluepeaksoftware.de", "northwind.co.uk", "cedarhealth.com",
-               "cedarhealth.net", "oakiodata.com", "oakixdata.com"],
-    "website": ["https://www.bluepeaksoftware.com", None, "www.northwind.co.uk/", None, None, None, None],
-    "alt_domains": ["bluepeak.io", None, "nw-analytics.com;northwind.io", "cedar.io", "cedar.io", None, None],
-    "parent_account_id": [None, "A1", None, None, None, None, None],
-    "country": ["United States", "Germany", "United Kingdom", "United Kingdom", "United States", "United States",
-                "United States"],
-})
+ACCOUNTS = pd.DataFrame(
+    {
+        "account_id": ["A1", "A2", "A3", "A4", "A5", "A6", "A7"],
+        "name": [
+            "Bluepeak Software Inc.",
+            "Bluepeak Software Germany GmbH",
+            "Northwind Analytics LLC",
+            "Cedar Health Ltd",
+            "Cedar Health Inc",
+            "Oakio Data Corp.",
+            "Oakix Data Corp.",
+        ],
+        "domain": [
+            "bluepeaksoftware.com",
+            "bluepeaksoftware.de",
+            "northwind.co.uk",
+            "cedarhealth.com",
+            "cedarhealth.net",
+            "oakiodata.com",
+            "oakixdata.com",
+        ],
+        "website": ["https://www.bluepeaksoftware.com", None, "www.northwind.co.uk/", None, None, None, None],
+        "alt_domains": ["bluepeak.io", None, "nw-analytics.com;northwind.io", "cedar.io", "cedar.io", None, None],
+        "parent_account_id": [None, "A1", None, None, None, None, None],
+        "country": [
+            "United States",
+            "Germany",
+            "United Kingdom",
+            "United Kingdom",
+            "United States",
+            "United States",
+            "United States",
+        ],
+    }
+)
 
 
 def lead(**kw):
-    base = {"contact_id": None, "email": None, "company_name": None, "website": None, "country": None,
-            "account_id": None, "source": "web_form", "record_type": "lead"}
+    base = {
+        "contact_id": None,
+        "email": None,
+        "company_name": None,
+        "website": None,
+        "country": None,
+        "account_id": None,
+        "source": "web_form",
+        "record_type": "lead",
+    }
     base.update(kw)
     return base
 
 
-LEADS = pd.DataFrame([
-    lead(contact_id="c1", email="ann@bluepeaksoftware.com"),                       # email domain
-    lead(contact_id="c2", email="bob@mail.eu.bluepeaksoftware.de"),                # sub-domain -> subsidiary
-    lead(contact_id="c3", email="cy@nw-analytics.com"),                            # alternative domain
-    lead(contact_id="c4", email="dee@gmail.com", website="http://northwind.co.uk/contact"),  # website
-    lead(contact_id="c5", email="eve@yahoo.com", company_name="NORTHWIND ANALYTICS, L.L.C."),  # exact name
-    lead(contact_id="c6", company_name="Nortwhind Analytics"),                     # fuzzy (transposition)
-    lead(contact_id="c7", email="fay@gmail.com"),                                  # free-mail only
-    lead(contact_id="c8"),                                                         # nothing at all
-    lead(contact_id="c9", email="gus@cedar.io"),                                   # shared alt domain, no other hint
-    lead(contact_id="c10", email="hal@cedar.io", country="United Kingdom"),        # shared domain, country decides
-    lead(contact_id="c11", company_name="Zyxw Quantum Holdings"),                  # no similar account
-    lead(contact_id="c12", account_id="A3", email="ivy@gmail.com", record_type="contact"),  # CRM link
-    lead(contact_id="c13", company_name="Oakxi Data"),                             # typo between two accounts
-    lead(contact_id="c14", email="jo@unknown-corp.com"),                           # domain not in accounts
-])
+LEADS = pd.DataFrame(
+    [
+        lead(contact_id="c1", email="ann@bluepeaksoftware.com"),  # email domain
+        lead(contact_id="c2", email="bob@mail.eu.bluepeaksoftware.de"),  # sub-domain -> subsidiary
+        lead(contact_id="c3", email="cy@nw-analytics.com"),  # alternative domain
+        lead(contact_id="c4", email="dee@gmail.com", website="http://northwind.co.uk/contact"),  # website
+        lead(contact_id="c5", email="eve@yahoo.com", company_name="NORTHWIND ANALYTICS, L.L.C."),  # exact name
+        lead(contact_id="c6", company_name="Nortwhind Analytics"),  # fuzzy (transposition)
+        lead(contact_id="c7", email="fay@gmail.com"),  # free-mail only
+        lead(contact_id="c8"),  # nothing at all
+        lead(contact_id="c9", email="gus@cedar.io"),  # shared alt domain, no other hint
+        lead(contact_id="c10", email="hal@cedar.io", country="United Kingdom"),  # shared domain, country decides
+        lead(contact_id="c11", company_name="Zyxw Quantum Holdings"),  # no similar account
+        lead(contact_id="c12", account_id="A3", email="ivy@gmail.com", record_type="contact"),  # CRM link
+        lead(contact_id="c13", company_name="Oakxi Data"),  # typo between two accounts
+        lead(contact_id="c14", email="jo@unknown-corp.com"),  # domain not in accounts
+    ]
+)
 
 
 @pytest.fixture(scope="module")
@@ -60,22 +101,25 @@ def row(res, cid):
     return t[t["contact_id"] == cid].iloc[0]
 
 
-@pytest.mark.parametrize("cid, status, account, method", [
-    ("c1", "matched", "A1", "email_domain"),
-    ("c2", "matched", "A2", "email_domain"),
-    ("c3", "matched", "A3", "email_domain"),
-    ("c4", "matched", "A3", "website"),
-    ("c5", "matched", "A3", "exact_name"),
-    ("c6", "matched", "A3", "fuzzy_name"),
-    ("c7", "unmatched", None, None),
-    ("c8", "unmatched", None, None),
-    ("c9", "ambiguous", None, "email_domain"),
-    ("c10", "matched", "A4", "email_domain"),
-    ("c11", "unmatched", None, None),
-    ("c12", "matched", "A3", "crm_link"),
-    ("c13", "matched", "A7", "fuzzy_name"),
-    ("c14", "unmatched", None, None),
-])
+@pytest.mark.parametrize(
+    "cid, status, account, method",
+    [
+        ("c1", "matched", "A1", "email_domain"),
+        ("c2", "matched", "A2", "email_domain"),
+        ("c3", "matched", "A3", "email_domain"),
+        ("c4", "matched", "A3", "website"),
+        ("c5", "matched", "A3", "exact_name"),
+        ("c6", "matched", "A3", "fuzzy_name"),
+        ("c7", "unmatched", None, None),
+        ("c8", "unmatched", None, None),
+        ("c9", "ambiguous", None, "email_domain"),
+        ("c10", "matched", "A4", "email_domain"),
+        ("c11", "unmatched", None, None),
+        ("c12", "matched", "A3", "crm_link"),
+        ("c13", "matched", "A7", "fuzzy_name"),
+        ("c14", "unmatched", None, None),
+    ],
+)
 def test_cascade_cases(small, cid, status, account, method):
     r = row(small, cid)
     assert r["status"] == status
@@ -112,8 +156,10 @@ def test_every_row_in_exactly_one_queue(small):
 
 
 def test_freemail_domain_never_matches_an_account():
-    acc = pd.concat([ACCOUNTS, pd.DataFrame({"account_id": ["G"], "name": ["Gmail Fans Club"],
-                                             "domain": ["gmail.com"]})], ignore_index=True)
+    acc = pd.concat(
+        [ACCOUNTS, pd.DataFrame({"account_id": ["G"], "name": ["Gmail Fans Club"], "domain": ["gmail.com"]})],
+        ignore_index=True,
+    )
     res = map_contacts(pd.DataFrame([lead(contact_id="x", email="someone@gmail.com")]), acc)
     assert res.table["status"].iloc[0] == "unmatched"
 
@@ -136,8 +182,11 @@ def test_bad_input_and_params():
     with pytest.raises(ABMDataError, match="name"):
         map_contacts(LEADS, ACCOUNTS.drop(columns="name"))
     with pytest.raises(ABMParamsError, match="committee role names must be unique"):
-        load_params(overrides={"mapping": {"committee": [{"name": "a", "functions": ["it"]},
-                                                         {"name": "a", "functions": ["hr"]}]}})
+        load_params(
+            overrides={
+                "mapping": {"committee": [{"name": "a", "functions": ["it"]}, {"name": "a", "functions": ["hr"]}]}
+            }
+        )
     with pytest.raises(ABMParamsError, match="unknown job function"):
         load_params(overrides={"mapping": {"committee": [{"name": "a", "functions": ["wizardry"]}]}})
     with pytest.raises(ABMParamsError):
@@ -145,17 +194,26 @@ def test_bad_input_and_params():
 
 
 def test_touchpoints_small(small):
-    tp = pd.DataFrame({
-        "touchpoint_id": ["t1", "t2", "t3", "t4", "t5", "t6", "t7"],
-        "timestamp": pd.to_datetime(["2026-10-01"] * 7),
-        "contact_id": ["c1", "c9", "c7", None, None, None, "zz"],
-        "visitor_domain": [None, None, None, "www.northwind.co.uk", "gmail.com", None, None],
-        "account_id": [None] * 7,
-    })
+    tp = pd.DataFrame(
+        {
+            "touchpoint_id": ["t1", "t2", "t3", "t4", "t5", "t6", "t7"],
+            "timestamp": pd.to_datetime(["2026-10-01"] * 7),
+            "contact_id": ["c1", "c9", "c7", None, None, None, "zz"],
+            "visitor_domain": [None, None, None, "www.northwind.co.uk", "gmail.com", None, None],
+            "account_id": [None] * 7,
+        }
+    )
     out = map_touchpoints(tp, small, ACCOUNTS)
     assert len(out) == len(tp)
-    assert out["status"].tolist() == ["matched", "ambiguous", "unmatched", "matched", "unmatched", "unmatched",
-                                      "unmatched"]
+    assert out["status"].tolist() == [
+        "matched",
+        "ambiguous",
+        "unmatched",
+        "matched",
+        "unmatched",
+        "unmatched",
+        "unmatched",
+    ]
     assert out["account_id"].iloc[0] == "A1" and out["account_id"].iloc[3] == "A3"
     assert out["match_method"].iloc[3] == "reverse_ip_domain"
     assert out["reason"].iloc[4] == "visitor domain is an ISP/free-mail domain"
@@ -165,6 +223,7 @@ def test_touchpoints_small(small):
 
 
 # --------------------------------------------------------------------------- synthetic world (truth known)
+
 
 @pytest.fixture(scope="module")
 def world():
@@ -223,11 +282,21 @@ def test_edge_cases_empty_and_minimal_columns():
     acc = pd.DataFrame({"account_id": ["A1"], "name": ["Acme Inc"]})  # no domain columns at all
     empty = map_contacts(pd.DataFrame({"contact_id": pd.Series([], dtype="string")}), acc)
     assert empty.counts() == {"matched": 0, "ambiguous": 0, "unmatched": 0}
-    res = map_contacts(pd.DataFrame({"contact_id": ["c1", "c2", "c3"], "company_name": ["ACME", None, "  "],
-                                     "email": [None, "x@acme.com", None]}), acc)
+    res = map_contacts(
+        pd.DataFrame(
+            {
+                "contact_id": ["c1", "c2", "c3"],
+                "company_name": ["ACME", None, "  "],
+                "email": [None, "x@acme.com", None],
+            }
+        ),
+        acc,
+    )
     assert res.table["status"].tolist() == ["matched", "unmatched", "unmatched"]
-    assert res.table["reason"].tolist()[1:] == ["e-mail/website domain not in accounts, no company name",
-                                                "no company, e-mail or website"]
+    assert res.table["reason"].tolist()[1:] == [
+        "e-mail/website domain not in accounts, no company name",
+        "no company, e-mail or website",
+    ]
 
 
 def test_match_explorer_widget_updates(small):

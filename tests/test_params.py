@@ -1,4 +1,5 @@
 """Params: defaults in one place, clear errors, no credentials."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -27,11 +28,14 @@ def test_window_out_of_order():
         parse_params({"run": {"window_start": "2026-10-01", "window_end": "2026-09-01"}})
 
 
-@pytest.mark.parametrize("raw", [
-    {"data": {"password": "hunter2"}},
-    {"data": {"source": "duckdb", "database_url_env": "postgres://user:pw@host/db"}},
-    {"data": {"files": {"accounts": "postgres://u:secret@db/x"}}},
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        {"data": {"password": "hunter2"}},
+        {"data": {"source": "duckdb", "database_url_env": "postgres://user:pw@host/db"}},
+        {"data": {"files": {"accounts": "postgres://u:secret@db/x"}}},
+    ],
+)
 def test_credentials_are_refused(raw):
     with pytest.raises(ABMParamsError, match="credential|environment variable"):
         parse_params(raw)

@@ -1,4 +1,5 @@
 """Job titles -> personas, and buying-committee coverage (abm_lab.personas)."""
+
 from __future__ import annotations
 
 import matplotlib
@@ -10,8 +11,15 @@ import pytest
 
 from abm_lab.config import DemoParams
 from abm_lab.config.mapping import CommitteeRole, MappingParams
-from abm_lab.personas import (committee_coverage, committee_flags, evaluate_personas, parse_title, parse_titles,
-                              persona_involvement, plot_persona_involvement)
+from abm_lab.personas import (
+    committee_coverage,
+    committee_flags,
+    evaluate_personas,
+    parse_title,
+    parse_titles,
+    persona_involvement,
+    plot_persona_involvement,
+)
 
 TITLES = [  # (title as typed, function, seniority)
     ("VP, Mktg Ops", "marketing", "vp"),
@@ -84,8 +92,12 @@ def test_title_table_is_large_and_blanks_are_none():
 
 
 def test_committee_flags():
-    p = pd.DataFrame({"persona_function": ["marketing", "marketing", "finance", "sales", "it"],
-                      "persona_seniority": ["director", "ic", "c_level", "vp", "c_level"]})
+    p = pd.DataFrame(
+        {
+            "persona_function": ["marketing", "marketing", "finance", "sales", "it"],
+            "persona_seniority": ["director", "ic", "c_level", "vp", "c_level"],
+        }
+    )
     f = committee_flags(p, MappingParams().committee)
     assert f["role_marketing_leader"].tolist() == [True, False, False, False, False]
     assert f["role_executive"].tolist() == [False, False, True, False, True]  # any function from c_level
@@ -95,15 +107,21 @@ def test_committee_flags():
 
 def _toy():
     accounts = pd.DataFrame({"account_id": ["A", "B", "C"]})
-    cm = pd.DataFrame({
-        "contact_id": ["a1", "a2", "a3", "b1", "x"],
-        "status": ["matched", "matched", "matched", "matched", "unmatched"],
-        "account_id": ["A", "A", "A", "B", None],
-        "persona_function": ["marketing", "sales", "finance", "it", "marketing"],
-        "persona_seniority": ["vp", "director", "manager", "manager", "vp"],
-    })
-    tp = pd.DataFrame({"contact_id": ["a1", "a2", "b1", "b1"],
-                       "timestamp": pd.to_datetime(["2026-10-05", "2026-03-01", "2026-11-01", "2026-06-01"])})
+    cm = pd.DataFrame(
+        {
+            "contact_id": ["a1", "a2", "a3", "b1", "x"],
+            "status": ["matched", "matched", "matched", "matched", "unmatched"],
+            "account_id": ["A", "A", "A", "B", None],
+            "persona_function": ["marketing", "sales", "finance", "it", "marketing"],
+            "persona_seniority": ["vp", "director", "manager", "manager", "vp"],
+        }
+    )
+    tp = pd.DataFrame(
+        {
+            "contact_id": ["a1", "a2", "b1", "b1"],
+            "timestamp": pd.to_datetime(["2026-10-05", "2026-03-01", "2026-11-01", "2026-06-01"]),
+        }
+    )
     return accounts, cm, tp
 
 
@@ -124,9 +142,14 @@ def test_committee_coverage():
 
 def test_persona_involvement_and_chart():
     accounts, cm, tp = _toy()
-    opps = pd.DataFrame({"opportunity_id": ["o1", "o2", "o3"], "account_id": ["A", "B", "C"],
-                         "stage": ["closed_won", "closed_lost", "closed_lost"],
-                         "close_date": pd.to_datetime(["2026-10-10", "2026-10-10", "2026-10-10"])})
+    opps = pd.DataFrame(
+        {
+            "opportunity_id": ["o1", "o2", "o3"],
+            "account_id": ["A", "B", "C"],
+            "stage": ["closed_won", "closed_lost", "closed_lost"],
+            "close_date": pd.to_datetime(["2026-10-10", "2026-10-10", "2026-10-10"]),
+        }
+    )
     inv = persona_involvement(opps, cm, tp, MappingParams(deal_lookback_days=365))
     won = inv[inv["outcome"] == "won"].set_index("seat")
     lost = inv[inv["outcome"] == "lost"].set_index("seat")

@@ -15,6 +15,7 @@ The contacts are the run's own canonical tables (``<run>/artefacts/canonical/``)
 named in the run's params, else (for the example run) a small synthetic world.
 Which run: ``$ABM_PII_RUN`` if set, else ``reports/demo`` when rendered, else an example run.
 """
+
 from __future__ import annotations
 
 import json
@@ -77,7 +78,8 @@ def test_no_personal_data_in_any_page(run_dir, scanner_and_tables):
     assert len(pages) >= 2
     findings = scanner.scan_files(pages)
     assert not findings, "personal data in rendered pages:\n" + "\n".join(
-        f"  {Path(k).name}: {', '.join(v[:5])}" for k, v in findings.items())
+        f"  {Path(k).name}: {', '.join(v[:5])}" for k, v in findings.items()
+    )
 
 
 def test_scanner_catches_planted_personal_data(run_dir, scanner_and_tables):
@@ -85,9 +87,11 @@ def test_scanner_catches_planted_personal_data(run_dir, scanner_and_tables):
     page = (run_dir / "index.html").read_text(encoding="utf-8")
     row = contacts.dropna(subset=["first_name", "last_name"]).iloc[0]
     first, last = str(row["first_name"]), str(row["last_name"])
-    plants = {f"<td>{first}</td><td>{last}</td>": "full name",
-              f"<p>Owner: {last}, {first}</p>": "full name",
-              "<li>contact: jane.doe+abm@corp.example.co.uk</li>": "e-mail"}
+    plants = {
+        f"<td>{first}</td><td>{last}</td>": "full name",
+        f"<p>Owner: {last}, {first}</p>": "full name",
+        "<li>contact: jane.doe+abm@corp.example.co.uk</li>": "e-mail",
+    }
     distinctive = sorted(scanner.last_names)
     if distinctive:
         plants[f"<p>Call {distinctive[0]} about renewal</p>"] = "last name"

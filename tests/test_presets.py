@@ -1,4 +1,5 @@
 """Column presets for real exports: Salesforce standard objects and the Maven CRM dataset."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -22,7 +23,10 @@ def test_salesforce_export_maps_onto_canonical_tables():
     assert sorted(con["record_type"].tolist()) == ["contact", "contact", "lead", "lead"]
     assert set(con.loc[con.record_type == "lead", "company_name"]) == {"ACME Corp.", "Initech"}
     assert opp.set_index("opportunity_id")["stage"].to_dict() == {
-        "0065g00000OOOO1": "closed_won", "0065g00000OOOO2": "negotiation", "0065g00000OOOO3": "closed_lost"}
+        "0065g00000OOOO1": "closed_won",
+        "0065g00000OOOO2": "negotiation",
+        "0065g00000OOOO3": "closed_lost",
+    }
     # CampaignMember: ContactId or LeadId becomes contact_id, campaign type becomes the channel
     assert tp["contact_id"].tolist() == ["0035g00000CCCC1", "00Q5g00000LLLL1", "00Q5g00000LLLL2"]
     assert tp["channel"].tolist() == ["webinar", "email", "event"]
@@ -34,8 +38,12 @@ def test_maven_crm_through_the_mapping():
     ds = load_dataset(p, ROOT)
     acc, opp = ds["accounts"], ds["opportunities"]
     assert len(acc) == 85 and len(opp) == 8800  # nothing dropped
-    assert opp["stage"].value_counts().to_dict() == {"closed_won": 4238, "closed_lost": 2473,
-                                                     "discovery": 1589, "prospecting": 500}
+    assert opp["stage"].value_counts().to_dict() == {
+        "closed_won": 4238,
+        "closed_lost": 2473,
+        "discovery": 1589,
+        "prospecting": 500,
+    }
     assert opp["account_id"].isna().sum() == 1425  # blank accounts kept, not dropped
     assert round(opp.loc[opp.is_won, "amount"].sum()) == 10_005_534  # matches the published total
     assert "technolgy" not in set(acc["industry"])  # known typo fixed by the preset
@@ -69,7 +77,11 @@ def test_demo_data_command(tmp_path):
 
     p = tmp_path / "p.yaml"
     p.write_text("demo: {n_accounts: 60, n_contacts: 200, n_touchpoints: 2000}\n")
-    r = subprocess.run([sys.executable, "-m", "abm_lab.cli", "demo-data", str(p), "--out", str(tmp_path / "w")],
-                       capture_output=True, text=True, cwd=ROOT)
+    r = subprocess.run(
+        [sys.executable, "-m", "abm_lab.cli", "demo-data", str(p), "--out", str(tmp_path / "w")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "w" / "truth" / "truth.json").exists() and (tmp_path / "w" / "touchpoints.parquet").exists()

@@ -1,4 +1,5 @@
 """new_quarter_params: next quarter's params file from the last one."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -38,8 +39,12 @@ def test_creates_next_quarter_shifting_dates_and_keeping_the_rest(pdir):
     assert p == pdir / "2026Q4.yaml"
     text = p.read_text()
     raw = yaml.safe_load(text)
-    assert raw["run"] == {"name": "2026Q4", "as_of": dt.date(2026, 12, 31),
-                          "window_start": dt.date(2026, 10, 1), "window_end": dt.date(2026, 12, 31)}
+    assert raw["run"] == {
+        "name": "2026Q4",
+        "as_of": dt.date(2026, 12, 31),
+        "window_start": dt.date(2026, 10, 1),
+        "window_end": dt.date(2026, 12, 31),
+    }
     assert raw["roi"] == {"gross_margin": 0.65} and raw["data"] == {"source": "demo", "path": "data/demo"}
     assert "# one run per quarter" in text and "from 2026Q3.yaml" in text  # comments kept, provenance noted
     params = load_params(p)  # a valid params file
@@ -73,8 +78,9 @@ def test_no_quarter_file_to_start_from(tmp_path):
 
 
 def test_quarter_named_data_path_moves_and_flow_style_run_block(tmp_path):
-    (tmp_path / "2026Q2.yaml").write_text("run: {name: acme_2026Q2, as_of: 2026-06-30}\n"
-                                          "data: {source: folder, path: exports/2026Q2}\n")
+    (tmp_path / "2026Q2.yaml").write_text(
+        "run: {name: acme_2026Q2, as_of: 2026-06-30}\ndata: {source: folder, path: exports/2026Q2}\n"
+    )
     p = new_quarter_params("2026Q3", tmp_path)
     raw = yaml.safe_load(p.read_text())
     assert raw["run"]["name"] == "acme_2026Q3" and raw["run"]["window_end"] == dt.date(2026, 9, 30)

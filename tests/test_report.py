@@ -1,4 +1,5 @@
 """Leadership HTML: notebook pages, run index with KPI tiles and comparison, list of runs."""
+
 from __future__ import annotations
 
 import json
@@ -11,9 +12,18 @@ import pytest
 
 from abm_lab import report, style
 
-PREV = {"grading": {"target_accounts": 300},
-        "roi": {"engaged_accounts": 250, "mqas": 140, "pipeline": 3_900_000, "win_rate": 0.28,
-                "roi": 0.9, "roi_ci_low": -0.2, "roi_ci_high": 1.9}}
+PREV = {
+    "grading": {"target_accounts": 300},
+    "roi": {
+        "engaged_accounts": 250,
+        "mqas": 140,
+        "pipeline": 3_900_000,
+        "win_rate": 0.28,
+        "roi": 0.9,
+        "roi_ci_low": -0.2,
+        "roi_ci_high": 1.9,
+    },
+}
 
 
 @pytest.fixture(scope="module")
@@ -37,12 +47,27 @@ def _visible(html: str) -> str:
 
 # ------------------------------------------------------------------ notebook pages
 
+
 def test_page_has_no_code_errors_warnings_or_prompts(runs):
     h = _text(runs / "2026Q3" / "01_example.html")
     v = _visible(h)
-    for bad in ("params_path", "display(Markdown", "1/0", "print(x)", "NBVAL_CHECK_OUTPUT",  # code
-                "Traceback", "ZeroDivisionError", "UserWarning", "must not reach",  # errors / stderr
-                "In [", "Out[", "Text(0.5", "<Figure size", "VBox(", "IPython.core.display"):  # prompts / reprs
+    for bad in (
+        "params_path",
+        "display(Markdown",
+        "1/0",
+        "print(x)",
+        "NBVAL_CHECK_OUTPUT",  # code
+        "Traceback",
+        "ZeroDivisionError",
+        "UserWarning",
+        "must not reach",  # errors / stderr
+        "In [",
+        "Out[",
+        "Text(0.5",
+        "<Figure size",
+        "VBox(",
+        "IPython.core.display",
+    ):  # prompts / reprs
         assert bad not in h, bad
     assert "target accounts: 342" in v  # printed (stdout) results stay
     assert "Interactive explorer" in v  # widgets become a note, not a dead control
@@ -70,9 +95,12 @@ def test_page_header_nav_method_notes_and_manifest(runs):
 
 
 def test_page_without_method_notes_gets_generic_notes(tmp_path):
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# T\nSome text."),
-                                         nbformat.v4.new_code_cell("x", outputs=[nbformat.v4.new_output(
-                                             "stream", name="stdout", text="42\n")])])
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_markdown_cell("# T\nSome text."),
+            nbformat.v4.new_code_cell("x", outputs=[nbformat.v4.new_output("stream", name="stdout", text="42\n")]),
+        ]
+    )
     src = tmp_path / "nb.ipynb"
     nbformat.write(nb, src)
     out = report.render_notebook_html(src, tmp_path / "out" / "nb.html", "Plain page", {})  # empty manifest: no crash
@@ -84,15 +112,20 @@ def test_real_executed_notebook_is_cleaned(tmp_path):
     """Outputs as a kernel really produces them: matplotlib figure, warnings, DataFrame, repr noise."""
     from nbclient import NotebookClient
 
-    code = ("import warnings, pandas as pd\nimport matplotlib.pyplot as plt\n"
-            "from abm_lab import style\nstyle.apply()\nwarnings.warn('noisy warning text')\n"
-            "fig, ax = plt.subplots()\nax.plot([1, 2, 3])\nax.set_title('T')")
-    nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_markdown_cell("## Executive summary"),
-        nbformat.v4.new_code_cell(code),
-        nbformat.v4.new_code_cell("pd.DataFrame({'grade': ['A', 'B'], 'n': [1, 2]})"),
-        nbformat.v4.new_code_cell("import sys; print('kept'); print('oops', file=sys.stderr)"),
-        nbformat.v4.new_code_cell("import ipywidgets as w; w.IntSlider(3)")])
+    code = (
+        "import warnings, pandas as pd\nimport matplotlib.pyplot as plt\n"
+        "from abm_lab import style\nstyle.apply()\nwarnings.warn('noisy warning text')\n"
+        "fig, ax = plt.subplots()\nax.plot([1, 2, 3])\nax.set_title('T')"
+    )
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_markdown_cell("## Executive summary"),
+            nbformat.v4.new_code_cell(code),
+            nbformat.v4.new_code_cell("pd.DataFrame({'grade': ['A', 'B'], 'n': [1, 2]})"),
+            nbformat.v4.new_code_cell("import sys; print('kept'); print('oops', file=sys.stderr)"),
+            nbformat.v4.new_code_cell("import ipywidgets as w; w.IntSlider(3)"),
+        ]
+    )
     NotebookClient(nb, timeout=60, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
     kinds = {o.output_type for c in nb.cells if c.cell_type == "code" for o in c.outputs}
     assert {"stream", "display_data", "execute_result"} <= kinds  # the fixture really has all of them
@@ -107,11 +140,20 @@ def test_real_executed_notebook_is_cleaned(tmp_path):
 
 # ------------------------------------------------------------------ run index
 
+
 def test_index_tiles_targets_and_change_since_previous(runs):
     h = _text(runs / "2026Q3" / "index.html")
     tiles = dict(re.findall(r'data-kpi="(\w+)">.*?<div class="tile-value">([^<]*)</div>', h, re.S))
-    assert tiles == {"match_rate": "91.2%", "holdout_auc_gbm": "0.81","target_accounts": "342", "engaged_accounts": "287", "mqas": "131", "pipeline": "$4.35M",
-                     "win_rate": "31.0%", "roi": "142%"}
+    assert tiles == {
+        "match_rate": "91.2%",
+        "holdout_auc_gbm": "0.81",
+        "target_accounts": "342",
+        "engaged_accounts": "287",
+        "mqas": "131",
+        "pipeline": "$4.35M",
+        "win_rate": "31.0%",
+        "roi": "142%",
+    }
     assert "95% CI 35% to 260%" in h  # ROI with its interval
     assert "Target 350 · 98% of target" in h  # report.targets from params
     assert "Target $4.00M · 109% of target" in h  # (fallback to roi.targets: test_targets_report_overrides_roi)
@@ -164,10 +206,15 @@ def test_delta_and_status_helpers():
     assert report.fmt_delta(0.25, 0.30, "pct") == ("▼ −5.0 pts", "down")
     assert report.fmt_delta(None, 1, "int") == ("", "none")
     k = report.Kpi(report.HEADLINE[3], 3.7e6, 4e6)
-    assert k.status(0.9) == "warn" and k.status(0.95) == "bad" and report.Kpi(report.HEADLINE[3], None, 4e6).status() == "none"
+    assert (
+        k.status(0.9) == "warn"
+        and k.status(0.95) == "bad"
+        and report.Kpi(report.HEADLINE[3], None, 4e6).status() == "none"
+    )
 
 
 # ------------------------------------------------------------------ all runs
+
 
 def test_reports_index_lists_runs_newest_first(runs, tmp_path):
     h = _text(runs / "index.html")
@@ -192,12 +239,14 @@ def test_find_previous_run(runs, tmp_path):
 
 # ------------------------------------------------------------------ style
 
+
 def test_style_formatting():
     assert style.fmt_money(1_234_567) == "$1.23M" and style.fmt_money(12_345) == "$12,345"
     assert style.fmt_pct(0.1234) == "12.3%" and style.fmt_int(12345.4) == "12,345"
     assert style.fmt_money(None) == style.fmt_pct(float("nan")) == style.fmt_int("x") == "–"
     assert style.fmt_ci(0.12, 0.04, 0.2) == "12.0% (95% CI 4.0% to 20.0%)"
     import pandas as pd
+
     t = style.format_table(pd.DataFrame({"a": [1e6], "b": [0.5], "c": ["x"]}), {"a": "money", "b": "pct"})
     assert t.iloc[0].tolist() == ["$1.00M", "50.0%", "x"]
     with pytest.raises(ValueError, match="unknown number format"):
@@ -207,14 +256,29 @@ def test_style_formatting():
 def test_page_cards_fall_back_to_the_pages_executive_summary(runs, tmp_path):
     run = tmp_path / "copy"
     shutil.copytree(runs / "2026Q3", run)
-    h = _text(report.build_run_index(run, {"run": "c"}, [{"title": "Example", "href": "01_example.html", "summary": ""}], None))
+    h = _text(
+        report.build_run_index(
+            run, {"run": "c"}, [{"title": "Example", "href": "01_example.html", "summary": ""}], None
+        )
+    )
     assert '<span class="page-summary">The program reached 342 target accounts; pipeline is $4.35M.</span>' in h
 
 
 def test_currency_in_markdown_is_not_math(tmp_path):
     nbv = nbformat.v4
-    nb = nbv.new_notebook(cells=[nbv.new_code_cell("x", outputs=[nbv.new_output("display_data", data={
-        "text/markdown": "Pipeline was **$4.35M** vs $3.90M.", "text/plain": "<Markdown>"})])])
+    nb = nbv.new_notebook(
+        cells=[
+            nbv.new_code_cell(
+                "x",
+                outputs=[
+                    nbv.new_output(
+                        "display_data",
+                        data={"text/markdown": "Pipeline was **$4.35M** vs $3.90M.", "text/plain": "<Markdown>"},
+                    )
+                ],
+            )
+        ]
+    )
     nbformat.write(nb, tmp_path / "m.ipynb")
     h = _text(report.render_notebook_html(tmp_path / "m.ipynb", tmp_path / "m.html", "M", {}))
     assert "<strong>$4.35M</strong> vs $3.90M." in h
@@ -224,11 +288,16 @@ def test_currency_in_markdown_is_not_math(tmp_path):
 def test_executive_summary_marking():
     nbv = nbformat.v4
     md = lambda t: nbv.new_output("display_data", data={"text/markdown": t})  # noqa: E731
-    nb = nbv.new_notebook(cells=[
-        nbv.new_markdown_cell("## Executive summary"), nbv.new_code_cell("s", outputs=[md("Numbers.")]),
-        nbv.new_markdown_cell("A caption after the summary."), nbv.new_code_cell("t", outputs=[md("table")]),
-        nbv.new_code_cell("u", outputs=[md("## Executive summary\nGenerated heading and text.")]),
-        nbv.new_markdown_cell("## 9 · Method notes\nHow.")])
+    nb = nbv.new_notebook(
+        cells=[
+            nbv.new_markdown_cell("## Executive summary"),
+            nbv.new_code_cell("s", outputs=[md("Numbers.")]),
+            nbv.new_markdown_cell("A caption after the summary."),
+            nbv.new_code_cell("t", outputs=[md("table")]),
+            nbv.new_code_cell("u", outputs=[md("## Executive summary\nGenerated heading and text.")]),
+            nbv.new_markdown_cell("## 9 · Method notes\nHow."),
+        ]
+    )
     clean, has_method = report.prepare_notebook(nb)
     tagged = ["exec-summary" in c.metadata["tags"] for c in clean.cells]
     assert tagged == [True, True, False, False, True, False] and has_method
@@ -271,8 +340,10 @@ def test_negative_roi_tile(tmp_path):
 def test_table_alignment_with_row_groups():
     import pandas as pd
 
-    df = pd.DataFrame({"name": ["x", "y", "z"], "n": [1, 2, 3], "share": ["5.0%", "6.0%", "–"]},
-                      index=pd.MultiIndex.from_tuples([("tier", "a"), ("tier", "b"), ("grade", "A")]))
+    df = pd.DataFrame(
+        {"name": ["x", "y", "z"], "n": [1, 2, 3], "share": ["5.0%", "6.0%", "–"]},
+        index=pd.MultiIndex.from_tuples([("tier", "a"), ("tier", "b"), ("grade", "A")]),
+    )
     out = report._align_tables(df.to_html())
     rows = re.findall(r"<tr>(.*?)</tr>", out, re.S)
     for r in rows[1:]:  # every body row: name left, n and share right, whatever the row-group cell

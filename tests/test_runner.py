@@ -1,4 +1,5 @@
 """The papermill runner: artefacts in the run folder, manifest, refusal to overwrite, clear failure messages."""
+
 from __future__ import annotations
 
 import json
@@ -34,8 +35,11 @@ def _project(tmp_path: Path, fail: bool) -> Path:
     nb = nbformat.v4.new_notebook()
     p = nbformat.v4.new_code_cell('params_path = "params/demo.yaml"\nrun_dir = None')
     p.metadata["tags"] = ["parameters"]
-    nb.cells = [p, nbformat.v4.new_code_cell("x = 1"),
-                nbformat.v4.new_code_cell("raise ValueError('boom in cell three')" if fail else "y = 2")]
+    nb.cells = [
+        p,
+        nbformat.v4.new_code_cell("x = 1"),
+        nbformat.v4.new_code_cell("raise ValueError('boom in cell three')" if fail else "y = 2"),
+    ]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, tmp_path / "notebooks" / "99_fails.ipynb")
     (tmp_path / "params" / "tiny.yaml").write_text(PARAMS)

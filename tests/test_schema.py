@@ -1,4 +1,5 @@
 """Validation of the canonical model: every failure names file, column and rows; nothing is dropped."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -62,14 +63,17 @@ def test_contact_pointing_at_unknown_account(tmp_path):
     assert e.value.reason == "unknown foreign key"
 
 
-@pytest.mark.parametrize("opp_row,reason", [
-    ("O2,A1,2026-03-05,closed_won,2026-02-01,10\n", "dates out of order"),
-    ("O2,A1,2026-03-05,won,2026-04-01,10\n", "value not allowed"),
-    ("O2,A1,2026-03-05,closed_won,2026-04-01,-5\n", "negative value"),
-    ("O2,A1,not a date,closed_won,2026-04-01,5\n", "not a date"),
-    ("O2,A1,2026-03-05,closed_won,2026-04-01,lots\n", "not a number"),
-    ("O1,A1,2026-03-05,closed_won,2026-04-01,5\n", "duplicate key"),
-])
+@pytest.mark.parametrize(
+    "opp_row,reason",
+    [
+        ("O2,A1,2026-03-05,closed_won,2026-02-01,10\n", "dates out of order"),
+        ("O2,A1,2026-03-05,won,2026-04-01,10\n", "value not allowed"),
+        ("O2,A1,2026-03-05,closed_won,2026-04-01,-5\n", "negative value"),
+        ("O2,A1,not a date,closed_won,2026-04-01,5\n", "not a date"),
+        ("O2,A1,2026-03-05,closed_won,2026-04-01,lots\n", "not a number"),
+        ("O1,A1,2026-03-05,closed_won,2026-04-01,5\n", "duplicate key"),
+    ],
+)
 def test_opportunity_rules(tmp_path, opp_row, reason):
     write(tmp_path, accounts=ACC, contacts=CON, opportunities=OPP + opp_row, touchpoints=TP)
     with pytest.raises(ABMDataError) as e:

@@ -3,6 +3,7 @@
 Widgets: grade cut-offs (``abm_lab.grading.grade_cutoff_explorer``), account explorer
 (``abm_lab.engagement.account_explorer``), ROI what-if (``abm_lab.kpis.roi_what_if``).
 """
+
 from __future__ import annotations
 
 import importlib
@@ -49,12 +50,14 @@ def _controls(w, kind) -> list:
 
 # ----------------------------------------------------------------------------- grade cut-offs
 
+
 @pytest.fixture()
 def grades():
     rng = np.random.default_rng(3)
     s = rng.uniform(0, 100, 400)
-    return pd.DataFrame({"fit_score": s, "is_customer": rng.random(400) < s / 150,
-                         "has_opportunity": rng.random(400) < s / 300})
+    return pd.DataFrame(
+        {"fit_score": s, "is_customer": rng.random(400) < s / 150, "has_opportunity": rng.random(400) < s / 300}
+    )
 
 
 def test_grade_cutoff_explorer_updates_table(grades):
@@ -72,6 +75,7 @@ def test_grade_cutoff_explorer_updates_table(grades):
         m = re.search(r"<td>A</td><td>([\d,]+)</td>", html)
         assert m, html[:300]
         return int(m.group(1).replace(",", ""))
+
     cur = {k: s.value for k, s in cut.items()}
     assert a_count(before) == int((assign_grades(grades["fit_score"], cur) == "A").sum())
     new_a = max(cur["B"] + 5, cur["A"] - 10)
@@ -95,25 +99,41 @@ def test_grade_cutoff_explorer_rejects_out_of_order_cutoffs(grades):
 
 # ----------------------------------------------------------------------------- account explorer
 
+
 def test_account_explorer_switches_account():
     explorer = _widget("abm_lab.engagement", "account_explorer")
     shap = pytest.importorskip("shap")
     feats = ["touches_30d", "bofu_touches_90d", "fit_score"]
     n = 4
-    scores = pd.DataFrame({
-        "account_id": [f"A{i}" for i in range(n)], "name": ["Apex Labs", "Birch Data", "Cedar Bank", "Delta Freight"],
-        "score": [5, 4, 2, 1], "probability": [0.42, 0.21, 0.06, 0.01], "grade": ["A", "B", "C", "F"],
-        "snapshot_date": pd.Timestamp("2026-09-01"),
-        "reason_1": ["Many recent touches", "Pricing page visits", "Good fit", "Little activity"],
-        "reason_2": [None] * n, "reason_3": [None] * n})
+    scores = pd.DataFrame(
+        {
+            "account_id": [f"A{i}" for i in range(n)],
+            "name": ["Apex Labs", "Birch Data", "Cedar Bank", "Delta Freight"],
+            "score": [5, 4, 2, 1],
+            "probability": [0.42, 0.21, 0.06, 0.01],
+            "grade": ["A", "B", "C", "F"],
+            "snapshot_date": pd.Timestamp("2026-09-01"),
+            "reason_1": ["Many recent touches", "Pricing page visits", "Good fit", "Little activity"],
+            "reason_2": [None] * n,
+            "reason_3": [None] * n,
+        }
+    )
     rng = np.random.default_rng(0)
     X = rng.random((n, len(feats)))
-    expl = shap.Explanation(values=rng.normal(size=(n, len(feats))), base_values=np.full(n, -2.0), data=X,
-                            feature_names=feats)
+    expl = shap.Explanation(
+        values=rng.normal(size=(n, len(feats))), base_values=np.full(n, -2.0), data=X, feature_names=feats
+    )
     ts = pd.Timestamp("2026-08-01") + pd.to_timedelta(rng.integers(0, 30, 40), unit="D")
-    tp = pd.DataFrame({"account_id": rng.choice(scores["account_id"], 40), "timestamp": ts,
-                       "channel": rng.choice(["web", "email"], 40), "funnel_stage": rng.choice(["tofu", "bofu"], 40)})
+    tp = pd.DataFrame(
+        {
+            "account_id": rng.choice(scores["account_id"], 40),
+            "timestamp": ts,
+            "channel": rng.choice(["web", "email"], 40),
+            "funnel_stage": rng.choice(["tofu", "bofu"], 40),
+        }
+    )
     import matplotlib
+
     matplotlib.use("Agg")
     box = explorer(scores, expl, tp, end="2026-09-01")
     assert isinstance(box, ipywidgets.VBox)
@@ -126,6 +146,7 @@ def test_account_explorer_switches_account():
 
 
 # ----------------------------------------------------------------------------- ROI what-if
+
 
 def test_roi_what_if_reacts():
     what_if = _widget("abm_lab.kpis", "roi_what_if")

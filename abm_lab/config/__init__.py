@@ -4,6 +4,7 @@ A params file (``params/*.yaml``) holds only what differs from these defaults.
 ``load_params`` validates it and raises :class:`abm_lab.errors.ABMParamsError` with the
 file, key and reason on any problem.
 """
+
 from __future__ import annotations
 
 import os
@@ -48,16 +49,22 @@ def _scan_secrets(obj: Any, path: str = "") -> None:
         for k, v in obj.items():
             key = str(k).lower()
             if any(w in key for w in _SECRET_WORDS):
-                raise ABMParamsError(f"params key '{path}{k}' looks like a credential; put secrets in environment "
-                                     f"variables and name the variable (e.g. data.database_url_env)",
-                                     column=f"{path}{k}", reason="credential in params")
+                raise ABMParamsError(
+                    f"params key '{path}{k}' looks like a credential; put secrets in environment "
+                    f"variables and name the variable (e.g. data.database_url_env)",
+                    column=f"{path}{k}",
+                    reason="credential in params",
+                )
             _scan_secrets(v, f"{path}{k}.")
     elif isinstance(obj, list):
         for i, v in enumerate(obj):
             _scan_secrets(v, f"{path}{i}.")
     elif isinstance(obj, str) and "://" in obj and "@" in obj.split("://", 1)[1]:
-        raise ABMParamsError(f"params value at '{path.rstrip('.')}' contains a URL with credentials",
-                             column=path.rstrip("."), reason="credential in params")
+        raise ABMParamsError(
+            f"params value at '{path.rstrip('.')}' contains a URL with credentials",
+            column=path.rstrip("."),
+            reason="credential in params",
+        )
 
 
 def parse_params(raw: dict[str, Any] | None, file: str = "<params>") -> Params:
@@ -71,10 +78,14 @@ def parse_params(raw: dict[str, Any] | None, file: str = "<params>") -> Params:
         lines = []
         for e in exc.errors():
             loc = ".".join(str(p) for p in e["loc"])
-            lines.append(f"  {loc}: {e['msg']}" + (f" (got {e['input']!r})" if "input" in e and not isinstance(e["input"], dict) else ""))
+            lines.append(
+                f"  {loc}: {e['msg']}"
+                + (f" (got {e['input']!r})" if "input" in e and not isinstance(e["input"], dict) else "")
+            )
         first = ".".join(str(p) for p in exc.errors()[0]["loc"])
-        raise ABMParamsError(f"{file}: invalid params:\n" + "\n".join(lines), file=file, column=first,
-                             reason="invalid params") from None
+        raise ABMParamsError(
+            f"{file}: invalid params:\n" + "\n".join(lines), file=file, column=first, reason="invalid params"
+        ) from None
 
 
 def load_params(path: str | os.PathLike | None = None, overrides: dict[str, Any] | None = None) -> Params:

@@ -1,4 +1,5 @@
 """Shared base for params sections: unknown keys are errors, not silently ignored."""
+
 from pydantic import BaseModel, ConfigDict
 
 

@@ -4,6 +4,7 @@ Covers the account x snapshot panel (windows, horizon, exclusions), the three sc
 (points, logistic regression, gradient boosting), calibration, the 1-5 score cut-offs,
 the fit x engagement matrix, the explanations and the X Education lead-level benchmark.
 """
+
 from __future__ import annotations
 
 from typing import Literal
@@ -49,62 +50,97 @@ XED_DROP: dict[str, str] = {
 class EngagementParams(Section):
     # ------------------------------------------------------------------ panel
     snapshot_freq: Literal["weekly", "monthly"] = Field(
-        "monthly", description="Snapshot frequency of the account x period panel (weekly = Mondays, monthly = 1st).")
+        "monthly", description="Snapshot frequency of the account x period panel (weekly = Mondays, monthly = 1st)."
+    )
     windows_days: list[int] = Field(
-        [7, 30, 90], description="Trailing windows (days) for touch counts; each feature uses data strictly before the snapshot.")
+        [7, 30, 90],
+        description="Trailing windows (days) for touch counts; each feature uses data strictly before the snapshot.",
+    )
     trend_recent_days: int = Field(30, gt=0, description="Trend: recent window (days) ...")
-    trend_prior_days: int = Field(60, gt=0, description="... compared with the prior window of this many days (rates per day).")
-    recency_cap_days: int = Field(180, gt=0, description="Days since last touch is capped here (no touch in the cap = cap).")
-    horizon_days: int = Field(90, gt=0, description="Label: an opportunity is created within this many days after the snapshot.")
+    trend_prior_days: int = Field(
+        60, gt=0, description="... compared with the prior window of this many days (rates per day)."
+    )
+    recency_cap_days: int = Field(
+        180, gt=0, description="Days since last touch is capped here (no touch in the cap = cap)."
+    )
+    horizon_days: int = Field(
+        90, gt=0, description="Label: an opportunity is created within this many days after the snapshot."
+    )
     min_history_days: int = Field(
-        90, ge=0, description="First snapshot is this many days after the first touchpoint (so trailing windows are full).")
+        90,
+        ge=0,
+        description="First snapshot is this many days after the first touchpoint (so trailing windows are full).",
+    )
     bofu_activities: list[str] = Field(
         ["demo_request", "pricing_page", "contact_sales"],
-        description="Activity types counted as bottom-of-funnel hand-raisers (features bofu_*).")
+        description="Activity types counted as bottom-of-funnel hand-raisers (features bofu_*).",
+    )
     exclude_open_opportunities: bool = Field(
-        True, description="Drop account-snapshots with an opportunity open at the snapshot (sales is already engaged).")
+        True, description="Drop account-snapshots with an opportunity open at the snapshot (sales is already engaged)."
+    )
     exclude_customers: bool = Field(
-        True, description="Drop current customers at the snapshot: the score answers a new-business question.")
+        True, description="Drop current customers at the snapshot: the score answers a new-business question."
+    )
     # ------------------------------------------------------------------ validation design
-    test_share: float = Field(0.3, gt=0, lt=0.8, description="Share of the labelled snapshots (latest ones) held out as the test period.")
+    test_share: float = Field(
+        0.3, gt=0, lt=0.8, description="Share of the labelled snapshots (latest ones) held out as the test period."
+    )
     calib_share: float = Field(
-        0.25, gt=0, lt=0.8, description="Share of the training snapshots (latest ones) used to calibrate probabilities.")
+        0.25, gt=0, lt=0.8, description="Share of the training snapshots (latest ones) used to calibrate probabilities."
+    )
     embargo: bool = Field(
-        True, description="Drop training snapshots whose label window reaches into the next period (no overlap of outcomes).")
+        True,
+        description="Drop training snapshots whose label window reaches into the next period (no overlap of outcomes).",
+    )
     calibration: Literal["isotonic", "sigmoid"] = Field(
-        "sigmoid", description="Calibration method: sigmoid (Platt, smooth; default) or isotonic (needs a large slice).")
+        "sigmoid", description="Calibration method: sigmoid (Platt, smooth; default) or isotonic (needs a large slice)."
+    )
     refit_for_scoring: bool = Field(
-        True, description="For the latest snapshot, refit the GBM on all labelled snapshots (same hyperparameters, "
-                          "calibration map from validation) before scoring.")
+        True,
+        description="For the latest snapshot, refit the GBM on all labelled snapshots (same hyperparameters, "
+        "calibration map from validation) before scoring.",
+    )
     n_threads: int = Field(
-        1, ge=1, description="Threads for model fitting (1 is fastest on a shared 2-core machine; OpenMP "
-                             "oversubscription slows gradient boosting ~10x).")
+        1,
+        ge=1,
+        description="Threads for model fitting (1 is fastest on a shared 2-core machine; OpenMP "
+        "oversubscription slows gradient boosting ~10x).",
+    )
     n_bootstrap: int = Field(200, ge=0, description="Bootstrap resamples (by account) for AUC intervals; 0 = none.")
     # ------------------------------------------------------------------ scorers
-    points: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_POINTS),
-                                     description="Points per activity type for the rule-based score.")
+    points: dict[str, float] = Field(
+        default_factory=lambda: dict(DEFAULT_POINTS), description="Points per activity type for the rule-based score."
+    )
     points_default: float = Field(1.0, description="Points for an activity type not listed in 'points'.")
     points_half_life_days: float = Field(30.0, gt=0, description="Half-life (days) of the exponential decay of points.")
     lr_C: float = Field(0.1, gt=0, description="Inverse L2 regularisation strength of the logistic regression.")
     gbm_max_iter: int = Field(100, gt=0, description="Boosting iterations of the gradient-boosted model.")
     gbm_learning_rate: float = Field(0.06, gt=0, le=1, description="Learning rate (shrinkage) of the boosting.")
-    gbm_max_depth: int = Field(2, ge=1, description="Depth of each tree (2 = pairwise interactions; deeper overfits "
-                                                   "the noisy monthly panel).")
+    gbm_max_depth: int = Field(
+        2, ge=1, description="Depth of each tree (2 = pairwise interactions; deeper overfits the noisy monthly panel)."
+    )
     gbm_min_samples_leaf: int = Field(300, ge=1, description="Minimum account-snapshots per leaf.")
     gbm_l2: float = Field(5.0, ge=0, description="L2 regularisation of the gradient-boosted model.")
     # ------------------------------------------------------------------ score 1-5 and matrix
     score_cutoffs: list[float] = Field(
         [0.02, 0.05, 0.10, 0.20],
-        description="Calibrated-probability cut-offs between scores 1|2|3|4|5 (four increasing values in (0, 1)).")
-    good_fit_grades: list[str] = Field(["A", "B"], description="Grades counted as good fit in the fit x engagement matrix.")
+        description="Calibrated-probability cut-offs between scores 1|2|3|4|5 (four increasing values in (0, 1)).",
+    )
+    good_fit_grades: list[str] = Field(
+        ["A", "B"], description="Grades counted as good fit in the fit x engagement matrix."
+    )
     high_engagement_min_score: int = Field(4, ge=2, le=5, description="Scores >= this count as high engagement.")
     n_reasons: int = Field(3, ge=1, le=5, description="Reasons per account in engagement_scores.csv.")
     timeline_days: int = Field(180, gt=0, description="Days of touch history shown in the account explorer.")
     # ------------------------------------------------------------------ X Education (lead level)
-    xed_path: str = Field("../shared/datasets/x_education_leads/Leads.csv",
-                          description="X Education Leads.csv, relative to the project root (never copied into the repo).")
-    xed_drop: dict[str, str] = Field(default_factory=lambda: dict(XED_DROP),
-                                     description="Columns dropped before modelling -> reason (leakage or identifier).")
+    xed_path: str = Field(
+        "../shared/datasets/x_education_leads/Leads.csv",
+        description="X Education Leads.csv, relative to the project root (never copied into the repo).",
+    )
+    xed_drop: dict[str, str] = Field(
+        default_factory=lambda: dict(XED_DROP),
+        description="Columns dropped before modelling -> reason (leakage or identifier).",
+    )
     xed_test_size: float = Field(0.3, gt=0, lt=1, description="Stratified holdout share.")
     xed_seed: int = Field(42, description="Seed of the holdout split.")
 
@@ -115,7 +151,7 @@ class EngagementParams(Section):
             raise ValueError(f"engagement.score_cutoffs needs exactly 4 values (between scores 1-5), got {len(v)}")
         if any(not 0 < x < 1 for x in v):
             raise ValueError(f"engagement.score_cutoffs must lie strictly between 0 and 1, got {v}")
-        if any(b <= a for a, b in zip(v, v[1:])):
+        if any(b <= a for a, b in zip(v, v[1:], strict=False)):
             raise ValueError(f"engagement.score_cutoffs must be strictly increasing, got {v}")
         return v
 
@@ -129,8 +165,10 @@ class EngagementParams(Section):
     @model_validator(mode="after")
     def _lookback(self):
         if self.recency_cap_days < max(self.windows_days):
-            raise ValueError(f"engagement.recency_cap_days ({self.recency_cap_days}) must be >= the longest window "
-                             f"({max(self.windows_days)})")
+            raise ValueError(
+                f"engagement.recency_cap_days ({self.recency_cap_days}) must be >= the longest window "
+                f"({max(self.windows_days)})"
+            )
         return self
 
     @property

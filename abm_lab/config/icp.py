@@ -1,4 +1,5 @@
 """Params section 'icp' (owned by the icp module; all defaults live here)."""
+
 from __future__ import annotations
 
 from typing import Literal
@@ -11,7 +12,7 @@ from .base import Section
 def _increasing(name: str, v: list[float]) -> list[float]:
     if len(v) < 1:
         raise ValueError(f"icp.{name} needs at least one band edge")
-    if any(b <= a for a, b in zip(v, v[1:])):
+    if any(b <= a for a, b in zip(v, v[1:], strict=False)):
         raise ValueError(f"icp.{name} must be strictly increasing, got {v}")
     return v
 
@@ -19,26 +20,36 @@ def _increasing(name: str, v: list[float]) -> list[float]:
 class IcpParams(Section):
     # ---- data sufficiency
     min_customers: int = Field(
-        200, ge=1, description="Fewest customers for a lookalike model (RollWorks asks for 200); with fewer, "
-                               "notebook 01 falls back to lift tables and rules.")
+        200,
+        ge=1,
+        description="Fewest customers for a lookalike model (RollWorks asks for 200); with fewer, "
+        "notebook 01 falls back to lift tables and rules.",
+    )
     min_segment_size: int = Field(
-        30, ge=1, description="Segments (attribute values) with fewer accounts are flagged 'small sample' in lift "
-                              "tables and are not used by the readable ICP rules.")
+        30,
+        ge=1,
+        description="Segments (attribute values) with fewer accounts are flagged 'small sample' in lift "
+        "tables and are not used by the readable ICP rules.",
+    )
     ci_level: float = Field(0.95, gt=0.5, lt=1, description="Confidence level of the lift-table intervals (Wilson).")
     # ---- feature bands (canonical units)
     employee_bands: list[float] = Field(
-        [50, 200, 1000, 5000], description="Inner edges of the employee bands (people); a band is [edge, next edge).")
+        [50, 200, 1000, 5000], description="Inner edges of the employee bands (people); a band is [edge, next edge)."
+    )
     revenue_bands: list[float] = Field(
-        [10e6, 50e6, 250e6, 1e9], description="Inner edges of the annual-revenue bands (USD).")
-    founded_bands: list[float] = Field(
-        [1980, 2000, 2010], description="Inner edges of the founded-year bands (year).")
+        [10e6, 50e6, 250e6, 1e9], description="Inner edges of the annual-revenue bands (USD)."
+    )
+    founded_bands: list[float] = Field([1980, 2000, 2010], description="Inner edges of the founded-year bands (year).")
     # ---- lookalike model
     model: Literal["auto", "gbm", "logit"] = Field(
-        "auto", description="Which lookalike model gives the fit score: 'gbm' (gradient boosting), 'logit' "
-                            "(logistic regression) or 'auto' (the one with the higher cross-validated AUC).")
+        "auto",
+        description="Which lookalike model gives the fit score: 'gbm' (gradient boosting), 'logit' "
+        "(logistic regression) or 'auto' (the one with the higher cross-validated AUC).",
+    )
     cv_folds: int = Field(5, ge=2, le=20, description="Stratified K-fold splits for out-of-fold scores.")
     calibration: Literal["isotonic", "sigmoid"] = Field(
-        "isotonic", description="Calibration of out-of-fold scores into probabilities.")
+        "isotonic", description="Calibration of out-of-fold scores into probabilities."
+    )
     logit_c: float = Field(1.0, gt=0, description="Inverse L2 regularisation strength of the logistic regression.")
     gbm_max_iter: int = Field(150, ge=10, description="Boosting iterations of the gradient-boosted model.")
     gbm_learning_rate: float = Field(0.05, gt=0, le=1, description="Learning rate of the gradient-boosted model.")
@@ -49,18 +60,31 @@ class IcpParams(Section):
     # ---- readable rules
     rule_max_conditions: int = Field(4, ge=1, le=10, description="Most conditions in the readable ICP rule.")
     rule_value_lift: float = Field(
-        1.15, ge=1.0, description="An attribute value joins a condition when its customer rate, inside the accounts "
-                                  "the rule already keeps, is at least this multiple of their rate.")
+        1.15,
+        ge=1.0,
+        description="An attribute value joins a condition when its customer rate, inside the accounts "
+        "the rule already keeps, is at least this multiple of their rate.",
+    )
     rule_min_recall: float = Field(
-        0.3, gt=0, le=1, description="Stop adding conditions once the rule would keep fewer than this share of "
-                                     "the customers.")
+        0.3,
+        gt=0,
+        le=1,
+        description="Stop adding conditions once the rule would keep fewer than this share of the customers.",
+    )
     # ---- fallback when every account is a customer (e.g. Maven CRM)
     high_value_share: float = Field(
-        0.33, gt=0, lt=1, description="When there are (almost) no non-customers, the profile contrasts the top "
-                                      "share of customers by won revenue against the other customers.")
+        0.33,
+        gt=0,
+        lt=1,
+        description="When there are (almost) no non-customers, the profile contrasts the top "
+        "share of customers by won revenue against the other customers.",
+    )
     min_contrast: int = Field(
-        10, ge=1, description="Fewest accounts needed in each class (customers, non-customers) for a "
-                              "customer-vs-rest profile; otherwise the high-value fallback is used.")
+        10,
+        ge=1,
+        description="Fewest accounts needed in each class (customers, non-customers) for a "
+        "customer-vs-rest profile; otherwise the high-value fallback is used.",
+    )
 
     @field_validator("employee_bands")
     @classmethod

@@ -3,6 +3,7 @@
 Lead-to-account matching cascade (notebook 03) and buying-committee personas.
 Scores are rapidfuzz scores on a 0–100 scale; confidences are on a 0–1 scale.
 """
+
 from __future__ import annotations
 
 from typing import Literal
@@ -21,9 +22,12 @@ class CommitteeRole(Section):
     name: str = Field(..., description="Role label shown in reports, e.g. 'marketing_leader'.")
     functions: list[str] = Field(..., description=f"Job functions that fill the seat; any of {list(FUNCTIONS)}.")
     min_seniority: Literal["ic", "manager", "director", "vp", "c_level"] = Field(
-        "ic", description="Lowest seniority that counts (ic < manager < director < vp < c_level).")
+        "ic", description="Lowest seniority that counts (ic < manager < director < vp < c_level)."
+    )
     any_function_from: Literal["ic", "manager", "director", "vp", "c_level"] | None = Field(
-        None, description="Optional: from this seniority up, any function fills the seat (e.g. c_level for the executive seat).")
+        None,
+        description="Optional: from this seniority up, any function fills the seat (e.g. c_level for the executive seat).",
+    )
 
     @field_validator("functions")
     @classmethod
@@ -48,51 +52,99 @@ def _default_committee() -> list[CommitteeRole]:
 
 class MappingParams(Section):
     # --- cascade steps
-    use_crm_link: bool = Field(True, description="Trust an account_id already set on the contact by the CRM (method 'crm_link').")
-    use_email_domain: bool = Field(True, description="Step: e-mail registered domain = an account's domain or alternative domain.")
-    use_website: bool = Field(True, description="Step: website registered domain = an account's domain or alternative domain.")
+    use_crm_link: bool = Field(
+        True, description="Trust an account_id already set on the contact by the CRM (method 'crm_link')."
+    )
+    use_email_domain: bool = Field(
+        True, description="Step: e-mail registered domain = an account's domain or alternative domain."
+    )
+    use_website: bool = Field(
+        True, description="Step: website registered domain = an account's domain or alternative domain."
+    )
     use_exact_name: bool = Field(True, description="Step: exact normalised company name.")
     use_fuzzy_name: bool = Field(True, description="Step: fuzzy company name (rapidfuzz cdist within blocks).")
-    extra_freemail_domains: list[str] = Field(default_factory=list,
-                                              description="Free-mail/ISP domains to add to the shipped list (resources/freemail_domains.txt).")
+    extra_freemail_domains: list[str] = Field(
+        default_factory=list,
+        description="Free-mail/ISP domains to add to the shipped list (resources/freemail_domains.txt).",
+    )
     # --- fuzzy names
     fuzzy_scorer: Literal["osa", "ratio", "token_sort_ratio", "token_set_ratio", "WRatio"] = Field(
-        "osa", description="rapidfuzz scorer for normalised names (processor=utils.default_process): 'osa' = optimal "
-                           "string alignment similarity (a transposition typo costs one edit), or a fuzz.* ratio.")
+        "osa",
+        description="rapidfuzz scorer for normalised names (processor=utils.default_process): 'osa' = optimal "
+        "string alignment similarity (a transposition typo costs one edit), or a fuzz.* ratio.",
+    )
     fuzzy_threshold: float = Field(86.0, ge=50, le=100, description="Lowest fuzzy score (0–100) a candidate needs.")
-    ambiguity_margin: float = Field(4.0, ge=0, le=50,
-                                    description="Candidates within this many points (0–100) of the best are 'too close': tie-breakers, else ambiguous.")
+    ambiguity_margin: float = Field(
+        4.0,
+        ge=0,
+        le=50,
+        description="Candidates within this many points (0–100) of the best are 'too close': tie-breakers, else ambiguous.",
+    )
     blocking: list[Literal["prefix3", "first_char_sorted3", "last_token"]] = Field(
         default_factory=lambda: ["prefix3", "first_char_sorted3"],
         description="Blocking keys for fuzzy candidates (union): first 3 characters of the compact name; first character "
-                    "+ sorted next 3 (catches transposition typos); last token.")
-    fuzzy_top_k: int = Field(5, ge=2, le=50, description="Candidates kept per lead and block for the ambiguity check and review queue.")
-    chunk_size: int = Field(4000, ge=100, description="Leads per cdist call (bounds memory: chunk x block size scores).")
+        "+ sorted next 3 (catches transposition typos); last token.",
+    )
+    fuzzy_top_k: int = Field(
+        5, ge=2, le=50, description="Candidates kept per lead and block for the ambiguity check and review queue."
+    )
+    chunk_size: int = Field(
+        4000, ge=100, description="Leads per cdist call (bounds memory: chunk x block size scores)."
+    )
     workers: int = Field(1, ge=-1, description="rapidfuzz cdist workers (-1 = all cores).")
     # --- tie-breakers
     tie_breakers: list[Literal["name", "country", "contact_count"]] = Field(
         default_factory=lambda: ["name", "country", "contact_count"],
-        description="Applied in order among too-close candidates: same normalised name, same country, most contacts already linked.")
-    name_tie_tolerance: float = Field(2.0, ge=0, le=50, description="The 'name' tie-breaker (similarity 0–100 of the names "
-                                      "as typed, legal form included) decides only when the leader is ahead by more than this.")
-    contact_count_ratio: float = Field(2.0, ge=1.0, description="The 'contact_count' tie-breaker decides only when the "
-                                       "leading account has at least this many times (contacts+1) of the next one.")
+        description="Applied in order among too-close candidates: same normalised name, same country, most contacts already linked.",
+    )
+    name_tie_tolerance: float = Field(
+        2.0,
+        ge=0,
+        le=50,
+        description="The 'name' tie-breaker (similarity 0–100 of the names "
+        "as typed, legal form included) decides only when the leader is ahead by more than this.",
+    )
+    contact_count_ratio: float = Field(
+        2.0,
+        ge=1.0,
+        description="The 'contact_count' tie-breaker decides only when the "
+        "leading account has at least this many times (contacts+1) of the next one.",
+    )
     # --- confidences (0–1)
     confidence: dict[str, float] = Field(
-        default_factory=lambda: {"crm_link": 1.0, "email_domain": 0.99, "website": 0.97, "exact_name": 0.95,
-                                 "fuzzy_name": 0.90, "reverse_ip_domain": 0.9, "source_account": 1.0},
-        description="Confidence (0–1) of each method; fuzzy is further multiplied by score/100.")
-    tie_break_penalty: float = Field(0.05, ge=0, le=0.5, description="Confidence subtracted when a tie-breaker decided.")
+        default_factory=lambda: {
+            "crm_link": 1.0,
+            "email_domain": 0.99,
+            "website": 0.97,
+            "exact_name": 0.95,
+            "fuzzy_name": 0.90,
+            "reverse_ip_domain": 0.9,
+            "source_account": 1.0,
+        },
+        description="Confidence (0–1) of each method; fuzzy is further multiplied by score/100.",
+    )
+    tie_break_penalty: float = Field(
+        0.05, ge=0, le=0.5, description="Confidence subtracted when a tie-breaker decided."
+    )
     # --- roll-up
-    rollup_to_parent: bool = Field(False, description="Report the ultimate parent account instead of the matched (subsidiary) account.")
+    rollup_to_parent: bool = Field(
+        False, description="Report the ultimate parent account instead of the matched (subsidiary) account."
+    )
     # --- review queues
-    max_candidates_listed: int = Field(5, ge=1, le=20, description="Candidates written per row in review_ambiguous.csv.")
+    max_candidates_listed: int = Field(
+        5, ge=1, le=20, description="Candidates written per row in review_ambiguous.csv."
+    )
     # --- personas / committee
-    committee: list[CommitteeRole] = Field(default_factory=_default_committee,
-                                           description="Buying-committee seats; a contact filling any seat is a key persona.")
+    committee: list[CommitteeRole] = Field(
+        default_factory=_default_committee,
+        description="Buying-committee seats; a contact filling any seat is a key persona.",
+    )
     engagement_window_days: int | None = Field(
-        None, ge=1, description="Days before run.window_end counted as 'engaged'; None = the run's reporting window.")
-    deal_lookback_days: int = Field(365, ge=1, description="Touches up to this many days before an opportunity closed count as involvement.")
+        None, ge=1, description="Days before run.window_end counted as 'engaged'; None = the run's reporting window."
+    )
+    deal_lookback_days: int = Field(
+        365, ge=1, description="Touches up to this many days before an opportunity closed count as involvement."
+    )
 
     @field_validator("confidence")
     @classmethod

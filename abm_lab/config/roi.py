@@ -5,6 +5,7 @@ targets set at program outset, attribution settings (rule weights, time-decay
 half-life, Markov order, Shapley limits), and the lift / ROI settings (periods,
 gross margin, program cost, interval level).
 """
+
 from __future__ import annotations
 
 from typing import Literal
@@ -17,7 +18,9 @@ from .base import Section
 class KpiTargets(Section):
     """Targets agreed at program outset (for the leadership KPI tiles), per reporting window."""
 
-    engaged_accounts: float = Field(1500, ge=0, description="Engaged accounts (≥ engaged_min_touches touches) in the window (count).")
+    engaged_accounts: float = Field(
+        1500, ge=0, description="Engaged accounts (≥ engaged_min_touches touches) in the window (count)."
+    )
     mqas: float = Field(450, ge=0, description="Marketing-qualified accounts in the window (count).")
     opportunities: float = Field(120, ge=0, description="Opportunities created in the window (count).")
     pipeline: float = Field(3_500_000, ge=0, description="Pipeline created in the window (USD).")
@@ -35,8 +38,12 @@ class RuleWeights(Section):
     w_first: float = Field(0.3, ge=0, le=1, description="W-shaped: share to the first touch.")
     w_lead_creation: float = Field(0.3, ge=0, le=1, description="W-shaped: share to the lead-creation touch.")
     w_opp_creation: float = Field(0.3, ge=0, le=1, description="W-shaped: share to the opportunity-creation touch.")
-    full_milestone: float = Field(0.225, ge=0, le=0.25,
-                                  description="Full path: share to each of first, lead-creation, opportunity-creation and closed-won touch.")
+    full_milestone: float = Field(
+        0.225,
+        ge=0,
+        le=0.25,
+        description="Full path: share to each of first, lead-creation, opportunity-creation and closed-won touch.",
+    )
 
     @model_validator(mode="after")
     def _sums(self):
@@ -48,52 +55,90 @@ class RuleWeights(Section):
 
 
 class AttributionParams(Section):
-    lookback_days: int = Field(90, ge=1, description="Touches at most this many days before the conversion count (days).")
+    lookback_days: int = Field(
+        90, ge=1, description="Touches at most this many days before the conversion count (days)."
+    )
     period: Literal["all", "window"] = Field(
-        "all", description="Which opportunities to attribute: all with a created date, or only those created in the run window.")
-    half_life_days: float = Field(7.0, gt=0, description="Time-decay model: a touch this many days before the conversion gets half the weight (days).")
-    markov_order: int = Field(1, ge=1, le=4, description="Order of the Markov chain (1 = next channel depends on the current one).")
-    collapse_repeats: bool = Field(False, description="Merge consecutive touches of the same channel before the Markov model.")
-    shapley_max_channels: int = Field(14, ge=2, le=20,
-                                      description="Exact Shapley over at most this many channels; rarer ones are pooled as 'other'.")
+        "all",
+        description="Which opportunities to attribute: all with a created date, or only those created in the run window.",
+    )
+    half_life_days: float = Field(
+        7.0,
+        gt=0,
+        description="Time-decay model: a touch this many days before the conversion gets half the weight (days).",
+    )
+    markov_order: int = Field(
+        1, ge=1, le=4, description="Order of the Markov chain (1 = next channel depends on the current one)."
+    )
+    collapse_repeats: bool = Field(
+        False, description="Merge consecutive touches of the same channel before the Markov model."
+    )
+    shapley_max_channels: int = Field(
+        14, ge=2, le=20, description="Exact Shapley over at most this many channels; rarer ones are pooled as 'other'."
+    )
     shapley_value: Literal["conversions", "rate"] = Field(
-        "conversions", description="Shapley characteristic function: 'conversions' = v(S) = Σ over channel sets T ⊆ S of "
-                                   "journeys(T) × conversion rate(T); 'rate' = all journeys × the (shrunk) conversion rate "
-                                   "of journeys using only S (rewards rate, not volume).")
+        "conversions",
+        description="Shapley characteristic function: 'conversions' = v(S) = Σ over channel sets T ⊆ S of "
+        "journeys(T) × conversion rate(T); 'rate' = all journeys × the (shrunk) conversion rate "
+        "of journeys using only S (rewards rate, not volume).",
+    )
     shapley_prior_paths: float = Field(
-        30.0, ge=0, description="'rate' Shapley: coalition rates are shrunk to the overall rate with this many pseudo-journeys.")
+        30.0,
+        ge=0,
+        description="'rate' Shapley: coalition rates are shrunk to the overall rate with this many pseudo-journeys.",
+    )
     lead_creation_activities: list[str] = Field(
-        default_factory=lambda: ["form_fill", "demo_request", "content_download", "webinar_registration",
-                                 "event_registration", "contact_us", "trial_signup"],
-        description="Activity types that create a lead (marks the lead-creation touch); else the first touch by a known contact.")
+        default_factory=lambda: [
+            "form_fill",
+            "demo_request",
+            "content_download",
+            "webinar_registration",
+            "event_registration",
+            "contact_us",
+            "trial_signup",
+        ],
+        description="Activity types that create a lead (marks the lead-creation touch); else the first touch by a known contact.",
+    )
     weights: RuleWeights = Field(default_factory=RuleWeights)
 
 
 class LiftParams(Section):
     pre_period_days: int | None = Field(
-        None, ge=30, description="Length of the pre-program period (days); None = as long as the post period.")
+        None, ge=30, description="Length of the pre-program period (days); None = as long as the post period."
+    )
     panel_days: int = Field(91, ge=7, le=366, description="Length of one DiD panel period (days; 91 ≈ a quarter).")
-    propensity_clip: float = Field(0.02, gt=0, lt=0.5,
-                                   description="Propensity scores are clipped to [clip, 1 − clip] before weighting.")
+    propensity_clip: float = Field(
+        0.02, gt=0, lt=0.5, description="Propensity scores are clipped to [clip, 1 − clip] before weighting."
+    )
     ci_level: float = Field(0.95, gt=0.5, lt=1, description="Confidence level of every interval.")
     engagement_covariate: bool = Field(True, description="Use pre-period touches per account as a covariate.")
     primary: Literal["did", "ra_ipw"] = Field(
-        "did", description="Estimator used for the headline figures and ROI (the other is shown beside it).")
+        "did", description="Estimator used for the headline figures and ROI (the other is shown beside it)."
+    )
 
 
 class RoiParams(Section):
     # funnel definitions
-    engaged_min_touches: int = Field(10, ge=1, description="An account is engaged when it has at least this many touches in the window.")
+    engaged_min_touches: int = Field(
+        10, ge=1, description="An account is engaged when it has at least this many touches in the window."
+    )
     mqa_min_touches: int = Field(40, ge=1, description="MQA: at least this many touches in the lookback (count).")
-    mqa_min_contacts: int = Field(5, ge=1, description="MQA: at least this many distinct known contacts engaged in the lookback.")
+    mqa_min_contacts: int = Field(
+        5, ge=1, description="MQA: at least this many distinct known contacts engaged in the lookback."
+    )
     mqa_lookback_days: int = Field(90, ge=7, description="MQA: look-back ending at the window's last day (days).")
-    buying_committee_size: int = Field(6, ge=1, description="Typical buying committee (people) for account penetration.")
+    buying_committee_size: int = Field(
+        6, ge=1, description="Typical buying committee (people) for account penetration."
+    )
     # money
     gross_margin: float = Field(0.70, gt=0, le=1, description="Gross margin on revenue (share) for ROI.")
     program_cost: float | None = Field(
-        None, ge=0, description="Total program cost (USD); None = sum of the costs table up to run.as_of.")
+        None, ge=0, description="Total program cost (USD); None = sum of the costs table up to run.as_of."
+    )
     targets: KpiTargets = Field(default_factory=KpiTargets)
-    tile_at_risk: float = Field(0.8, gt=0, lt=1, description="KPI tile is 'at risk' (not 'behind') at this share of its target or more.")
+    tile_at_risk: float = Field(
+        0.8, gt=0, lt=1, description="KPI tile is 'at risk' (not 'behind') at this share of its target or more."
+    )
     attribution: AttributionParams = Field(default_factory=AttributionParams)
     lift: LiftParams = Field(default_factory=LiftParams)
 

@@ -1,4 +1,5 @@
 """Synthetic B2B world with known truth (see :mod:`abm_lab.synth.world`)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -17,15 +18,19 @@ _STAMP = "world.json"
 
 
 def _stamp(demo: DemoParams, as_of) -> dict:
-    from .world import TRUTH_VERSION
-
     import hashlib
+
+    from .world import TRUTH_VERSION
 
     code = hashlib.sha256()
     for f in sorted(Path(__file__).parent.glob("*.py")):  # a changed generator regenerates the world
         code.update(f.read_bytes())
-    return {"demo": demo.model_dump(mode="json"), "as_of": str(pd.Timestamp(as_of).date()), "version": TRUTH_VERSION,
-            "code": code.hexdigest()[:16]}
+    return {
+        "demo": demo.model_dump(mode="json"),
+        "as_of": str(pd.Timestamp(as_of).date()),
+        "version": TRUTH_VERSION,
+        "code": code.hexdigest()[:16],
+    }
 
 
 def save_world(world: World, folder: str | os.PathLike, stamp: dict | None = None) -> Path:
@@ -62,5 +67,6 @@ def world_dataset(demo: DemoParams | None = None, as_of: dt.date | str = "2026-1
     tables = {k: schema.validate_table(v, k) for k, v in world.tables.items()}
     schema.check_foreign_keys(tables)
     tables["opportunities"] = schema.derive_opportunity_flags(tables["opportunities"])
-    return Dataset(tables=tables, files={k: f"<synthetic:{k}>" for k in tables}, truth=world.truth,
-                   truth_meta=world.meta)
+    return Dataset(
+        tables=tables, files={k: f"<synthetic:{k}>" for k in tables}, truth=world.truth, truth_meta=world.meta
+    )

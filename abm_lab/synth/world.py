@@ -16,6 +16,7 @@ What is true (saved in ``truth/``) and what is observed (the canonical tables):
   win probability and deal size. Both potential outcomes are simulated with common
   random numbers, so the true effect on the targets is known exactly.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -45,8 +46,21 @@ TRUTH_VERSION = 2
 
 #: Latent intent dynamics (weekly). Buying cycles ramp up over several weeks (research before an
 #: opportunity), so today's activity carries signal about the coming quarter.
-INTENT = dict(rho=0.97, sd=0.2, fit_weight=0.2, burst_p=0.003, burst_len=(10, 21), burst_amp=1.5, burst_cap=2.0,
-              ramp=True, h0=-6.5, h_slope=1.4, touch_slope=1.2, bofu_slope=1.2, fit_h=0.9)
+INTENT = dict(
+    rho=0.97,
+    sd=0.2,
+    fit_weight=0.2,
+    burst_p=0.003,
+    burst_len=(10, 21),
+    burst_amp=1.5,
+    burst_cap=2.0,
+    ramp=True,
+    h0=-6.5,
+    h_slope=1.4,
+    touch_slope=1.2,
+    bofu_slope=1.2,
+    fit_h=0.9,
+)
 
 
 @dataclass
@@ -139,9 +153,23 @@ def _accounts(rng, n: int, demo: DemoParams, start: pd.Timestamp):
         country[m] = np.array([o[0] for o in opts], dtype=object)[k]
         tld[m] = np.array([o[2] for o in opts], dtype=object)[k]
     tld = np.where(rng.random(n) < 0.55, "com", tld)
-    legal_key = np.where(region == "NA", "NA", np.where(region == "APAC", "APAC", np.where(region == "LATAM", "LATAM",
-                         np.where(country == "United Kingdom", "EMEA_UK", np.where(country == "Germany", "EMEA_DE",
-                                  np.where(country == "France", "EMEA_FR", "EMEA"))))))
+    legal_key = np.where(
+        region == "NA",
+        "NA",
+        np.where(
+            region == "APAC",
+            "APAC",
+            np.where(
+                region == "LATAM",
+                "LATAM",
+                np.where(
+                    country == "United Kingdom",
+                    "EMEA_UK",
+                    np.where(country == "Germany", "EMEA_DE", np.where(country == "France", "EMEA_FR", "EMEA")),
+                ),
+            ),
+        ),
+    )
     legal = np.empty(n, dtype=object)
     for k in np.unique(legal_key):
         m = legal_key == k
@@ -152,21 +180,30 @@ def _accounts(rng, n: int, demo: DemoParams, start: pd.Timestamp):
     domain = np.char.add(np.char.add(slug, "."), tld.astype(str)).astype(object)
     employees = np.clip(np.round(np.exp(rng.normal(np.log(300), 1.4, n))), 5, 250_000).astype(np.int64)
     revenue = np.round(employees * 150_000 * np.exp(rng.normal(0, 0.5, n)), -3)
-    tech = {t: rng.random(n) < p for t, p in zip(V.TECH, V.TECH_P)}
+    tech = {t: rng.random(n) < p for t, p in zip(V.TECH, V.TECH_P, strict=False)}
     # correlations: software firms use more cloud/CRM
     soft = industry == "Software"
     tech["tech_cloud_dw"] |= soft & (rng.random(n) < 0.3)
     tech["tech_crm"] |= (employees > 500) & (rng.random(n) < 0.25)
-    acc = pd.DataFrame({
-        "account_id": _ids("A", n, 6), "name": name, "domain": domain,
-        "website": np.where(rng.random(n) < 0.5, "https://www." + domain, "www." + domain + "/"),
-        "alt_domains": None, "parent_account_id": None, "industry": industry, "employees": employees,
-        "annual_revenue": revenue, "country": country, "region": region,
-        "founded_year": rng.integers(1950, 2023, n),
-        "created_date": start - pd.to_timedelta(rng.integers(30, 3000, n), unit="D"),
-        "owner": np.char.add("rep_", np.char.zfill(rng.integers(1, 41, n).astype(str), 2)).astype(object),
-        **tech,
-    })
+    acc = pd.DataFrame(
+        {
+            "account_id": _ids("A", n, 6),
+            "name": name,
+            "domain": domain,
+            "website": np.where(rng.random(n) < 0.5, "https://www." + domain, "www." + domain + "/"),
+            "alt_domains": None,
+            "parent_account_id": None,
+            "industry": industry,
+            "employees": employees,
+            "annual_revenue": revenue,
+            "country": country,
+            "region": region,
+            "founded_year": rng.integers(1950, 2023, n),
+            "created_date": start - pd.to_timedelta(rng.integers(30, 3000, n), unit="D"),
+            "owner": np.char.add("rep_", np.char.zfill(rng.integers(1, 41, n).astype(str), 2)).astype(object),
+            **tech,
+        }
+    )
     # alternative domains (rebrands, product sites)
     alt = rng.random(n) < 0.15
     alt_dom = np.char.add(slug, np.where(rng.random(n) < 0.5, ".io", ".net"))
@@ -175,17 +212,26 @@ def _accounts(rng, n: int, demo: DemoParams, start: pd.Timestamp):
     sub = np.flatnonzero(rng.random(n) < 0.04)
     parents = rng.choice(np.setdiff1d(np.arange(n), sub), size=len(sub), replace=False)
     sub_country = _pick(rng, ["Germany", "United Kingdom", "France", "Japan", "Brazil"], np.ones(5), len(sub))
-    sub_tld = pd.Series(sub_country).map({"Germany": "de", "United Kingdom": "co.uk", "France": "fr", "Japan": "co.jp",
-                                          "Brazil": "com.br"}).to_numpy()
-    sub_legal = pd.Series(sub_country).map({"Germany": "GmbH", "United Kingdom": "Ltd", "France": "SAS", "Japan": "K.K.",
-                                            "Brazil": "Ltda."}).to_numpy()
+    sub_tld = (
+        pd.Series(sub_country)
+        .map({"Germany": "de", "United Kingdom": "co.uk", "France": "fr", "Japan": "co.jp", "Brazil": "com.br"})
+        .to_numpy()
+    )
+    sub_legal = (
+        pd.Series(sub_country)
+        .map({"Germany": "GmbH", "United Kingdom": "Ltd", "France": "SAS", "Japan": "K.K.", "Brazil": "Ltda."})
+        .to_numpy()
+    )
     acc.loc[sub, "parent_account_id"] = acc["account_id"].to_numpy()[parents]
     acc.loc[sub, "name"] = base_name[parents] + " " + sub_country + " " + sub_legal
     acc.loc[sub, "domain"] = np.char.add(np.char.add(slug[parents], "."), sub_tld.astype(str))
     acc.loc[sub, "website"] = "https://www." + acc.loc[sub, "domain"]
     acc.loc[sub, "country"] = sub_country
-    acc.loc[sub, "region"] = pd.Series(sub_country).map({"Germany": "EMEA", "United Kingdom": "EMEA", "France": "EMEA",
-                                                          "Japan": "APAC", "Brazil": "LATAM"}).to_numpy()
+    acc.loc[sub, "region"] = (
+        pd.Series(sub_country)
+        .map({"Germany": "EMEA", "United Kingdom": "EMEA", "France": "EMEA", "Japan": "APAC", "Brazil": "LATAM"})
+        .to_numpy()
+    )
     acc.loc[sub, "industry"] = acc["industry"].to_numpy()[parents]
     # a subsidiary's domain may collide with another account's country domain: make unique
     for _ in range(5):
@@ -197,7 +243,7 @@ def _accounts(rng, n: int, demo: DemoParams, start: pd.Timestamp):
     if acc["domain"].duplicated().any() or acc["name"].duplicated().any():  # pragma: no cover
         raise ValueError("synthetic world: account names/domains are not unique; report this seed")
     acc["_base_name"] = base_name
-    acc.loc[sub, "_base_name"] = (base_name[parents] + " " + sub_country)
+    acc.loc[sub, "_base_name"] = base_name[parents] + " " + sub_country
     return acc
 
 
@@ -213,17 +259,20 @@ def _company_variant(rng, acc: pd.DataFrame, idx: np.ndarray) -> np.ndarray:
     m = (u >= 0.45) & (u < 0.62)
     out[m] = base[m]
     m = (u >= 0.62) & (u < 0.70)
-    out[m] = np.char.add(base[m], _pick(rng, [" Inc", ", LLC", " Ltd.", " GmbH", " Corp", " Co."], np.ones(6), int(m.sum())).astype(str))
+    out[m] = np.char.add(
+        base[m], _pick(rng, [" Inc", ", LLC", " Ltd.", " GmbH", " Corp", " Co."], np.ones(6), int(m.sum())).astype(str)
+    )
     m = (u >= 0.70) & (u < 0.82)  # one-character typo (swap two adjacent letters) in the stem
     for i in np.flatnonzero(m):
         s = base[i]
         j = int(rng.integers(1, max(2, min(len(s) - 2, 8))))
-        out[i] = s[:j] + s[j + 1] + s[j] + s[j + 2:]
+        out[i] = s[:j] + s[j + 1] + s[j] + s[j + 2 :]
     m = (u >= 0.82) & (u < 0.88)
     out[m] = np.char.upper(base[m])
     m = (u >= 0.88) & (u < 0.93)
-    out[m] = np.char.replace(np.char.replace(np.char.replace(name[m], "&", "and"), "Technologies", "Tech"),
-                             "International", "Intl")
+    out[m] = np.char.replace(
+        np.char.replace(np.char.replace(name[m], "&", "and"), "Technologies", "Tech"), "International", "Intl"
+    )
     m = u >= 0.93
     out[m] = np.char.add("The ", base[m])
     return out
@@ -297,8 +346,8 @@ def generate_world(demo: DemoParams | None = None, as_of: dt.date | str = "2026-
     n_strat = max(1, int(round(0.05 * n_target)))
     n_lite = int(round(0.30 * n_target))
     tier[order[:n_strat]] = "strategic"
-    tier[order[n_strat:n_strat + n_lite]] = "abm_lite"
-    tier[order[n_strat + n_lite:]] = "programmatic"
+    tier[order[n_strat : n_strat + n_lite]] = "abm_lite"
+    tier[order[n_strat + n_lite :]] = "programmatic"
 
     # ---------------------------------------------------------------- latent intent (accounts x weeks)
     I = INTENT
@@ -319,7 +368,7 @@ def generate_world(demo: DemoParams | None = None, as_of: dt.date | str = "2026-
                     for k in range(min(L, n_weeks - t)):
                         burst[r, t + k] += I["burst_amp"] * (k + 1) / L
                 else:
-                    burst[r, t:t + L] += I["burst_amp"]
+                    burst[r, t : t + L] += I["burst_amp"]
     burst = np.minimum(burst, I["burst_cap"])
     intent = (I["fit_weight"] * fit_std[:, None] + z + burst).astype(np.float32)
 
@@ -359,22 +408,28 @@ def generate_world(demo: DemoParams | None = None, as_of: dt.date | str = "2026-
     is_open = close_date > as_of
     won = obs["won"][ai, wi]
     stage = np.where(is_open, "", np.where(won, "closed_won", "closed_lost")).astype(object)
-    elapsed = ((as_of - created_date).days.to_numpy() / np.maximum((close_date - created_date).days.to_numpy(), 1))
+    elapsed = (as_of - created_date).days.to_numpy() / np.maximum((close_date - created_date).days.to_numpy(), 1)
     open_stage = np.array(["prospecting", "discovery", "solution", "proposal", "negotiation"], dtype=object)[
-        np.clip((elapsed * 5).astype(int), 0, 4)]
+        np.clip((elapsed * 5).astype(int), 0, 4)
+    ]
     stage = np.where(is_open, open_stage, stage)
-    opp = pd.DataFrame({
-        "opportunity_id": _ids("O", n_opp, 6), "account_id": acc["account_id"].to_numpy()[ai],
-        "created_date": created_date, "stage": stage,
-        "close_date": pd.Series(close_date).where(~is_open).to_numpy(),
-        "amount": obs["amount"][ai, wi], "product": _pick(rng, ["Platform", "Analytics Add-on", "Enterprise Suite"],
-                                                           [0.6, 0.25, 0.15], n_opp),
-        "owner": acc["owner"].to_numpy()[ai],
-    })
+    opp = pd.DataFrame(
+        {
+            "opportunity_id": _ids("O", n_opp, 6),
+            "account_id": acc["account_id"].to_numpy()[ai],
+            "created_date": created_date,
+            "stage": stage,
+            "close_date": pd.Series(close_date).where(~is_open).to_numpy(),
+            "amount": obs["amount"][ai, wi],
+            "product": _pick(rng, ["Platform", "Analytics Add-on", "Enterprise Suite"], [0.6, 0.25, 0.15], n_opp),
+            "owner": acc["owner"].to_numpy()[ai],
+        }
+    )
     # stage history: evenly spaced stage entries up to the current stage
     hist = []
-    n_stages_reached = np.where(is_open, np.clip((elapsed * 5).astype(int), 0, 4) + 1,
-                                np.where(won, 6, rng.integers(1, 5, n_opp) + 1))
+    n_stages_reached = np.where(
+        is_open, np.clip((elapsed * 5).astype(int), 0, 4) + 1, np.where(won, 6, rng.integers(1, 5, n_opp) + 1)
+    )
     end_or_asof = pd.DatetimeIndex(np.where(is_open, as_of.to_datetime64(), close_date.values))
     span = np.maximum((end_or_asof - created_date).days.to_numpy(), 1)
     for k in range(6):
@@ -382,7 +437,9 @@ def generate_world(demo: DemoParams | None = None, as_of: dt.date | str = "2026-
         if not m.any():
             continue
         if k < 5:
-            st = np.full(int(m.sum()), ["prospecting", "discovery", "solution", "proposal", "negotiation"][k], dtype=object)
+            st = np.full(
+                int(m.sum()), ["prospecting", "discovery", "solution", "proposal", "negotiation"][k], dtype=object
+            )
             is_last_closed = (~is_open[m]) & (n_stages_reached[m] == k + 1)
             st = np.where(is_last_closed, "closed_lost", st)
             when = created_date[m] + pd.to_timedelta((span[m] * k / 5).astype(int), unit="D")
@@ -390,8 +447,9 @@ def generate_world(demo: DemoParams | None = None, as_of: dt.date | str = "2026-
         else:
             st = np.full(int(m.sum()), "closed_won", dtype=object)
             when = close_date[m]
-        hist.append(pd.DataFrame({"opportunity_id": opp["opportunity_id"].to_numpy()[m], "stage": st,
-                                  "entered_date": when}))
+        hist.append(
+            pd.DataFrame({"opportunity_id": opp["opportunity_id"].to_numpy()[m], "stage": st, "entered_date": when})
+        )
     stage_history = pd.concat(hist, ignore_index=True).sort_values(["opportunity_id", "entered_date"], kind="stable")
     stage_history = stage_history.reset_index(drop=True)
 
@@ -411,8 +469,9 @@ def generate_world(demo: DemoParams | None = None, as_of: dt.date | str = "2026-
     use_alt = (u < 0.3) & pd.notna(alt_d)
     email_dom[use_alt] = alt_d[use_alt]
     sub_dom = (u >= 0.3) & (u < 0.36)
-    email_dom[sub_dom] = np.char.add(_pick(rng, ["mail.", "eu.", "us.", "corp."], np.ones(4), int(sub_dom.sum())).astype(str),
-                                     dom[sub_dom])
+    email_dom[sub_dom] = np.char.add(
+        _pick(rng, ["mail.", "eu.", "us.", "corp."], np.ones(4), int(sub_dom.sum())).astype(str), dom[sub_dom]
+    )
     v = rng.random(nc)
     freemail = v < 0.14
     email_dom[freemail] = _pick(rng, V.FREEMAIL, np.ones(len(V.FREEMAIL)), int(freemail.sum()))
@@ -433,21 +492,39 @@ def generate_world(demo: DemoParams | None = None, as_of: dt.date | str = "2026-
     c_country = np.where(rng.random(nc) < 0.85, acc["country"].to_numpy()[c_acc], None)
     c_perm = rng.permutation(nc)
     contact_ids_all = _arrow_ids("C", nc, 7).to_numpy(dtype=object)[c_perm]  # ids do not reveal the account grouping
-    contacts = pd.DataFrame({
-        "contact_id": contact_ids_all, "record_type": np.where(is_contact, "contact", "lead"),
-        "email": email, "first_name": first, "last_name": last, "job_title": _titles(rng, fn, sen),
-        "company_name": company, "website": website, "country": c_country,
-        "account_id": np.where(is_contact, acc["account_id"].to_numpy()[c_acc], None),
-        "source": _pick(rng, ["web_form", "event", "list_import", "webinar", "sales_prospecting", "content_syndication"],
-                        [0.35, 0.15, 0.15, 0.1, 0.15, 0.1], nc),
-        "created_date": start + pd.to_timedelta(rng.integers(-200, n_weeks * 7 - 1, nc), unit="D"),
-    })
+    contacts = pd.DataFrame(
+        {
+            "contact_id": contact_ids_all,
+            "record_type": np.where(is_contact, "contact", "lead"),
+            "email": email,
+            "first_name": first,
+            "last_name": last,
+            "job_title": _titles(rng, fn, sen),
+            "company_name": company,
+            "website": website,
+            "country": c_country,
+            "account_id": np.where(is_contact, acc["account_id"].to_numpy()[c_acc], None),
+            "source": _pick(
+                rng,
+                ["web_form", "event", "list_import", "webinar", "sales_prospecting", "content_syndication"],
+                [0.35, 0.15, 0.15, 0.1, 0.15, 0.1],
+                nc,
+            ),
+            "created_date": start + pd.to_timedelta(rng.integers(-200, n_weeks * 7 - 1, nc), unit="D"),
+        }
+    )
     corporate_email = ~freemail & ~no_email
     identifiable = is_contact | corporate_email | (~no_company) | pd.notna(website)
-    truth_contacts = pd.DataFrame({
-        "contact_id": contacts["contact_id"], "true_account_id": acc["account_id"].to_numpy()[c_acc],
-        "persona_function": fn, "persona_seniority": sen, "is_freemail": freemail, "identifiable": identifiable,
-    })
+    truth_contacts = pd.DataFrame(
+        {
+            "contact_id": contacts["contact_id"],
+            "true_account_id": acc["account_id"].to_numpy()[c_acc],
+            "persona_function": fn,
+            "persona_seniority": sen,
+            "is_freemail": freemail,
+            "identifiable": identifiable,
+        }
+    )
 
     # ---------------------------------------------------------------- touchpoints
     has_c = np.bincount(c_acc, minlength=n)
@@ -472,10 +549,13 @@ def generate_world(demo: DemoParams | None = None, as_of: dt.date | str = "2026-
     for f_code, f in enumerate(("tofu", "mofu", "bofu")):
         opts, p = V.ORGANIC_MIX[f]
         m = funnel_code == f_code
-        act_code[m] = np.array([acts.index(o) for o in opts])[rng.choice(len(opts), int(m.sum()), p=np.array(p) / sum(p))]
+        act_code[m] = np.array([acts.index(o) for o in opts])[
+            rng.choice(len(opts), int(m.sum()), p=np.array(p) / sum(p))
+        ]
     opts, p = V.ABM_MIX
-    act_code[abm_touch] = np.array([acts.index(o) for o in opts])[rng.choice(len(opts), int(abm_touch.sum()),
-                                                                               p=np.array(p) / sum(p))]
+    act_code[abm_touch] = np.array([acts.index(o) for o in opts])[
+        rng.choice(len(opts), int(abm_touch.sum()), p=np.array(p) / sum(p))
+    ]
     no_contact = has_c[ta] == 0
     web_like = np.isin(act_code, [acts.index("web_visit"), acts.index("pricing_page")])
     anon = no_contact | (web_like & (rng.random(nt) < 0.3))
@@ -493,72 +573,136 @@ def generate_world(demo: DemoParams | None = None, as_of: dt.date | str = "2026-
     order = np.argsort(ts.values, kind="stable")
     cid_code = np.where(anon, -1, cidx)[order]
     # categorical columns built from codes: 10M touchpoints without 10M Python strings
-    tp = pd.DataFrame({
-        "touchpoint_id": _arrow_ids("T", nt, 8), "timestamp": ts.values[order],
-        "contact_id": pd.Categorical.from_codes(cid_code, categories=contacts["contact_id"].to_numpy().astype(str)),
-        "visitor_domain": pd.Categorical.from_codes(np.where(anon, ta, -1)[order],
-                                                    categories=acc["domain"].to_numpy().astype(str)),
-        "account_id": _arrow_nulls(nt),
-        "channel": pd.Categorical.from_codes(chan_of_act[act_code][order], categories=channels),
-        "activity_type": pd.Categorical.from_codes(act_code[order], categories=acts),
-        "funnel_stage": pd.Categorical.from_codes(fun_of_act[act_code][order], categories=["tofu", "mofu", "bofu"]),
-        "campaign_id": pd.Categorical.from_codes(camp_code[order], categories=camp_levels),
-        "program_id": pd.Categorical.from_codes(np.where(abm_touch, 0, -1)[order], categories=["ABM-2026"]),
-    })
-    truth_tp = pd.DataFrame({"touchpoint_id": tp["touchpoint_id"],
-                             "true_account_id": pd.Categorical.from_codes(ta[order], categories=acc["account_id"].to_numpy().astype(str))})
+    tp = pd.DataFrame(
+        {
+            "touchpoint_id": _arrow_ids("T", nt, 8),
+            "timestamp": ts.values[order],
+            "contact_id": pd.Categorical.from_codes(cid_code, categories=contacts["contact_id"].to_numpy().astype(str)),
+            "visitor_domain": pd.Categorical.from_codes(
+                np.where(anon, ta, -1)[order], categories=acc["domain"].to_numpy().astype(str)
+            ),
+            "account_id": _arrow_nulls(nt),
+            "channel": pd.Categorical.from_codes(chan_of_act[act_code][order], categories=channels),
+            "activity_type": pd.Categorical.from_codes(act_code[order], categories=acts),
+            "funnel_stage": pd.Categorical.from_codes(fun_of_act[act_code][order], categories=["tofu", "mofu", "bofu"]),
+            "campaign_id": pd.Categorical.from_codes(camp_code[order], categories=camp_levels),
+            "program_id": pd.Categorical.from_codes(np.where(abm_touch, 0, -1)[order], categories=["ABM-2026"]),
+        }
+    )
+    truth_tp = pd.DataFrame(
+        {
+            "touchpoint_id": tp["touchpoint_id"],
+            "true_account_id": pd.Categorical.from_codes(
+                ta[order], categories=acc["account_id"].to_numpy().astype(str)
+            ),
+        }
+    )
 
     # ---------------------------------------------------------------- program and costs
-    programs = pd.DataFrame({"program_id": "ABM-2026", "account_id": acc["account_id"].to_numpy()[chosen],
-                             "tier": tier[chosen], "start_date": prog_start, "end_date": pd.NaT})
+    programs = pd.DataFrame(
+        {
+            "program_id": "ABM-2026",
+            "account_id": acc["account_id"].to_numpy()[chosen],
+            "tier": tier[chosen],
+            "start_date": prog_start,
+            "end_date": pd.NaT,
+        }
+    )
     q_starts = pd.date_range(prog_start, as_of, freq="QS")
     cost_rows = []
     for qs in q_starts:
         qe = min(qs + pd.offsets.QuarterEnd(0), as_of)
         for ch, share in V.COST_CHANNELS.items():
-            cost_rows.append({"program_id": "ABM-2026", "channel": ch, "period_start": qs, "period_end": qe,
-                              "amount": round(demo.cost_per_target_account * n_target * share, 2)})
+            cost_rows.append(
+                {
+                    "program_id": "ABM-2026",
+                    "channel": ch,
+                    "period_start": qs,
+                    "period_end": qe,
+                    "amount": round(demo.cost_per_target_account * n_target * share, 2),
+                }
+            )
     costs = pd.DataFrame(cost_rows)
 
     # ---------------------------------------------------------------- truth
     def post_sum(arr):
         return (arr * post[None, :]).sum(axis=1)
 
-    truth_acc = pd.DataFrame({
-        "account_id": acc["account_id"], "fit_logit": fit_logit, "fit_prob": fit_prob, "is_customer": is_customer,
-        "is_target": is_target, "tier": tier,
-        "exp_opps_post_treated": post_sum(np.where(is_customer[:, None], 0, np.minimum(haz_base * (1 + lift.opp_rate), 0.95))),
-        "exp_opps_post_untreated": post_sum(np.where(is_customer[:, None], 0, haz_base)),
-        "opps_post_treated": post_sum(arms[1]["created"]).astype(int),
-        "opps_post_untreated": post_sum(arms[0]["created"]).astype(int),
-        "won_post_treated": post_sum(arms[1]["created"] & arms[1]["won"]).astype(int),
-        "pipeline_post_treated": post_sum(arms[1]["created"] * arms[1]["amount"]),
-        "pipeline_post_untreated": post_sum(arms[0]["created"] * arms[0]["amount"]),
-        "won_post_untreated": post_sum(arms[0]["created"] & arms[0]["won"]).astype(int),
-    })
-    weekly = pd.DataFrame({
-        "account_id": pd.Categorical.from_codes(np.repeat(np.arange(n), n_weeks), categories=acc["account_id"].to_numpy().astype(str)),
-        "week_start": np.tile(weeks.values, n),
-        "intent": intent.ravel(), "p_opp_week": obs["oracle"].astype(np.float32).ravel(),
-        "p_opp_week_free": np.where(is_customer[:, None], 0.0, np.where(
-            is_target[:, None] & post[None, :], np.minimum(haz_base * (1 + lift.opp_rate), 0.95), haz_base)
-        ).astype(np.float32).ravel(),
-    })
+    truth_acc = pd.DataFrame(
+        {
+            "account_id": acc["account_id"],
+            "fit_logit": fit_logit,
+            "fit_prob": fit_prob,
+            "is_customer": is_customer,
+            "is_target": is_target,
+            "tier": tier,
+            "exp_opps_post_treated": post_sum(
+                np.where(is_customer[:, None], 0, np.minimum(haz_base * (1 + lift.opp_rate), 0.95))
+            ),
+            "exp_opps_post_untreated": post_sum(np.where(is_customer[:, None], 0, haz_base)),
+            "opps_post_treated": post_sum(arms[1]["created"]).astype(int),
+            "opps_post_untreated": post_sum(arms[0]["created"]).astype(int),
+            "won_post_treated": post_sum(arms[1]["created"] & arms[1]["won"]).astype(int),
+            "pipeline_post_treated": post_sum(arms[1]["created"] * arms[1]["amount"]),
+            "pipeline_post_untreated": post_sum(arms[0]["created"] * arms[0]["amount"]),
+            "won_post_untreated": post_sum(arms[0]["created"] & arms[0]["won"]).astype(int),
+        }
+    )
+    weekly = pd.DataFrame(
+        {
+            "account_id": pd.Categorical.from_codes(
+                np.repeat(np.arange(n), n_weeks), categories=acc["account_id"].to_numpy().astype(str)
+            ),
+            "week_start": np.tile(weeks.values, n),
+            "intent": intent.ravel(),
+            "p_opp_week": obs["oracle"].astype(np.float32).ravel(),
+            "p_opp_week_free": np.where(
+                is_customer[:, None],
+                0.0,
+                np.where(
+                    is_target[:, None] & post[None, :], np.minimum(haz_base * (1 + lift.opp_rate), 0.95), haz_base
+                ),
+            )
+            .astype(np.float32)
+            .ravel(),
+        }
+    )
     accounts = acc.drop(columns=["_base_name"])
     meta = {
-        "truth_version": TRUTH_VERSION, "seed": demo.seed, "as_of": str(as_of.date()), "start": str(start.date()),
-        "program_start": str(prog_start.date()), "program_id": "ABM-2026",
-        "fit_coefficients": FIT_COEFS, "fit_intercept": b0, "fit_drivers": drivers, "fit_importance": importance,
-        "lift": lift.model_dump(), "sizes": {"accounts": n, "contacts": nc, "touchpoints": nt, "opportunities": n_opp,
-                                             "weeks": n_weeks, "targets": int(n_target)},
+        "truth_version": TRUTH_VERSION,
+        "seed": demo.seed,
+        "as_of": str(as_of.date()),
+        "start": str(start.date()),
+        "program_start": str(prog_start.date()),
+        "program_id": "ABM-2026",
+        "fit_coefficients": FIT_COEFS,
+        "fit_intercept": b0,
+        "fit_drivers": drivers,
+        "fit_importance": importance,
+        "lift": lift.model_dump(),
+        "sizes": {
+            "accounts": n,
+            "contacts": nc,
+            "touchpoints": nt,
+            "opportunities": n_opp,
+            "weeks": n_weeks,
+            "targets": int(n_target),
+        },
         "notes": "Opportunities are new business only: customers have no opportunity hazard. "
-                 "Potential outcomes use common random numbers; *_treated/_untreated are realised counts "
-                 "after program start under each arm.",
+        "Potential outcomes use common random numbers; *_treated/_untreated are realised counts "
+        "after program start under each arm.",
     }
     c_order = np.argsort(c_perm, kind="stable")  # sorted by contact_id
     contacts = contacts.iloc[c_order].reset_index(drop=True)
     truth_contacts = truth_contacts.iloc[c_order].reset_index(drop=True)
-    tables = {"accounts": accounts, "contacts": contacts, "opportunities": opp, "stage_history": stage_history,
-              "touchpoints": tp, "programs": programs, "costs": costs}
+    tables = {
+        "accounts": accounts,
+        "contacts": contacts,
+        "opportunities": opp,
+        "stage_history": stage_history,
+        "touchpoints": tp,
+        "programs": programs,
+        "costs": costs,
+    }
     truth = {"accounts": truth_acc, "contacts": truth_contacts, "touchpoints": truth_tp, "weekly": weekly}
     return World(tables=tables, truth=truth, meta=meta)
