@@ -35,7 +35,7 @@ test: $(STAMP) browser
 
 ## Re-execute the notebooks in place on the demo world (commit their outputs for nbval).
 notebooks: $(STAMP)
-	TQDM_DISABLE=1 $(BIN)/python -m abm_lab.devtools refresh-notebooks
+	TQDM_DISABLE=1 $(BIN)/python -m abm_lab.pipeline.devtools refresh-notebooks
 
 benchmarks: $(STAMP)
 	$(BIN)/python benchmarks/bench_generator.py

@@ -42,7 +42,7 @@ from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from .config.engagement import EngagementParams
 from .errors import ABMDataError
-from .schema import CHANNELS, FUNNEL_STAGES
+from .data.schema import CHANNELS, FUNNEL_STAGES
 
 ID_COLS = ("account_id", "snapshot_date")
 FLAG_COLS = ("is_customer_at", "has_open_opp", "created_after", "eligible", "label", "label_observed", "next_opp_date")

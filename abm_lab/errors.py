@@ -53,3 +53,12 @@ def format_rows(
         vals = ", ".join(f"{c}={df.iloc[pos][c]!r}" for c in columns if c in df.columns)
         lines.append(f"    line {pos + row_offset}: {vals}")
     return [p + row_offset for p in positions], "\n".join(lines)
+
+
+class ABMArtefactError(ABMRunError):
+    """An artefact a stage needs is missing or malformed; the message names the file and the stage that writes it."""
+
+    def __init__(self, message: str, *, artefact: str | None = None, file: str | None = None):
+        super().__init__(message)
+        self.artefact = artefact
+        self.file = file

@@ -606,7 +606,7 @@ def maven_check(
     ``grading`` (GradingResult), ``value_by_grade`` (won revenue per account by grade).
     """
     from .config import parse_params
-    from .io import load_dataset
+    from .data.io import load_dataset
 
     path = Path(folder) if folder else find_maven(root)
     if path is None or not (path / "accounts.csv").exists():

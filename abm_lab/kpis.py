@@ -655,7 +655,7 @@ def roi_what_if(
 
 
 def run_inputs(ctx) -> dict:
-    """Inputs of notebook 05 from a :class:`abm_lab.runctx.RunContext`.
+    """Inputs of notebook 05 from a :class:`abm_lab.pipeline.RunContext`.
 
     Returns ``segments`` (:func:`account_frame`, with the grading artefact if present),
     ``touchpoints`` (account ids from ``touchpoints_mapped.parquet`` if present, else the

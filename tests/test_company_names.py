@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from abm_lab.normalize import cluster_names, match_names
+from abm_lab.mapping.normalize import cluster_names, match_names
 
 SHARED = Path(__file__).resolve().parents[1] / ".." / "shared" / "datasets" / "company_names"
 PAIRS = SHARED / "easonanalytica_company_name_pairs.csv"

@@ -32,7 +32,7 @@ needs_maven = pytest.mark.skipif(
 # ----------------------------------------------------------------- real data: Maven CRM
 @pytest.fixture(scope="module")
 def maven():
-    from abm_lab.io import load_dataset
+    from abm_lab.data.io import load_dataset
 
     params = load_params(None, {"data": {"source": "folder", "path": str(MAVEN), "preset": "maven_crm"}})
     ds = load_dataset(params, ROOT)

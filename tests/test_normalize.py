@@ -7,7 +7,7 @@ import socket
 import pandas as pd
 import pytest
 
-from abm_lab import normalize as N
+from abm_lab.mapping import normalize as N
 
 # --------------------------------------------------------------------------- domains
 

@@ -11,7 +11,7 @@ import pytest
 
 from abm_lab.config import DemoParams
 from abm_lab.config.mapping import CommitteeRole, MappingParams
-from abm_lab.personas import (
+from abm_lab.mapping.personas import (
     committee_coverage,
     committee_flags,
     evaluate_personas,

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from abm_lab.config import parse_params
-from abm_lab.io import load_dataset
+from abm_lab.data.io import load_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -78,7 +78,7 @@ def test_demo_data_command(tmp_path):
     p = tmp_path / "p.yaml"
     p.write_text("demo: {n_accounts: 60, n_contacts: 200, n_touchpoints: 2000}\n")
     r = subprocess.run(
-        [sys.executable, "-m", "abm_lab.cli", "demo-data", str(p), "--out", str(tmp_path / "w")],
+        [sys.executable, "-m", "abm_lab.pipeline.cli", "demo-data", str(p), "--out", str(tmp_path / "w")],
         capture_output=True,
         text=True,
         cwd=ROOT,

@@ -9,7 +9,7 @@ import yaml
 
 from abm_lab.config import load_params
 from abm_lab.errors import ABMParamsError
-from abm_lab.quarters import new_quarter_params, parse_quarter, quarter_bounds
+from abm_lab.pipeline.quarters import new_quarter_params, parse_quarter, quarter_bounds
 
 Q3 = """# ABM Lab: quarterly run on the demo world
 run:

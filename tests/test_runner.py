@@ -10,7 +10,7 @@ import nbformat
 import pytest
 
 from abm_lab.errors import ABMRunError
-from abm_lab.runner import run_params
+from abm_lab.pipeline.runner import run_params
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -59,9 +59,9 @@ def ensure_world(demo: DemoParams, as_of: dt.date | str, folder: str | os.PathLi
 
 
 def world_dataset(demo: DemoParams | None = None, as_of: dt.date | str = "2026-12-31", world: World | None = None):
-    """A validated :class:`abm_lab.io.Dataset` of a generated world, with truth attached (for tests)."""
-    from .. import schema
-    from ..io import Dataset
+    """A validated :class:`abm_lab.data.io.Dataset` of a generated world, with truth attached (for tests)."""
+    from ..data import schema
+    from ..data.io import Dataset
 
     world = world or generate_world(demo or DemoParams(), as_of)
     tables = {k: schema.validate_table(v, k) for k, v in world.tables.items()}

@@ -16,8 +16,8 @@ from pathlib import Path
 import pandas as pd
 
 from . import presets, schema
-from .config import Params
-from .errors import ABMDataError
+from ..config import Params
+from ..errors import ABMDataError
 
 TRUTH_DIR = "truth"
 
@@ -194,7 +194,7 @@ def _finish(tables, files, hashes, folder: Path | None) -> Dataset:
     acc = tables["accounts"]
     derive = acc["domain"].isna() & acc["website"].notna()
     if derive.any():  # domain is derived from the website when the source has none
-        from .normalize import registered_domains
+        from ..mapping.normalize import registered_domains
 
         acc.loc[derive, "domain"] = registered_domains(acc.loc[derive, "website"]).astype("string")
         tables["accounts"] = acc
@@ -227,7 +227,7 @@ def load_dataset(params: Params, root: str | os.PathLike = ".", progress: bool =
     """Load the source named in ``params.data`` (generating the demo world if needed)."""
     path = Path(root) / params.data.path
     if params.data.source == "demo":
-        from .synth import ensure_world
+        from ..synth import ensure_world
 
         ensure_world(params.demo, params.run.as_of, path)
         return load_folder(path, params)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from .errors import ABMParamsError
+from ..errors import ABMParamsError
 
 QUARTER_RE = re.compile(r"^(\d{4})[-_ ]?[Qq]([1-4])$")
 QUARTER_FILE_RE = re.compile(r"^(\d{4})Q([1-4])\.ya?ml$")
@@ -85,7 +85,7 @@ def new_quarter_params(quarter: str, params_dir: Path) -> Path:
     Raises :class:`ABMParamsError` for a malformed quarter, an existing target file, or when
     there is no ``YEARQn.yaml`` file to start from.
     """
-    from .config import parse_params
+    from ..config import parse_params
 
     year, q = parse_quarter(quarter)
     label = quarter_label(year, q)

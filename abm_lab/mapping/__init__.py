@@ -32,8 +32,8 @@ import pandas as pd
 from rapidfuzz import fuzz, process, utils
 from rapidfuzz.distance import OSA
 
-from .config.mapping import MappingParams
-from .errors import ABMDataError
+from ..config.mapping import MappingParams
+from ..errors import ABMDataError
 from .normalize import (
     _arrow_strings,
     _as_object,

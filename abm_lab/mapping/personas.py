@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 from unidecode import unidecode
 
-from .config.mapping import SENIORITY_LEVELS, CommitteeRole, MappingParams
+from ..config.mapping import SENIORITY_LEVELS, CommitteeRole, MappingParams
 
 __all__ = [
     "parse_title",

@@ -1,4 +1,4 @@
-"""Column-name presets for known exports, mapped onto the canonical model (:mod:`abm_lab.schema`).
+"""Column-name presets for known exports, mapped onto the canonical model (:mod:`abm_lab.data.schema`).
 
 * ``canonical``  – files already use canonical names (``accounts.csv`` …).
 * ``salesforce`` – Salesforce standard-object CSV exports (Data Loader / Data Export field

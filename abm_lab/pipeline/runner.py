@@ -13,11 +13,12 @@ import shutil
 import time
 from pathlib import Path
 
-from .config import load_params
-from .errors import ABMRunError
-from .io import data_fingerprint, load_dataset, save_canonical
+from ..config import load_params
+from ..errors import ABMRunError
+from ..data.io import data_fingerprint, load_dataset, save_canonical
 from .manifest import build_manifest
-from .runctx import find_root
+from ..artefacts import notebook_dependencies
+from .context import find_root
 
 PAGE_TITLES = {
     "00_data_health": "Data health",
@@ -76,12 +77,6 @@ def execute_notebook(src: Path, dst: Path, parameters: dict, cwd: Path) -> None:
         raise ABMRunError(f"notebook {src.name} could not be executed: {type(exc).__name__}: {exc}") from None
 
 
-#: Which notebooks read another's artefacts; the rest may run at the same time.
-DEPENDS = {
-    "02_account_grading": ["01_icp_discovery"],
-    "04_engagement": ["02_account_grading", "03_lead_to_account"],
-    "05_program_roi": ["02_account_grading", "03_lead_to_account"],
-}
 #: Start order among notebooks that are ready: the longest chain (01 → 02 → 04) first.
 PRIORITY = {
     "01_icp_discovery": 0,
@@ -96,7 +91,11 @@ PRIORITY = {
 def run_notebooks(
     names: list[str], nb_dir: Path, run_dir: Path, parameters: dict, root: Path, quiet: bool = False, workers: int = 2
 ) -> dict[str, float]:
-    """Execute notebooks respecting DEPENDS, up to ``workers`` at a time. Returns seconds per notebook."""
+    """Execute notebooks in the order the artefact registry implies, up to ``workers`` at a time.
+
+    A notebook starts only when every notebook whose artefacts it reads (in this run) has finished.
+    Returns seconds per notebook."""
+    depends = notebook_dependencies(names)
     from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
     pending = list(names)
@@ -117,7 +116,7 @@ def run_notebooks(
         running = {}
         while pending or running:
             ready = sorted(
-                (nb for nb in pending if all(d in done or d not in names for d in DEPENDS.get(nb, []))),
+                (nb for nb in pending if all(d in done or d not in names for d in depends.get(nb, []))),
                 key=lambda nb: PRIORITY.get(nb, 99),
             )
             for nb in ready[: max(0, workers - len(running))]:
@@ -194,7 +193,7 @@ def run_params(
 
 
 def render_run(run_dir: Path, params, manifest: dict, reports_dir: Path) -> None:
-    from . import report
+    from .. import report
 
     pages = []
     for nb in params.run.notebooks:

@@ -1,6 +1,6 @@
 """Developer tasks: re-execute the committed notebooks in place on the demo world.
 
-``python -m abm_lab.devtools refresh-notebooks [NAME ...]`` runs each notebook with its default
+``python -m abm_lab.pipeline.devtools refresh-notebooks [NAME ...]`` runs each notebook with its default
 parameters (the demo run) and saves it with outputs, so nbval can check the cells marked
 ``# NBVAL_CHECK_OUTPUT`` against them. Execution metadata (timings) is stripped.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 import time
 
-from .runctx import find_root
+from .context import find_root
 
 
 def refresh(names: list[str] | None = None) -> None:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .errors import ABMDataError, format_rows
+from ..errors import ABMDataError, format_rows
 
 
 @dataclass(frozen=True)

@@ -66,7 +66,7 @@ def plot_weekly_touchpoints(tp: pd.DataFrame):
     """Stacked weekly touchpoint counts by funnel stage (figure)."""
     import matplotlib.pyplot as plt
 
-    from .style import source_line
+    from ..style import source_line
 
     fig, ax = plt.subplots()
     if len(tp) == 0:

@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from .errors import ABMDataError, ABMRunError
+from ..errors import ABMDataError, ABMRunError
 
 
 def _cmd_run(a) -> int:
@@ -22,8 +22,8 @@ def _cmd_run(a) -> int:
 
 
 def _cmd_demo_data(a) -> int:
-    from .config import load_params
-    from .synth import ensure_world
+    from ..config import load_params
+    from ..synth import ensure_world
 
     params = load_params(a.params)
     out = Path(a.out or params.data.path)
@@ -36,8 +36,8 @@ def _cmd_demo_data(a) -> int:
 
 
 def _cmd_validate(a) -> int:
-    from .config import load_params
-    from .io import load_dataset
+    from ..config import load_params
+    from ..data.io import load_dataset
 
     params = load_params(a.params)
     ds = load_dataset(params)
