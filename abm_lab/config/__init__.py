@@ -23,6 +23,7 @@ from .icp import IcpParams
 from .mapping import MappingParams
 from .report import ReportParams
 from .roi import RoiParams
+from .validation import ValidationParams
 
 __all__ = ["Params", "load_params", "DataParams", "DemoParams", "RunParams", "LiftTruth"]
 
@@ -39,9 +40,7 @@ class Params(Section):
     engagement: EngagementParams = Field(default_factory=EngagementParams)
     roi: RoiParams = Field(default_factory=RoiParams)
     report: ReportParams = Field(default_factory=ReportParams)
-
-    def to_yaml_dict(self) -> dict[str, Any]:
-        return self.model_dump(mode="json")
+    validation: ValidationParams = Field(default_factory=ValidationParams)
 
 
 def _scan_secrets(obj: Any, path: str = "") -> None:

@@ -32,20 +32,6 @@ DEFAULT_POINTS: dict[str, float] = {
     "sales_meeting": 20.0,
 }
 
-#: X Education columns dropped before modelling, with the reason (see SOURCE.md of the data set).
-XED_DROP: dict[str, str] = {
-    "Prospect ID": "identifier",
-    "Lead Number": "identifier",
-    "Tags": "set by the sales team after contacting the lead (current status of the lead)",
-    "Lead Quality": "set by the assigned employee from 'data and intuition' after contact",
-    "Asymmetrique Activity Index": "score/index assigned to the lead by the company, not observed behaviour",
-    "Asymmetrique Profile Index": "score/index assigned to the lead by the company, not observed behaviour",
-    "Asymmetrique Activity Score": "score/index assigned to the lead by the company, not observed behaviour",
-    "Asymmetrique Profile Score": "score/index assigned to the lead by the company, not observed behaviour",
-    "Lead Profile": "lead level assigned by the company 'based on their profile' (sales categorisation)",
-    "Last Notable Activity": "CRM status at extraction time ('Modified', calls, SMS by sales): after the outcome",
-}
-
 
 class EngagementParams(Section):
     # ------------------------------------------------------------------ panel
@@ -132,17 +118,6 @@ class EngagementParams(Section):
     high_engagement_min_score: int = Field(4, ge=2, le=5, description="Scores >= this count as high engagement.")
     n_reasons: int = Field(3, ge=1, le=5, description="Reasons per account in engagement_scores.csv.")
     timeline_days: int = Field(180, gt=0, description="Days of touch history shown in the account explorer.")
-    # ------------------------------------------------------------------ X Education (lead level)
-    xed_path: str = Field(
-        "../shared/datasets/x_education_leads/Leads.csv",
-        description="X Education Leads.csv, relative to the project root (never copied into the repo).",
-    )
-    xed_drop: dict[str, str] = Field(
-        default_factory=lambda: dict(XED_DROP),
-        description="Columns dropped before modelling -> reason (leakage or identifier).",
-    )
-    xed_test_size: float = Field(0.3, gt=0, lt=1, description="Stratified holdout share.")
-    xed_seed: int = Field(42, description="Seed of the holdout split.")
 
     @field_validator("score_cutoffs")
     @classmethod

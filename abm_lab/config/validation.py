@@ -1,0 +1,43 @@
+"""Params of the checks against known truth and real-data benchmarks (:mod:`abm_lab.validation`)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from .base import Section
+
+#: X Education columns dropped before modelling, with the reason (see SOURCE.md of the data set).
+XED_DROP: dict[str, str] = {
+    "Prospect ID": "identifier",
+    "Lead Number": "identifier",
+    "Tags": "set by the sales team after contacting the lead (current status of the lead)",
+    "Lead Quality": "set by the assigned employee from 'data and intuition' after contact",
+    "Asymmetrique Activity Index": "score/index assigned to the lead by the company, not observed behaviour",
+    "Asymmetrique Profile Index": "score/index assigned to the lead by the company, not observed behaviour",
+    "Asymmetrique Activity Score": "score/index assigned to the lead by the company, not observed behaviour",
+    "Asymmetrique Profile Score": "score/index assigned to the lead by the company, not observed behaviour",
+    "Lead Profile": "lead level assigned by the company 'based on their profile' (sales categorisation)",
+    "Last Notable Activity": "CRM status at extraction time ('Modified', calls, SMS by sales): after the outcome",
+}
+
+
+class XEducationParams(Section):
+    """The X Education lead-scoring benchmark (public Kaggle data, read from ``../shared``, never copied)."""
+
+    path: str = Field(
+        "../shared/datasets/x_education_leads/Leads.csv",
+        description="X Education Leads.csv, relative to the project root (never copied into the repo).",
+    )
+    drop: dict[str, str] = Field(
+        default_factory=lambda: dict(XED_DROP),
+        description="Columns dropped before modelling -> reason (leakage or identifier).",
+    )
+    test_size: float = Field(0.3, gt=0, lt=1, description="Stratified holdout share.")
+    seed: int = Field(42, description="Seed of the holdout split.")
+
+    n_bootstrap: int = Field(200, ge=0, description="Bootstrap resamples for the holdout AUC intervals; 0 = none.")
+    n_threads: int = Field(1, ge=1, description="BLAS / OpenMP threads for the benchmark models.")
+
+
+class ValidationParams(Section):
+    x_education: XEducationParams = Field(default_factory=XEducationParams)
