@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export TQDM_DISABLE ?= 0
 
-.PHONY: setup demo test test-fast notebooks benchmarks browser clean
+.PHONY: setup demo lint test notebooks docs benchmarks browser clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -27,8 +27,14 @@ browser:
 	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium not installed and not root: the browser test will skip"; fi; }
 
-## Set up (first time) and run every test: package tests, the demo run rendered and opened in a browser, nbval.
-test: $(STAMP) browser
+## Lint: ruff (package, tests, benchmarks, notebooks), formatting, and mypy on the package.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+## Set up (first time), lint, and run every test: package tests, the demo run rendered and opened in a browser, nbval.
+test: $(STAMP) browser lint
 	TQDM_DISABLE=1 $(BIN)/abm-lab run params/demo.yaml --force --quiet
 	TQDM_DISABLE=1 $(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-sanitize-with $(CURDIR)/notebooks/nbval_sanitize.cfg -p no:cacheprovider; \
 	  rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 0; fi; exit $$rc
@@ -36,6 +42,10 @@ test: $(STAMP) browser
 ## Re-execute the notebooks in place on the demo world (commit their outputs for nbval).
 notebooks: $(STAMP)
 	TQDM_DISABLE=1 $(BIN)/python -m abm_lab.pipeline.devtools refresh-notebooks
+
+## Regenerate the generated parts of docs/ (artefact table from the registry).
+docs: $(STAMP)
+	$(BIN)/python -m abm_lab.pipeline.devtools docs
 
 benchmarks: $(STAMP)
 	$(BIN)/python benchmarks/bench_generator.py

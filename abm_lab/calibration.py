@@ -72,8 +72,3 @@ class ScoreCalibrator(RegressorMixin, BaseEstimator):
         else:
             p = self.map_.predict_proba(self._z(scores).reshape(-1, 1))[:, 1]
         return np.clip(np.asarray(p, dtype=float), 0.0, 1.0)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.required = True
-        return tags

@@ -92,17 +92,21 @@ def executive_summary(tables: dict[str, pd.DataFrame], dataset, params) -> str:
     if len(t):
         span = f" between {t['timestamp'].min():%d %b %Y} and {t['timestamp'].max():%d %b %Y}"
     parts = [
-        f"This run loaded {len(a):,} accounts, {len(c):,} people, {len(o):,} opportunities and {len(t):,} touchpoints{span} from {src}.",
-        "All tables passed validation (types, unique ids, links between tables, date order, non-negative amounts) and no row was dropped.",
+        f"This run loaded {len(a):,} accounts, {len(c):,} people, {len(o):,} opportunities "
+        f"and {len(t):,} touchpoints{span} from {src}.",
+        "All tables passed validation (types, unique ids, links between tables, date order, non-negative amounts) "
+        "and no row was dropped.",
     ]
     if len(c):
         parts.append(
-            f"{cov['contacts linked to an account in the CRM']:.0%} of people are already linked to an account in the CRM; "
+            f"{cov['contacts linked to an account in the CRM']:.0%} of people are already linked to an account "
+            "in the CRM; "
             "the rest are matched on the lead-to-account page."
         )
     if len(t):
         parts.append(
-            f"{cov['touchpoints that are anonymous web visits']:.0%} of touchpoints are anonymous web visits identified only by company domain."
+            f"{cov['touchpoints that are anonymous web visits']:.0%} of touchpoints are anonymous web visits "
+            "identified only by company domain."
         )
     if len(o):
         parts.append(

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import presets, schema
 from ..config import Params
 from ..errors import ABMDataError
+from . import presets, schema
 
 TRUTH_DIR = "truth"
 

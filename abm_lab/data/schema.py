@@ -300,7 +300,8 @@ def _coerce(df: pd.DataFrame, col: Column, file: str) -> pd.Series:
                 if bad.any():
                     rows, txt = format_rows(df, bad, [col.name])
                     raise ABMDataError(
-                        f"{file}: column '{col.name}' must be a date (YYYY-MM-DD); {int(bad.sum())} row(s) are not:\n{txt}",
+                        f"{file}: column '{col.name}' must be a date (YYYY-MM-DD); "
+                        f"{int(bad.sum())} row(s) are not:\n{txt}",
                         file=file,
                         column=col.name,
                         rows=rows,

@@ -3,12 +3,18 @@
 ``python -m abm_lab.pipeline.devtools refresh-notebooks [NAME ...]`` runs each notebook with its default
 parameters (the demo run) and saves it with outputs, so nbval can check the cells marked
 ``# NBVAL_CHECK_OUTPUT`` against them. Execution metadata (timings) is stripped.
+
+``python -m abm_lab.pipeline.devtools docs`` regenerates the generated parts of the docs (the artefact
+table of ``docs/architecture.md``, from the registry in :mod:`abm_lab.artefacts`);
+``python -m abm_lab.pipeline.devtools check-notebooks`` checks the notebook conventions (thin, no blanket
+warning filters, checked outputs committed).
 """
 
 from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 
 from .context import find_root
 
@@ -35,13 +41,71 @@ def refresh(names: list[str] | None = None) -> None:
         print(f"{p.name}: {time.perf_counter() - t:.1f} s")
 
 
+#: Thin notebooks: at most this many non-blank code lines (logic lives in the package).
+MAX_NOTEBOOK_CODE_LINES = 60
+
+
+def notebook_problems(path: Path) -> list[str]:
+    """What breaks the notebook conventions in one committed notebook (empty when it is fine): too much code,
+    a blanket ``warnings.filterwarnings("ignore")``, or outputs stripped (nbval compares against them)."""
+    import json
+
+    nb = json.loads(path.read_text())
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    problems = []
+    lines = sum(1 for c in code for line in "".join(c["source"]).splitlines() if line.strip())
+    if lines > MAX_NOTEBOOK_CODE_LINES:
+        problems.append(
+            f"{path.name}: {lines} code lines (at most {MAX_NOTEBOOK_CODE_LINES}; move logic to the package)"
+        )
+    for c in code:
+        src = "".join(c["source"])
+        if "filterwarnings(" in src and "ignore" in src:
+            problems.append(f"{path.name}: blanket warnings filter; silence the specific warning at its source")
+        if "parameters" not in c.get("metadata", {}).get("tags", []) and not c.get("outputs") and src.strip():
+            if "# NBVAL_CHECK_OUTPUT" in src:
+                problems.append(f"{path.name}: a '# NBVAL_CHECK_OUTPUT' cell has no committed output")
+    return problems
+
+
+def check_notebooks(root: Path | None = None) -> int:
+    nbs = sorted(((root or find_root()) / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    problems = [p for nb in nbs for p in notebook_problems(nb)]
+    for p in problems:
+        print(p)
+    return 1 if problems else 0
+
+
+ARTEFACT_MARKERS = ("<!-- ARTEFACTS:START -->", "<!-- ARTEFACTS:END -->")
+
+
+def refresh_docs(root: Path | None = None) -> Path:
+    """Rewrite the artefact table between the markers of docs/architecture.md from the registry."""
+    from ..artefacts import markdown_table
+
+    doc = (root or find_root()) / "docs" / "architecture.md"
+    text = doc.read_text()
+    start, end = ARTEFACT_MARKERS
+    if start not in text or end not in text:
+        raise SystemExit(f"{doc}: markers {start} / {end} not found")
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    doc.write_text(f"{head}{start}\n{markdown_table()}\n{end}{tail}")
+    return doc
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if not argv or argv[0] != "refresh-notebooks":
-        print(__doc__)
-        return 2
-    refresh(argv[1:])
-    return 0
+    if argv and argv[0] == "refresh-notebooks":
+        refresh(argv[1:])
+        return 0
+    if argv and argv[0] == "check-notebooks":
+        return check_notebooks()
+    if argv and argv[0] == "docs":
+        print(f"updated {refresh_docs()}")
+        return 0
+    print(__doc__)
+    return 2
 
 
 if __name__ == "__main__":

@@ -13,12 +13,12 @@ import shutil
 import time
 from pathlib import Path
 
-from ..config import load_params
-from ..errors import ABMRunError
-from ..data.io import data_fingerprint, load_dataset, save_canonical
-from .manifest import build_manifest
 from ..artefacts import notebook_dependencies
+from ..config import load_params
+from ..data.io import data_fingerprint, load_dataset, save_canonical
+from ..errors import ABMRunError
 from .context import find_root
+from .manifest import build_manifest
 
 PAGE_TITLES = {
     "00_data_health": "Data health",
@@ -96,7 +96,7 @@ def run_notebooks(
     A notebook starts only when every notebook whose artefacts it reads (in this run) has finished.
     Returns seconds per notebook."""
     depends = notebook_dependencies(names)
-    from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+    from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
     pending = list(names)
     done: set[str] = set()
@@ -107,13 +107,13 @@ def run_notebooks(
 
         bar = tqdm(total=len(names), desc="notebooks", unit="notebook")
 
-    def job(nb):
+    def job(nb: str) -> tuple[str, float]:
         t = time.perf_counter()
         execute_notebook(nb_dir / f"{nb}.ipynb", run_dir / f"{nb}.ipynb", parameters, root)
         return nb, time.perf_counter() - t
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as ex:
-        running = {}
+        running: dict[Future[tuple[str, float]], str] = {}
         while pending or running:
             ready = sorted(
                 (nb for nb in pending if all(d in done or d not in names for d in depends.get(nb, []))),

@@ -12,7 +12,7 @@ import pytest
 from abm_lab.errors import ABMRunError
 from abm_lab.pipeline.runner import run_params
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 PARAMS = """
 run:

@@ -9,7 +9,7 @@ import pandas as pd
 from abm_lab.config import parse_params
 from abm_lab.data.io import load_dataset
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_salesforce_export_maps_onto_canonical_tables():

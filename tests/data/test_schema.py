@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from abm_lab.data import schema
 from abm_lab.config import parse_params
-from abm_lab.errors import ABMDataError
+from abm_lab.data import schema
 from abm_lab.data.io import load_dataset
+from abm_lab.errors import ABMDataError
 
 ACC = "account_id,name,domain,employees\nA1,Acme,acme.com,100\nA2,Globex,globex.com,200\nA3,Initech,initech.com,50\n"
 CON = "contact_id,email,account_id\nC1,a@acme.com,A1\nC2,b@globex.com,A2\n"

@@ -6,7 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
+CLI = [sys.executable, "-m", "abm_lab.pipeline.cli"]
 
 
 def test_validate_bad_folder_prints_clear_error(tmp_path):
@@ -20,7 +21,10 @@ def test_validate_bad_folder_prints_clear_error(tmp_path):
     params = tmp_path / "p.yaml"
     params.write_text(f"data:\n  source: folder\n  path: {tmp_path}\n")
     r = subprocess.run(
-        [sys.executable, "-m", "abm_lab.pipeline.cli", "validate", str(params)], capture_output=True, text=True, cwd=ROOT
+        [sys.executable, "-m", "abm_lab.pipeline.cli", "validate", str(params)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
     )
     assert r.returncode == 2
     assert "Traceback" not in r.stderr
@@ -31,6 +35,9 @@ def test_bad_params_exit_code(tmp_path):
     params = tmp_path / "p.yaml"
     params.write_text("grading: [1, 2\n")
     r = subprocess.run(
-        [sys.executable, "-m", "abm_lab.pipeline.cli", "validate", str(params)], capture_output=True, text=True, cwd=ROOT
+        [sys.executable, "-m", "abm_lab.pipeline.cli", "validate", str(params)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
     )
     assert r.returncode == 2 and "Traceback" not in r.stderr and "p.yaml" in r.stderr

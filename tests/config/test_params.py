@@ -9,7 +9,7 @@ import pytest
 from abm_lab.config import load_params, parse_params
 from abm_lab.errors import ABMParamsError
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in (ROOT / "params").glob("*.yaml")))

@@ -1,0 +1,106 @@
+"""What the engagement stage reads: touches with their account, personas, fit grades, and the snapshot dates.
+
+Every upstream artefact is read through the run's :class:`~abm_lab.pipeline.RunContext`: notebook 03's
+``touchpoints_mapped`` and ``contacts_mapped``, notebook 02's ``account_grades``. A missing one is an
+:class:`~abm_lab.errors.ABMArtefactError` naming the notebook that writes it; the stage never falls back to
+the synthetic world's truth (checks against truth live in :mod:`abm_lab.validation.engagement`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from ..config.engagement import EngagementParams
+from ..errors import ABMDataError
+from ..mapping.resolve import resolve_touch_accounts
+
+if TYPE_CHECKING:
+    from ..pipeline.context import RunContext
+
+#: Where each input came from, as the notebook and the report word it.
+SOURCE_TOUCHPOINTS = "lead-to-account mapping (notebook 03)"
+SOURCE_PERSONAS = "contacts_mapped.parquet (notebook 03)"
+SOURCE_FIT = "account_grades.parquet (notebook 02)"
+GRADE_COLUMNS = ("account_id", "fit_score", "grade")
+PERSONA_COLUMNS = ("contact_id", "account_id", "persona_function", "is_key_persona")
+
+
+def mapped_personas(contacts_mapped: pd.DataFrame, contacts: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Personas from notebook 03's ``contacts_mapped.parquet`` (matched contacts only)."""
+    cm = contacts_mapped
+    if "status" in cm.columns:
+        cm = cm[cm["status"] == "matched"]
+    cols = [c for c in PERSONA_COLUMNS if c in cm.columns]
+    out = cm[cols].copy()
+    if "is_key_persona" not in out.columns:
+        out["is_key_persona"] = False
+    if contacts is not None and "created_date" in contacts.columns:
+        out = out.merge(contacts[["contact_id", "created_date"]], on="contact_id", how="left")
+    return out
+
+
+@dataclass
+class Inputs:
+    """What the engagement notebook reads, and from where (for the report)."""
+
+    touchpoints: pd.DataFrame
+    personas: pd.DataFrame | None
+    grades: pd.DataFrame | None  # account_id, fit_score, grade
+    sources: dict[str, str]
+
+    @property
+    def fit(self) -> pd.DataFrame | None:
+        """``account_id, fit_score`` for the panel (None without a fit score)."""
+        if self.grades is None or "fit_score" not in self.grades:
+            return None
+        return self.grades[["account_id", "fit_score"]]
+
+
+def load_inputs(ctx: RunContext) -> Inputs:
+    """The stage's inputs from a run: source touchpoints with their account (source link first, then
+    notebook 03's mapping, :func:`abm_lab.mapping.resolve.resolve_touch_accounts`), the matched
+    personas of notebook 03 and the fit grades of notebook 02.
+
+    Raises :class:`~abm_lab.errors.ABMArtefactError` (naming the producing notebook) when one of
+    ``touchpoints_mapped``, ``contacts_mapped`` or ``account_grades`` is missing.
+    """
+    mapped = ctx.load("touchpoints_mapped")
+    contacts_mapped = ctx.load("contacts_mapped")
+    grades = ctx.load("account_grades")
+    tables = ctx.tables
+    touchpoints = resolve_touch_accounts(tables["touchpoints"], mapped)
+    personas = mapped_personas(contacts_mapped, tables["contacts"])
+    grades = grades[[c for c in GRADE_COLUMNS if c in grades.columns]]
+    sources = {"touchpoints": SOURCE_TOUCHPOINTS, "personas": SOURCE_PERSONAS, "fit": SOURCE_FIT}
+    return Inputs(touchpoints, personas, grades, sources)
+
+
+def snapshot_dates(start: Any, end: Any, freq: str = "monthly") -> pd.DatetimeIndex:
+    """Snapshot dates (midnight) from ``start`` to ``end`` inclusive: Mondays or 1st of month."""
+    start, end = pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize()
+    if freq == "weekly":
+        first = start + pd.Timedelta(days=(7 - start.weekday()) % 7)
+        return pd.date_range(first, end, freq="7D")
+    if freq == "monthly":
+        first = start if start.day == 1 else (start + pd.offsets.MonthBegin(1))
+        return pd.date_range(first, end, freq="MS")
+    raise ValueError(f"snapshot frequency must be 'weekly' or 'monthly', got {freq!r}")
+
+
+def default_snapshots(touchpoints: pd.DataFrame, as_of: Any, params: EngagementParams) -> pd.DatetimeIndex:
+    """Regular snapshots from first touch + ``min_history_days`` to ``as_of``, plus the scoring
+    snapshot ``as_of + 1 day`` (so that everything up to and including ``as_of`` counts)."""
+    if touchpoints.empty:
+        raise ABMDataError(
+            "touchpoints: no rows, cannot build an engagement panel",
+            file="touchpoints",
+            column="timestamp",
+            reason="empty table",
+        )
+    t0 = pd.Timestamp(touchpoints["timestamp"].min()).normalize() + pd.Timedelta(days=params.min_history_days)
+    end = pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)
+    snaps = snapshot_dates(t0, end, params.snapshot_freq)
+    return pd.DatetimeIndex(sorted(set(snaps) | {end}))

@@ -1,0 +1,176 @@
+"""The account x snapshot panel: one row per account and snapshot date, built in DuckDB.
+
+Every feature uses only touchpoints with ``timestamp < snapshot_date``; the label is an opportunity
+created in ``[snapshot_date, snapshot_date + H days)``. Account-snapshots with an open opportunity or that
+are customers at the snapshot stay in the frame flagged ``eligible = False`` (so every account-snapshot is
+accounted for, :func:`panel_accounting`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from ..config.engagement import EngagementParams
+from ..errors import ABMDataError
+from .sql import connect, panel_sql
+
+ID_COLS = ("account_id", "snapshot_date")
+FLAG_COLS = ("is_customer_at", "has_open_opp", "created_after", "eligible", "label", "label_observed", "next_opp_date")
+#: Touchpoint columns the panel reads (the last two are optional).
+TOUCH_COLUMNS = (
+    "touchpoint_id",
+    "timestamp",
+    "account_id",
+    "contact_id",
+    "channel",
+    "activity_type",
+    "funnel_stage",
+    "program_id",
+)
+
+
+def activity_types(touchpoints: pd.DataFrame, params: EngagementParams) -> list[str]:
+    """Activity types that get a decayed-points column: those in params plus those in the data."""
+    seen = set(touchpoints["activity_type"].dropna().astype(str).unique()) if len(touchpoints) else set()
+    return sorted(set(params.points) | seen)
+
+
+def _need(df: pd.DataFrame, table: str, cols: list[str]) -> None:
+    miss = [c for c in cols if c not in df.columns]
+    if miss:
+        raise ABMDataError(
+            f"{table}: missing column(s) {miss} needed for the engagement panel",
+            file=table,
+            column=miss[0],
+            reason="missing column",
+        )
+
+
+def build_panel(
+    touchpoints: pd.DataFrame,
+    accounts: pd.DataFrame,
+    opportunities: pd.DataFrame,
+    snapshots: Any,
+    as_of: Any,
+    params: EngagementParams | None = None,
+    personas: pd.DataFrame | None = None,
+    fit: pd.DataFrame | None = None,
+    programs: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Account x snapshot panel (one row per account and snapshot date), built in DuckDB.
+
+    ``touchpoints`` must carry ``account_id`` (see :func:`abm_lab.mapping.resolve.resolve_touch_accounts`); touches
+    without an account are ignored (count them with :func:`panel_accounting`).
+    ``personas``: contact_id, is_key_persona, optionally account_id and created_date (then
+    people on file per account count as features) (optional). ``fit``: account_id, fit_score
+    (0-100) (optional). ``programs``: the canonical programs table (optional).
+    Features use only ``timestamp < snapshot_date``. ``label`` = an opportunity created in
+    ``[snapshot_date, snapshot_date + horizon_days)``; ``label_observed`` = that window
+    ends by ``as_of + 1 day``. ``eligible`` = not a customer (if excluded), no open
+    opportunity (if excluded), account created before the snapshot.
+    """
+
+    p = params or EngagementParams()
+    _need(
+        touchpoints,
+        "touchpoints",
+        ["touchpoint_id", "timestamp", "account_id", "contact_id", "channel", "activity_type"],
+    )
+    _need(accounts, "accounts", ["account_id"])
+    _need(opportunities, "opportunities", ["account_id", "created_date", "close_date", "stage"])
+    tp = touchpoints[[c for c in TOUCH_COLUMNS if c in touchpoints.columns]].copy()
+    for c in ("funnel_stage", "program_id"):
+        if c not in tp.columns:
+            tp[c] = pd.Series(pd.NA, index=tp.index, dtype="string")
+    tp["timestamp"] = pd.to_datetime(tp["timestamp"])
+    acc = accounts[["account_id"]].copy()
+    acc["created_date"] = pd.to_datetime(accounts["created_date"]) if "created_date" in accounts else pd.NaT
+    acc["is_customer"] = accounts["is_customer"].fillna(False).astype(bool) if "is_customer" in accounts else False
+    opp = opportunities[["account_id", "created_date", "close_date"]].copy()
+    opp["is_won"] = (opportunities["stage"] == "closed_won").to_numpy(dtype=bool)
+    snaps = pd.DataFrame({"snapshot_date": pd.DatetimeIndex(pd.to_datetime(snapshots)).normalize()})
+    con = connect()
+    try:
+        con.register("touchpoints", tp)
+        con.register("accounts", acc)
+        con.register("opportunities", opp)
+        con.register("snapshots", snaps)
+        has_personas = personas is not None and len(personas) > 0
+        has_roster = has_personas and "account_id" in personas.columns
+        if has_personas:
+            _need(personas, "personas", ["contact_id", "is_key_persona"])
+            pers = personas[["contact_id"]].copy()
+            pers["is_key_persona"] = personas["is_key_persona"].fillna(False).astype(bool).to_numpy()
+            if has_roster:
+                pers["account_id"] = personas["account_id"].to_numpy()
+                pers["created_date"] = (
+                    pd.to_datetime(personas["created_date"]).to_numpy()
+                    if "created_date" in personas.columns
+                    else pd.NaT
+                )
+            con.register("personas", pers.drop_duplicates("contact_id"))
+        has_fit = fit is not None and len(fit) > 0
+        if has_fit:
+            _need(fit, "fit", ["account_id", "fit_score"])
+            con.register("fit", fit[["account_id", "fit_score"]].drop_duplicates("account_id"))
+        has_prog = programs is not None and len(programs) > 0
+        if has_prog:
+            g = programs[["account_id", "start_date", "end_date"]].copy()
+            g["start_date"] = pd.to_datetime(g["start_date"])
+            g["end_date"] = pd.to_datetime(g["end_date"])
+            con.register("programs", g)
+        sql = panel_sql(p, activity_types(tp, p), has_personas, has_fit, has_prog, has_roster)
+        out = con.sql(sql).df()
+    finally:
+        con.close()
+    out["account_id"] = out["account_id"].astype("string")
+    out["snapshot_date"] = pd.to_datetime(out["snapshot_date"]).astype("datetime64[ns]")
+    out["next_opp_date"] = pd.to_datetime(out["next_opp_date"]).astype("datetime64[ns]")
+    for c in ("is_customer_at", "has_open_opp", "created_after", "in_abm_program"):
+        out[c] = out[c].astype(bool)
+    out["label"] = out["label"].fillna(0).astype(int)
+    end = pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)
+    out["label_observed"] = (out["snapshot_date"] + pd.Timedelta(days=p.horizon_days)) <= end
+    elig = ~out["created_after"]
+    if p.exclude_customers:
+        elig &= ~out["is_customer_at"]
+    if p.exclude_open_opportunities:
+        elig &= ~out["has_open_opp"]
+    out["eligible"] = elig
+    drop = ["trend_recent_n", "trend_prior_n"]
+    return out.drop(columns=drop)
+
+
+def panel_accounting(panel: pd.DataFrame, touchpoints: pd.DataFrame) -> pd.DataFrame:
+    """Where every account-snapshot (and touchpoint) went: a small table for the notebook."""
+    n = len(panel)
+    cust = panel["is_customer_at"]
+    openo = panel["has_open_opp"] & ~cust
+    after = panel["created_after"] & ~cust & ~openo
+    rows = [
+        ("account-snapshots", n),
+        ("  customer at the snapshot (excluded)", int(cust.sum())),
+        ("  open opportunity at the snapshot (excluded)", int(openo.sum())),
+        ("  account created after the snapshot (excluded)", int(after.sum())),
+        ("  eligible", int(panel["eligible"].sum())),
+        ("    of which label observed (train/test)", int((panel["eligible"] & panel["label_observed"]).sum())),
+        (
+            "    of which latest snapshot (scored)",
+            int((panel["eligible"] & (panel["snapshot_date"] == panel["snapshot_date"].max())).sum()),
+        ),
+        ("touchpoints", len(touchpoints)),
+        ("  with an account (used)", int(touchpoints["account_id"].notna().sum())),
+        ("  without an account (not used)", int(touchpoints["account_id"].isna().sum())),
+    ]
+    return pd.DataFrame(rows, columns=["item", "rows"])
+
+
+def feature_columns(panel: pd.DataFrame) -> list[str]:
+    """Model features: everything except ids, flags, label and the decayed-points columns.
+
+    Columns that are missing everywhere (e.g. fit_score without notebook 02) are left out.
+    """
+    skip = set(ID_COLS) | set(FLAG_COLS)
+    return [c for c in panel.columns if c not in skip and not c.startswith("decay_") and panel[c].notna().any()]

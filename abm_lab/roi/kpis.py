@@ -1,0 +1,300 @@
+"""Funnel and revenue KPIs of a reporting window, and the KPI tiles against the targets set at program outset.
+
+Units: counts of accounts / opportunities, money in the run currency (USD), rates as shares (0–1), durations
+in days. Segments: tier, grade, ABM vs not (membership in the ``programs`` table), quarter, or any account /
+opportunity column (sector, product, owner, ...); see :func:`abm_lab.roi.segments.account_frame`.
+
+* :func:`account_funnel_flags` / :func:`funnel` / :func:`funnel_by_quarter` – engaged → MQA → opportunity → won.
+* :func:`deal_kpis` – opportunities, pipeline, win rate, revenue, deal size, cycle days.
+* :func:`window_kpis`, :func:`kpi_tiles`, :class:`KpiResults` – headline actuals against their targets.
+* :func:`pseudonymise` – stable labels instead of sales reps' names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..config.roi import KpiTargets, RoiParams
+from ..errors import ABMDataError
+from ..results import Results, Summary
+from .segments import Window, in_window, parse_window, quarters
+
+
+# --------------------------------------------------------------------------- funnel
+def account_funnel_flags(
+    accounts: pd.DataFrame,
+    touchpoints: pd.DataFrame,
+    opportunities: pd.DataFrame,
+    window,
+    params: RoiParams | None = None,
+) -> pd.DataFrame:
+    """Per account, in the window: touches, engaged contacts, engaged, mqa, has_opp, won, pipeline, revenue.
+
+    Engaged: ≥ ``engaged_min_touches`` touches in the window. MQA: in the
+    ``mqa_lookback_days`` ending on the window's last day, ≥ ``mqa_min_touches`` touches
+    from ≥ ``mqa_min_contacts`` distinct known contacts. Opportunity: one created in the
+    window. Won: a deal won (closed) in the window. Pipeline / revenue in USD.
+    """
+    p = params or RoiParams()
+    w0, w1 = parse_window(window)
+    tp = touchpoints.loc[touchpoints["account_id"].notna()]
+    win_tp = tp.loc[in_window(tp["timestamp"], w0, w1)]
+    lb0 = w1 - pd.Timedelta(days=p.mqa_lookback_days - 1)
+    lb_tp = tp.loc[in_window(tp["timestamp"], lb0, w1)]
+    out = accounts[["account_id"]].copy()
+    aid = out["account_id"]
+    out["touches"] = aid.map(win_tp.groupby("account_id").size()).fillna(0).astype(int).to_numpy()
+    out["engaged_contacts"] = (
+        aid.map(win_tp.groupby("account_id")["contact_id"].nunique()).fillna(0).astype(int).to_numpy()
+    )
+    lb_t = aid.map(lb_tp.groupby("account_id").size()).fillna(0)
+    lb_c = aid.map(lb_tp.groupby("account_id")["contact_id"].nunique()).fillna(0)
+    out["engaged"] = (out["touches"] >= p.engaged_min_touches).to_numpy(bool)
+    out["mqa"] = ((lb_t >= p.mqa_min_touches) & (lb_c >= p.mqa_min_contacts)).to_numpy(bool)
+    o = opportunities.loc[opportunities["account_id"].notna()]
+    created = o.loc[in_window(o["created_date"], w0, w1)]
+    won = o.loc[o["is_won"].astype(bool) & in_window(o["close_date"], w0, w1)]
+    out["opps"] = aid.map(created.groupby("account_id").size()).fillna(0).astype(int).to_numpy()
+    out["has_opp"] = out["opps"] > 0
+    out["pipeline"] = aid.map(created.groupby("account_id")["amount"].sum()).fillna(0.0).to_numpy(float)
+    out["won"] = aid.isin(won["account_id"]).to_numpy(bool)
+    out["revenue"] = aid.map(won.groupby("account_id")["amount"].sum()).fillna(0.0).to_numpy(float)
+    out["penetration"] = np.minimum(out["engaged_contacts"] / p.buying_committee_size, 1.0)
+    return out
+
+
+def funnel(
+    accounts: pd.DataFrame,
+    touchpoints: pd.DataFrame,
+    opportunities: pd.DataFrame,
+    window,
+    by: str | None = None,
+    params: RoiParams | None = None,
+) -> pd.DataFrame:
+    """Account funnel per segment (``by`` = a column of ``accounts``, e.g. tier, grade, abm).
+
+    Columns: accounts, engaged, mqa, with_opp, won (account counts), nested conversion
+    rates engaged→MQA, MQA→opportunity, opportunity→won (shares: the next stage among
+    accounts that reached the previous one), pipeline and revenue (USD), penetration
+    (mean engaged contacts / buying committee over engaged accounts, 0–1).
+    """
+    f = account_funnel_flags(accounts, touchpoints, opportunities, window, params)
+    f = f.merge(accounts, on="account_id", how="left")
+    key = by if by else "_all"
+    if not by:
+        f["_all"] = "all accounts"
+    rows = []
+    for g, d in f.groupby(key, sort=True, dropna=False):
+        e, m, o, w = d["engaged"], d["mqa"], d["has_opp"], d["won"]
+        rows.append(
+            {
+                key if by else "segment": g,
+                "accounts": len(d),
+                "engaged": int(e.sum()),
+                "mqa": int(m.sum()),
+                "with_opp": int(o.sum()),
+                "won": int(w.sum()),
+                "engaged_to_mqa": _rate((e & m).sum(), e.sum()),
+                "mqa_to_opp": _rate((m & o).sum(), m.sum()),
+                "opp_to_won": _rate((o & w).sum(), o.sum()),
+                "pipeline": float(d["pipeline"].sum()),
+                "revenue": float(d["revenue"].sum()),
+                "penetration": float(d.loc[e, "penetration"].mean()) if e.any() else np.nan,
+            }
+        )
+    return pd.DataFrame(rows).set_index(key if by else "segment")
+
+
+def _rate(a, b) -> float:
+    return float(a) / float(b) if b else np.nan
+
+
+def quarters(window_or_range) -> list[pd.Period]:
+    """Calendar quarters overlapping [start, end]."""
+    w0, w1 = parse_window(window_or_range)
+    return list(pd.period_range(w0, w1, freq="Q"))
+
+
+def funnel_by_quarter(
+    accounts, touchpoints, opportunities, start, end, by: str | None = None, params: RoiParams | None = None
+) -> pd.DataFrame:
+    """:func:`funnel` for each calendar quarter between ``start`` and ``end`` (rows: quarter[, segment])."""
+    frames = []
+    for q in quarters((start, end)):
+        f = funnel(accounts, touchpoints, opportunities, (q.start_time, q.end_time.normalize()), by, params)
+        f.insert(0, "quarter", str(q))
+        frames.append(f.reset_index())
+    return pd.concat(frames, ignore_index=True)
+
+
+# --------------------------------------------------------------------------- deals
+def deal_kpis(
+    opportunities: pd.DataFrame,
+    by: str | Sequence[str] | None = None,
+    window=None,
+    segments: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Deal KPIs per segment.
+
+    Created in the window: ``opps`` (count), ``pipeline`` (USD). Closed in the window:
+    ``won``, ``lost``, ``win_rate`` = won / (won + lost), ``revenue`` (USD, won amount),
+    ``avg_deal_size`` (USD, mean won amount), ``avg_cycle_days`` / ``median_cycle_days``
+    (close − created, won deals, days; closed-only averages are biased low for the
+    pipeline as a whole – see :func:`velocity`). ``window=None`` = all time.
+    ``by`` may name opportunity columns, columns of ``segments`` (joined on account_id,
+    e.g. industry, tier, abm) or ``"quarter"`` (quarter of creation for created metrics,
+    of closing for closed ones).
+    """
+    o = opportunities.copy()
+    if segments is not None:
+        extra = [c for c in segments.columns if c not in o.columns or c == "account_id"]
+        o = o.merge(segments[extra], on="account_id", how="left")
+    keys = [by] if isinstance(by, str) else list(by or [])
+    for k in keys:
+        if k != "quarter" and k not in o.columns:
+            raise ABMDataError(
+                f"opportunities: no column '{k}' to group KPIs by",
+                file="opportunities",
+                column=k,
+                reason="missing column",
+            )
+        if k != "quarter":
+            o[k] = o[k].astype("string").fillna("unknown")
+    if window is not None:
+        w0, w1 = parse_window(window)
+        c_mask = in_window(o["created_date"], w0, w1)
+        k_mask = o["is_closed"].astype(bool) & in_window(o["close_date"], w0, w1)
+    else:
+        c_mask = o["created_date"].notna() | o["created_date"].isna()
+        k_mask = o["is_closed"].astype(bool)
+    cr = o.loc[c_mask].copy()
+    cl = o.loc[k_mask].copy()
+    if "quarter" in keys:
+        cr["quarter"] = cr["created_date"].dt.to_period("Q").astype("string").fillna("no date")
+        cl["quarter"] = cl["close_date"].dt.to_period("Q").astype("string").fillna("no date")
+    cl["won_amt"] = np.where(cl["is_won"].astype(bool), cl["amount"].astype(float), np.nan)
+    cl["cycle"] = np.where(cl["is_won"].astype(bool), (cl["close_date"] - cl["created_date"]).dt.days, np.nan)
+    gkeys = keys or (lambda _: "all")
+    a = cr.groupby(gkeys, dropna=False).agg(opps=("opportunity_id", "size"), pipeline=("amount", "sum"))
+    b = cl.groupby(gkeys, dropna=False).agg(
+        won=("is_won", "sum"),
+        closed=("is_won", "size"),
+        revenue=("won_amt", "sum"),
+        avg_deal_size=("won_amt", "mean"),
+        avg_cycle_days=("cycle", "mean"),
+        median_cycle_days=("cycle", "median"),
+    )
+    out = a.join(b, how="outer")
+    out["opps"] = out["opps"].fillna(0).astype(int)
+    out["pipeline"] = out["pipeline"].fillna(0.0)
+    out["won"] = out["won"].fillna(0).astype(int)
+    out["lost"] = (out["closed"].fillna(0) - out["won"]).astype(int)
+    out["win_rate"] = out["won"] / (out["won"] + out["lost"]).replace(0, np.nan)
+    out["revenue"] = out["revenue"].fillna(0.0)
+    out = out.drop(columns="closed")
+    if not keys:
+        out.index = pd.Index(["all"], name="segment")
+    return out[
+        [
+            "opps",
+            "pipeline",
+            "won",
+            "lost",
+            "win_rate",
+            "revenue",
+            "avg_deal_size",
+            "avg_cycle_days",
+            "median_cycle_days",
+        ]
+    ]
+
+
+
+def pseudonymise(values: pd.Series, prefix: str = "owner") -> pd.Series:
+    """Replace names (e.g. sales reps) by stable labels "owner 01", … in sorted-name order (no personal data in reports)."""
+    s = values.astype("string")
+    names = sorted(s.dropna().unique())
+    width = max(2, len(str(len(names))))
+    return s.map({n: f"{prefix} {i + 1:0{width}d}" for i, n in enumerate(names)}).astype("string")
+
+
+
+# --------------------------------------------------------------------------- tiles
+TILE_LABELS = {
+    "engaged_accounts": "Engaged accounts",
+    "mqas": "MQAs",
+    "opportunities": "Opportunities created",
+    "pipeline": "Pipeline created",
+    "win_rate": "Win rate",
+    "avg_deal_size": "Average deal size",
+    "revenue": "Won revenue",
+    "roi": "Program ROI",
+}
+TILE_KIND = {
+    "engaged_accounts": "int",
+    "mqas": "int",
+    "opportunities": "int",
+    "pipeline": "money",
+    "win_rate": "pct",
+    "avg_deal_size": "money",
+    "revenue": "money",
+    "roi": "pct",
+}
+
+
+def kpi_tiles(actuals: dict[str, float], targets: KpiTargets, at_risk: float = 0.8) -> pd.DataFrame:
+    """KPI tiles: actual vs the target set at program outset.
+
+    ``attainment`` = actual / target; status "on track" (≥ 1), "at risk" (≥ ``at_risk``),
+    "behind" otherwise (for ROI: actual ≥ target, ≥ 0, below 0). Only KPIs present in
+    both ``actuals`` and the targets are shown.
+    """
+    rows = []
+    tgt = targets.model_dump()
+    for k, label in TILE_LABELS.items():
+        if k not in actuals or k not in tgt:
+            continue
+        a, t = actuals[k], tgt[k]
+        if a is None or (isinstance(a, float) and not np.isfinite(a)):
+            status, att = "no data", np.nan
+        elif k == "roi":
+            att = np.nan
+            status = "on track" if a >= t else ("at risk" if a >= 0 else "behind")
+        else:
+            att = a / t if t else np.nan
+            status = "on track" if att >= 1 else ("at risk" if att >= at_risk else "behind")
+        rows.append(
+            {
+                "kpi": k,
+                "label": label,
+                "kind": TILE_KIND[k],
+                "actual": a,
+                "target": t,
+                "attainment": att,
+                "status": status,
+            }
+        )
+    return pd.DataFrame(rows).set_index("kpi")
+
+
+def window_kpis(flags: pd.DataFrame, deals: pd.DataFrame, has_touches: bool = True) -> dict[str, float]:
+    """Headline actuals for the tiles from :func:`account_funnel_flags` and :func:`deal_kpis` (one row).
+
+    Without touchpoints (``has_touches=False``) engagement KPIs are NaN ("no data"), not 0.
+    """
+    r = deals.iloc[0]
+    na = np.nan
+    return {
+        "engaged_accounts": float(flags["engaged"].sum()) if has_touches else na,
+        "mqas": float(flags["mqa"].sum()) if has_touches else na,
+        "opportunities": float(r["opps"]),
+        "pipeline": float(r["pipeline"]),
+        "win_rate": float(r["win_rate"]),
+        "avg_deal_size": float(r["avg_deal_size"]),
+        "revenue": float(r["revenue"]),
+    }
+
