@@ -10,9 +10,11 @@ reports read the same everywhere. The HTML reports use the same palette
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import matplotlib as mpl
+from matplotlib.rcsetup import cycler
 
 PALETTE = ["#1f4e79", "#e07b39", "#3a9e6f", "#b33a3a", "#7b5ea7", "#8c8c8c", "#d4a72c", "#2a9fd6"]
 GRADE_COLORS = {"A": "#1f4e79", "B": "#2f6fa8", "C": "#5b9bd5", "D": "#a6a6a6", "E": "#c9c9c9", "F": "#e0e0e0"}
@@ -51,14 +53,18 @@ def apply() -> None:
             "axes.grid": True,
             "grid.alpha": 0.25,
             "axes.axisbelow": True,
-            "axes.prop_cycle": mpl.cycler(color=PALETTE),
+            "axes.prop_cycle": cycler(color=PALETTE),
             "legend.frameon": False,
         }
     )
 
 
-def titles(ax, title: str, xlabel: str | None = None, ylabel: str | None = None, subtitle: str | None = None) -> None:
-    """Set a chart's bold title, optional grey subtitle and axis labels (put the unit in brackets, e.g. 'Pipeline (USD)')."""
+def titles(
+    ax: Any, title: str, xlabel: str | None = None, ylabel: str | None = None, subtitle: str | None = None
+) -> None:
+    """Set a chart's bold title, optional grey subtitle and axis labels.
+
+    Put the unit in brackets, e.g. 'Pipeline (USD)'."""
     ax.set_title(title + ("\n" if subtitle else ""), loc="left")
     if subtitle:
         ax.text(0, 1.02, subtitle, transform=ax.transAxes, fontsize=9, color=MUTED_COLOR, ha="left", va="bottom")
@@ -68,12 +74,12 @@ def titles(ax, title: str, xlabel: str | None = None, ylabel: str | None = None,
         ax.set_ylabel(ylabel)
 
 
-def source_line(fig, text: str = SOURCE_NOTE) -> None:
+def source_line(fig: Any, text: str = SOURCE_NOTE) -> None:
     """Add a small grey source line under a figure."""
     fig.text(0.01, -0.02, text, fontsize=8, color="#666666", ha="left", va="top")
 
 
-def _ok(x) -> bool:
+def _ok(x: Any) -> bool:
     if x is None or isinstance(x, bool):
         return x is not None
     try:
@@ -82,7 +88,7 @@ def _ok(x) -> bool:
         return False
 
 
-def fmt_money(x, currency: str = "$", digits: int = 0) -> str:
+def fmt_money(x: Any, currency: str = "$", digits: int = 0) -> str:
     """1234567 -> '$1.23M'; 12345 -> '$12,345' (missing -> '–')."""
     if not _ok(x):
         return "–"
@@ -96,38 +102,42 @@ def fmt_money(x, currency: str = "$", digits: int = 0) -> str:
     return f"{sign}{currency}{a:,.{digits}f}"
 
 
-def fmt_pct(x, digits: int = 1) -> str:
+def fmt_pct(x: Any, digits: int = 1) -> str:
     """0.1234 -> '12.3%' (a share in, a percentage out; missing -> '–')."""
     return "–" if not _ok(x) else f"{float(x) * 100:.{digits}f}%"
 
 
-def fmt_int(x) -> str:
+def fmt_int(x: Any) -> str:
     """12345 -> '12,345' (missing -> '–')."""
     return "–" if not _ok(x) else f"{int(round(float(x))):,}"
 
 
-def fmt_num(x, digits: int = 2) -> str:
+def fmt_num(x: Any, digits: int = 2) -> str:
     """0.8123 -> '0.81' (missing -> '–')."""
     return "–" if not _ok(x) else f"{float(x):,.{digits}f}"
 
 
-def fmt_ci(est, lo, hi, kind: str = "pct", digits: int = 1, level: float = 0.95) -> str:
+def fmt_ci(est: Any, lo: Any, hi: Any, kind: str = "pct", digits: int = 1, level: float = 0.95) -> str:
     """Estimate with an interval, e.g. '+12.3% (95% CI 4.1% to 20.5%)'."""
-    f = {"pct": lambda v: fmt_pct(v, digits), "money": fmt_money, "num": lambda v: fmt_num(v, digits)}[kind]
+    f: Callable[[Any], str] = {
+        "pct": lambda v: fmt_pct(v, digits),
+        "money": fmt_money,
+        "num": lambda v: fmt_num(v, digits),
+    }[kind]
     return f"{f(est)} ({level * 100:.0f}% CI {f(lo)} to {f(hi)})"
 
 
-_FORMATTERS = {"money": fmt_money, "pct": fmt_pct, "int": fmt_int, "num": fmt_num}
+_FORMATTERS: dict[str, Callable[[Any], str]] = {"money": fmt_money, "pct": fmt_pct, "int": fmt_int, "num": fmt_num}
 
 
-def fmt(x, kind: str) -> str:
+def fmt(x: Any, kind: str) -> str:
     """Format one value by kind: 'money', 'pct', 'int' or 'num'."""
     if kind not in _FORMATTERS:
         raise ValueError(f"unknown number format {kind!r}; use one of {sorted(_FORMATTERS)}")
     return _FORMATTERS[kind](x)
 
 
-def format_table(df, formats: Mapping[str, str]):
+def format_table(df: Any, formats: Mapping[str, str]) -> Any:
     """Copy of ``df`` with the named columns formatted as text ({column: 'money'|'pct'|'int'|'num'})."""
     out = df.copy()
     for col, kind in formats.items():
@@ -136,7 +146,7 @@ def format_table(df, formats: Mapping[str, str]):
     return out
 
 
-def md(text: str):
+def md(text: str) -> Any:
     """IPython Markdown with currency '$' escaped (so '$4.35M … $3.90M' is not rendered as LaTeX math in JupyterLab)."""
     import re
 

@@ -25,8 +25,8 @@ size = json.loads(sys.argv[1])
 t = time.perf_counter()
 w = generate_world(DemoParams(**size), "2026-12-31")
 dt = time.perf_counter() - t
-print(json.dumps({"seconds": round(dt, 2), "peak_rss_gb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6, 2),
-                  "sizes": w.meta["sizes"]}))
+rss_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
+print(json.dumps({"seconds": round(dt, 2), "peak_rss_gb": round(rss_gb, 2), "sizes": w.meta["sizes"]}))
 """
 
 

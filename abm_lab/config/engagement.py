@@ -2,7 +2,8 @@
 
 Covers the account x snapshot panel (windows, horizon, exclusions), the three scorers
 (points, logistic regression, gradient boosting), calibration, the 1-5 score cut-offs,
-the fit x engagement matrix, the explanations and the X Education lead-level benchmark.
+the fit x engagement matrix and the explanations. The X Education lead-level benchmark has its
+own section, ``validation.x_education`` (:mod:`abm_lab.config.validation`).
 """
 
 from __future__ import annotations
@@ -100,6 +101,7 @@ class EngagementParams(Section):
     points_default: float = Field(1.0, description="Points for an activity type not listed in 'points'.")
     points_half_life_days: float = Field(30.0, gt=0, description="Half-life (days) of the exponential decay of points.")
     lr_C: float = Field(0.1, gt=0, description="Inverse L2 regularisation strength of the logistic regression.")
+    lr_max_iter: int = Field(3000, gt=0, description="Solver iterations of the logistic regression (lbfgs).")
     gbm_max_iter: int = Field(100, gt=0, description="Boosting iterations of the gradient-boosted model.")
     gbm_learning_rate: float = Field(0.06, gt=0, le=1, description="Learning rate (shrinkage) of the boosting.")
     gbm_max_depth: int = Field(

@@ -14,6 +14,16 @@ from .base import Section
 
 SENIORITY_LEVELS = ("ic", "manager", "director", "vp", "c_level")
 FUNCTIONS = ("marketing", "sales", "it", "finance", "operations", "hr", "executive", "other")
+#: Confidence (0–1) of each match method; a params file names only the ones it changes.
+DEFAULT_CONFIDENCE = {
+    "crm_link": 1.0,
+    "email_domain": 0.99,
+    "website": 0.97,
+    "exact_name": 0.95,
+    "fuzzy_name": 0.90,
+    "reverse_ip_domain": 0.9,
+    "source_account": 1.0,
+}
 
 
 class CommitteeRole(Section):
@@ -26,7 +36,8 @@ class CommitteeRole(Section):
     )
     any_function_from: Literal["ic", "manager", "director", "vp", "c_level"] | None = Field(
         None,
-        description="Optional: from this seniority up, any function fills the seat (e.g. c_level for the executive seat).",
+        description="Optional: from this seniority up, any function fills the seat "
+        "(e.g. c_level for the executive seat).",
     )
 
     @field_validator("functions")
@@ -38,6 +49,18 @@ class CommitteeRole(Section):
         if not v:
             raise ValueError("a committee role needs at least one function")
         return v
+
+
+BlockingKey = Literal["prefix3", "first_char_sorted3", "last_token"]
+TieBreakerName = Literal["name", "country", "contact_count"]
+
+
+def _default_blocking() -> list[BlockingKey]:
+    return ["prefix3", "first_char_sorted3"]
+
+
+def _default_tie_breakers() -> list[TieBreakerName]:
+    return ["name", "country", "contact_count"]
 
 
 def _default_committee() -> list[CommitteeRole]:
@@ -78,12 +101,13 @@ class MappingParams(Section):
         4.0,
         ge=0,
         le=50,
-        description="Candidates within this many points (0–100) of the best are 'too close': tie-breakers, else ambiguous.",
+        description="Candidates within this many points (0–100) of the best are 'too close': tie-breakers, "
+        "else ambiguous.",
     )
-    blocking: list[Literal["prefix3", "first_char_sorted3", "last_token"]] = Field(
-        default_factory=lambda: ["prefix3", "first_char_sorted3"],
-        description="Blocking keys for fuzzy candidates (union): first 3 characters of the compact name; first character "
-        "+ sorted next 3 (catches transposition typos); last token.",
+    blocking: list[BlockingKey] = Field(
+        default_factory=_default_blocking,
+        description="Blocking keys for fuzzy candidates (union): first 3 characters of the compact name; "
+        "first character + sorted next 3 (catches transposition typos); last token.",
     )
     fuzzy_top_k: int = Field(
         5, ge=2, le=50, description="Candidates kept per lead and block for the ambiguity check and review queue."
@@ -93,9 +117,10 @@ class MappingParams(Section):
     )
     workers: int = Field(1, ge=-1, description="rapidfuzz cdist workers (-1 = all cores).")
     # --- tie-breakers
-    tie_breakers: list[Literal["name", "country", "contact_count"]] = Field(
-        default_factory=lambda: ["name", "country", "contact_count"],
-        description="Applied in order among too-close candidates: same normalised name, same country, most contacts already linked.",
+    tie_breakers: list[TieBreakerName] = Field(
+        default_factory=_default_tie_breakers,
+        description="Applied in order among too-close candidates: same normalised name, same country, "
+        "most contacts already linked.",
     )
     name_tie_tolerance: float = Field(
         2.0,
@@ -112,16 +137,9 @@ class MappingParams(Section):
     )
     # --- confidences (0–1)
     confidence: dict[str, float] = Field(
-        default_factory=lambda: {
-            "crm_link": 1.0,
-            "email_domain": 0.99,
-            "website": 0.97,
-            "exact_name": 0.95,
-            "fuzzy_name": 0.90,
-            "reverse_ip_domain": 0.9,
-            "source_account": 1.0,
-        },
-        description="Confidence (0–1) of each method; fuzzy is further multiplied by score/100.",
+        default_factory=lambda: dict(DEFAULT_CONFIDENCE),
+        description="Confidence (0–1) of each method; fuzzy is further multiplied by score/100. Methods not "
+        "named keep their default.",
     )
     tie_break_penalty: float = Field(
         0.05, ge=0, le=0.5, description="Confidence subtracted when a tie-breaker decided."
@@ -152,7 +170,7 @@ class MappingParams(Section):
         for k, x in v.items():
             if not 0 <= x <= 1:
                 raise ValueError(f"mapping.confidence.{k} must be between 0 and 1 (got {x})")
-        return v
+        return {**DEFAULT_CONFIDENCE, **v}
 
     @model_validator(mode="after")
     def _committee_names(self):

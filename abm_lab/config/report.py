@@ -50,7 +50,8 @@ class ReportParams(Section):
     title: str = Field("ABM program report", description="Title shown on the run index and in every page header.")
     currency_symbol: str | None = Field(
         None,
-        description="Symbol for money in the reports; None = from run.currency (USD $, EUR €, GBP £, JPY ¥, else the code).",
+        description="Symbol for money in the reports; None = from run.currency "
+        "(USD $, EUR €, GBP £, JPY ¥, else the code).",
     )
 
     @field_validator("title")

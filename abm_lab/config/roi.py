@@ -1,4 +1,4 @@
-"""Params section 'roi' (owned by kpis / attribution / lift; all defaults live here).
+"""Params section 'roi' (read by :mod:`abm_lab.roi`: KPIs, velocity, attribution, lift, ROI; all defaults live here).
 
 Notebook 05 (program ROI) reads everything from here: the MQA definition, the KPI
 targets set at program outset, attribution settings (rule weights, time-decay
@@ -60,7 +60,8 @@ class AttributionParams(Section):
     )
     period: Literal["all", "window"] = Field(
         "all",
-        description="Which opportunities to attribute: all with a created date, or only those created in the run window.",
+        description="Which opportunities to attribute: all with a created date, or only those created in the run "
+        "window.",
     )
     half_life_days: float = Field(
         7.0,
@@ -97,7 +98,8 @@ class AttributionParams(Section):
             "contact_us",
             "trial_signup",
         ],
-        description="Activity types that create a lead (marks the lead-creation touch); else the first touch by a known contact.",
+        description="Activity types that create a lead (marks the lead-creation touch); else the first touch by a "
+        "known contact.",
     )
     weights: RuleWeights = Field(default_factory=RuleWeights)
 
@@ -109,6 +111,9 @@ class LiftParams(Section):
     panel_days: int = Field(91, ge=7, le=366, description="Length of one DiD panel period (days; 91 ≈ a quarter).")
     propensity_clip: float = Field(
         0.02, gt=0, lt=0.5, description="Propensity scores are clipped to [clip, 1 − clip] before weighting."
+    )
+    propensity_c: float = Field(
+        1.0, gt=0, description="Inverse L2 strength of the logistic propensity model (scikit-learn's C)."
     )
     ci_level: float = Field(0.95, gt=0.5, lt=1, description="Confidence level of every interval.")
     engagement_covariate: bool = Field(True, description="Use pre-period touches per account as a covariate.")

@@ -35,8 +35,15 @@ class XEducationParams(Section):
     test_size: float = Field(0.3, gt=0, lt=1, description="Stratified holdout share.")
     seed: int = Field(42, description="Seed of the holdout split.")
 
-    n_bootstrap: int = Field(200, ge=0, description="Bootstrap resamples for the holdout AUC intervals; 0 = none.")
+    n_bootstrap: int = Field(100, ge=0, description="Bootstrap resamples for the holdout AUC intervals; 0 = none.")
     n_threads: int = Field(1, ge=1, description="BLAS / OpenMP threads for the benchmark models.")
+    gbm_max_iter: int = Field(150, gt=0, description="Boosting iterations of the lead-level gradient-boosted model.")
+    gbm_learning_rate: float = Field(0.1, gt=0, le=1, description="Learning rate of the lead-level boosting.")
+    lr_C: float = Field(1.0, gt=0, description="Inverse L2 regularisation strength of the lead-level logistic model.")
+    lr_max_iter: int = Field(5000, gt=0, description="Solver iterations of the lead-level logistic regression.")
+    min_frequency: int = Field(
+        10, ge=1, description="Categories seen fewer times than this are pooled as 'infrequent' by the one-hot encoder."
+    )
 
 
 class ValidationParams(Section):

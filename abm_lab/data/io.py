@@ -223,7 +223,7 @@ def load_truth(folder: str | os.PathLike) -> tuple[dict[str, pd.DataFrame], dict
     return truth, meta
 
 
-def load_dataset(params: Params, root: str | os.PathLike = ".", progress: bool = False) -> Dataset:
+def load_dataset(params: Params, root: str | os.PathLike = ".") -> Dataset:
     """Load the source named in ``params.data`` (generating the demo world if needed)."""
     path = Path(root) / params.data.path
     if params.data.source == "demo":

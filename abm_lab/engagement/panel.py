@@ -48,6 +48,37 @@ def _need(df: pd.DataFrame, table: str, cols: list[str]) -> None:
         )
 
 
+def _given(df: pd.DataFrame | None, table: str, cols: tuple[str, ...]) -> bool:
+    """True for a non-empty optional table (its needed columns checked)."""
+    if df is None or len(df) == 0:
+        return False
+    _need(df, table, list(cols))
+    return True
+
+
+def _persona_table(personas: pd.DataFrame | None) -> pd.DataFrame | None:
+    """contact_id, is_key_persona [, account_id, created_date] - one row per contact (None without personas)."""
+    if personas is None or not _given(personas, "personas", ("contact_id", "is_key_persona")):
+        return None
+    pers = personas[["contact_id"]].copy()
+    pers["is_key_persona"] = personas["is_key_persona"].fillna(False).astype(bool).to_numpy()
+    if "account_id" in personas.columns:
+        pers["account_id"] = personas["account_id"].to_numpy()
+        pers["created_date"] = (
+            pd.to_datetime(personas["created_date"]).to_numpy() if "created_date" in personas.columns else pd.NaT
+        )
+    return pers.drop_duplicates("contact_id")
+
+
+def _program_table(programs: pd.DataFrame | None) -> pd.DataFrame | None:
+    if programs is None or len(programs) == 0:
+        return None
+    g = programs[["account_id", "start_date", "end_date"]].copy()
+    g["start_date"] = pd.to_datetime(g["start_date"])
+    g["end_date"] = pd.to_datetime(g["end_date"])
+    return g
+
+
 def build_panel(
     touchpoints: pd.DataFrame,
     accounts: pd.DataFrame,
@@ -97,30 +128,21 @@ def build_panel(
         con.register("accounts", acc)
         con.register("opportunities", opp)
         con.register("snapshots", snaps)
-        has_personas = personas is not None and len(personas) > 0
-        has_roster = has_personas and "account_id" in personas.columns
-        if has_personas:
-            _need(personas, "personas", ["contact_id", "is_key_persona"])
-            pers = personas[["contact_id"]].copy()
-            pers["is_key_persona"] = personas["is_key_persona"].fillna(False).astype(bool).to_numpy()
-            if has_roster:
-                pers["account_id"] = personas["account_id"].to_numpy()
-                pers["created_date"] = (
-                    pd.to_datetime(personas["created_date"]).to_numpy()
-                    if "created_date" in personas.columns
-                    else pd.NaT
-                )
-            con.register("personas", pers.drop_duplicates("contact_id"))
-        has_fit = fit is not None and len(fit) > 0
-        if has_fit:
-            _need(fit, "fit", ["account_id", "fit_score"])
-            con.register("fit", fit[["account_id", "fit_score"]].drop_duplicates("account_id"))
-        has_prog = programs is not None and len(programs) > 0
-        if has_prog:
-            g = programs[["account_id", "start_date", "end_date"]].copy()
-            g["start_date"] = pd.to_datetime(g["start_date"])
-            g["end_date"] = pd.to_datetime(g["end_date"])
-            con.register("programs", g)
+        pers = _persona_table(personas)
+        has_roster = pers is not None and "account_id" in pers.columns
+        if pers is not None:
+            con.register("personas", pers)
+        fit_t = (
+            fit[["account_id", "fit_score"]].drop_duplicates("account_id")
+            if fit is not None and _given(fit, "fit", ("account_id", "fit_score"))
+            else None
+        )
+        if fit_t is not None:
+            con.register("fit", fit_t)
+        prog = _program_table(programs)
+        if prog is not None:
+            con.register("programs", prog)
+        has_personas, has_fit, has_prog = pers is not None, fit_t is not None, prog is not None
         sql = panel_sql(p, activity_types(tp, p), has_personas, has_fit, has_prog, has_roster)
         out = con.sql(sql).df()
     finally:

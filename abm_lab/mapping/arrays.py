@@ -24,6 +24,7 @@ __all__ = [
     "string_column",
     "object_column",
     "require_columns",
+    "append_missing",
 ]
 
 
@@ -57,6 +58,11 @@ def encode(arr: Any) -> tuple[np.ndarray, list]:
         enc = enc.combine_chunks()
     codes = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
     return codes, enc.dictionary.to_pylist()
+
+
+def append_missing(arr: np.ndarray) -> np.ndarray:
+    """``arr`` with one trailing ``None``, so that a code of -1 (missing) indexes a missing value."""
+    return np.append(arr, np.array([None], dtype=object))
 
 
 def _as_series(values: Any) -> pd.Series:

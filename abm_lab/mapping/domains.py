@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .arrays import arrow_strings, as_object, encode
+from .arrays import append_missing, arrow_strings, as_object, encode
 from .wordlists import read_resource
 
 __all__ = [
@@ -164,7 +164,7 @@ def registered_array(values: Any) -> np.ndarray:
     arr = as_object(values)
     codes, uniques = pd.factorize(arr, use_na_sentinel=True)
     # the trailing None is what code -1 (missing value) indexes
-    return np.append(_registered_of_distinct(uniques), None)[codes]
+    return append_missing(_registered_of_distinct(uniques))[codes]
 
 
 def domain_codes(values: Any, email: bool = False) -> tuple[np.ndarray, np.ndarray]:
@@ -190,7 +190,7 @@ def domain_codes(values: Any, email: bool = False) -> tuple[np.ndarray, np.ndarr
 
 def decode(codes: np.ndarray, uniques: np.ndarray) -> np.ndarray:
     """Object array of values (None for code -1) from (codes, uniques)."""
-    return np.append(np.asarray(uniques, dtype=object), None)[codes]
+    return append_missing(np.asarray(uniques, dtype=object))[codes]
 
 
 def registered_domains(values: pd.Series) -> pd.Series:

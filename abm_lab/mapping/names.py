@@ -109,7 +109,9 @@ _PUNCT = re.compile(r"[^a-z0-9 ]+")
 _BRACES = re.compile(r"\{[^}(]*\((\w)\)\}|\{[^}]*\}")
 
 
-_PUNCT_TABLE = {c: " " for c in range(128) if not (chr(c).isalnum() and chr(c).isascii()) and chr(c) != " "}
+_PUNCT_TABLE: dict[int, str | None] = {
+    c: " " for c in range(128) if not (chr(c).isalnum() and chr(c).isascii()) and chr(c) != " "
+}
 for _c in "'`":
     _PUNCT_TABLE[ord(_c)] = None  # apostrophes join: McDonald's -> mcdonalds
 _PUNCT_TABLE.update({0x2019: None, 0x00B4: None})

@@ -40,8 +40,7 @@ __all__ = [
     "committee_flags",
     "committee_coverage",
     "persona_involvement",
-    "plot_persona_involvement",
-    "evaluate_personas",
+    "coverage_by_tier",
 ]
 
 SENIORITY_RANK = {s: i for i, s in enumerate(SENIORITY_LEVELS)}  # ic=0 ... c_level=4
@@ -362,48 +361,11 @@ def persona_involvement(
     return pd.DataFrame(rows)
 
 
-def plot_persona_involvement(inv: pd.DataFrame, ax=None):
-    """Grouped bars: share of won vs lost deals with each committee seat involved (returns the figure)."""
-    import matplotlib.pyplot as plt
-
-    piv = inv.pivot(index="seat", columns="outcome", values="share")
-    order = [s for s in inv["seat"].drop_duplicates()]
-    piv = piv.reindex(order)
-    if ax is None:
-        fig, ax = plt.subplots()
-    else:
-        fig = ax.figure
-    x = np.arange(len(piv))
-    w = 0.38
-    n_deals = inv.drop_duplicates("outcome").set_index("outcome")["deals"]
-    for i, outcome in enumerate(["won", "lost"]):
-        if outcome in piv.columns:
-            ax.bar(
-                x + (i - 0.5) * w,
-                piv[outcome].to_numpy() * 100,
-                width=w,
-                label=f"{outcome} deals (n={int(n_deals.get(outcome, 0)):,})",
-            )
-    ax.set_xticks(x)
-    ax.set_xticklabels([s.replace("_", "\n") for s in piv.index], rotation=0)
-    ax.set_ylabel("Deals with the seat involved (%)")
-    ax.set_xlabel("Buying-committee seat")
-    ax.set_ylim(0, 100)
-    ax.legend()
-    ax.set_title("Persona involvement before close: won vs lost deals")
-    return fig
-
-
-def evaluate_personas(parsed: pd.DataFrame, truth: pd.DataFrame, titles: pd.Series | None = None) -> pd.DataFrame:
-    """Accuracy of parsed function / seniority against truth (rows with a title only)."""
-    t = truth.set_index("contact_id")
-    p = parsed.copy()
-    ok = p["persona_function"].notna()
-    f_true = p["contact_id"].map(t["persona_function"])
-    s_true = p["contact_id"].map(t["persona_seniority"])
-    res = {
-        "rows_with_title": int(ok.sum()),
-        "function_accuracy": float((p.loc[ok, "persona_function"] == f_true[ok]).mean()),
-        "seniority_accuracy": float((p.loc[ok, "persona_seniority"] == s_true[ok]).mean()),
-    }
-    return pd.DataFrame([res])
+def coverage_by_tier(coverage: pd.DataFrame, grades: pd.DataFrame) -> pd.DataFrame:
+    """Mean coverage and engaged share per ABM tier (``grades``: account_id, tier; accounts without one: 'none')."""
+    return (
+        coverage.merge(grades[["account_id", "tier"]], on="account_id", how="left")
+        .fillna({"tier": "none"})
+        .groupby("tier")[["coverage_share", "engaged_share"]]
+        .mean()
+    )

@@ -30,7 +30,7 @@ WIDGET_NOTE = (
 _REPR_RE = re.compile(r"^\s*(\[?<[^>\n]*>\]?|\[?Text\(.*\)\]?|\(<.*>.*\)|<Figure size [^>]*>)\s*$", re.S)
 _NOISE_LINE_RE = re.compile(r"(Warning\b|warnings\.warn|Traceback \(most recent call last\)|it/s\]|s/it\]|\|█)")
 _NUM = r"(?:\d+\s*[·.):-]?\s*)?"  # optional section number, e.g. '7 · '
-EXEC_RE = re.compile(r"^\s*(#{1,6}\s*|\*\*)" + _NUM + r"(executive|leadership) summary", re.I)
+_EXEC_RE = re.compile(r"^\s*(#{1,6}\s*|\*\*)" + _NUM + r"(executive|leadership) summary", re.I)
 _METHOD_RE = re.compile(r"^\s*#{1,3}\s*" + _NUM + r"method notes", re.I)
 _HEADING_RE = re.compile(r"^\s*#{1,6}\s")
 _EXT_SCRIPT_RE = re.compile(r"<script\b[^>]*\bsrc\s*=\s*['\"]?(?:https?:)?//[^>]*>\s*</script>", re.I | re.S)
@@ -120,7 +120,7 @@ def prepare_notebook(nb: nbformat.NotebookNode) -> tuple[nbformat.NotebookNode, 
                 cell.source = src
                 if not src.strip():
                     continue
-            if EXEC_RE.match(src):
+            if _EXEC_RE.match(src):
                 in_summary = True
             elif _HEADING_RE.match(src):
                 in_summary = False
@@ -133,7 +133,7 @@ def prepare_notebook(nb: nbformat.NotebookNode) -> tuple[nbformat.NotebookNode, 
             cell.execution_count = None
             if not cell.outputs:
                 continue
-            if any(EXEC_RE.match(_md_text(o)) for o in cell.outputs):  # summary heading inside the output
+            if any(_EXEC_RE.match(_md_text(o)) for o in cell.outputs):  # summary heading inside the output
                 in_summary = True
         else:  # raw cells are not for readers
             continue
@@ -204,7 +204,8 @@ def align_tables(body: str) -> str:
                 continue
             for j, c in enumerate(reversed(cells)):
                 if j < ncol and numeric[j]:
-                    c["class"] = [*(c.get_attribute_list("class") or []), "num"]
+                    classes: str | list[str] = c.get("class") or []  # a list: 'class' is multi-valued for html.parser
+                    c["class"] = " ".join([*(classes.split() if isinstance(classes, str) else classes), "num"])
     return str(soup)
 
 

@@ -104,15 +104,29 @@ class RunSummaries:
         model = self.models.get(section)
         return num(getattr(model, name)) if model is not None else None
 
+    @property
+    def invalid_sections(self) -> set[str]:
+        """The sections whose summary file was not read."""
+        return {name[len("summary_") : -len(".json")] for name in self.invalid}
+
     def __bool__(self) -> bool:
         return bool(self.models)
 
 
+#: At most this many field errors are named per invalid summary file (unknown fields are always all named).
+MAX_FIELD_ERRORS = 3
+
+
 def _reason(exc: ValidationError) -> str:
+    """'unknown fields: a, b; c: Field required; …' (unknown fields first: usually an old or misspelt name)."""
     errors = exc.errors()
-    shown = "; ".join(f"{'.'.join(str(x) for x in e['loc']) or 'file'}: {e['msg']}" for e in errors[:3])
-    more = f"; and {len(errors) - 3} more" if len(errors) > 3 else ""
-    return f"{shown}{more}"
+    unknown = [".".join(str(x) for x in e["loc"]) for e in errors if e["type"] == "extra_forbidden"]
+    other = [e for e in errors if e["type"] != "extra_forbidden"]
+    parts = [f"unknown field{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}"] if unknown else []
+    parts += [f"{'.'.join(str(x) for x in e['loc']) or 'file'}: {e['msg']}" for e in other[:MAX_FIELD_ERRORS]]
+    if len(other) > MAX_FIELD_ERRORS:
+        parts.append(f"and {len(other) - MAX_FIELD_ERRORS} more")
+    return "; ".join(parts)
 
 
 def load_summaries(run_dir: str | Path | None) -> RunSummaries:

@@ -29,7 +29,7 @@ def account_funnel_flags(
     accounts: pd.DataFrame,
     touchpoints: pd.DataFrame,
     opportunities: pd.DataFrame,
-    window,
+    window: Window,
     params: RoiParams | None = None,
 ) -> pd.DataFrame:
     """Per account, in the window: touches, engaged contacts, engaged, mqa, has_opp, won, pipeline, revenue.
@@ -71,7 +71,7 @@ def funnel(
     accounts: pd.DataFrame,
     touchpoints: pd.DataFrame,
     opportunities: pd.DataFrame,
-    window,
+    window: Window,
     by: str | None = None,
     params: RoiParams | None = None,
 ) -> pd.DataFrame:
@@ -109,18 +109,18 @@ def funnel(
     return pd.DataFrame(rows).set_index(key if by else "segment")
 
 
-def _rate(a, b) -> float:
+def _rate(a: float, b: float) -> float:
     return float(a) / float(b) if b else np.nan
 
 
-def quarters(window_or_range) -> list[pd.Period]:
-    """Calendar quarters overlapping [start, end]."""
-    w0, w1 = parse_window(window_or_range)
-    return list(pd.period_range(w0, w1, freq="Q"))
-
-
 def funnel_by_quarter(
-    accounts, touchpoints, opportunities, start, end, by: str | None = None, params: RoiParams | None = None
+    accounts: pd.DataFrame,
+    touchpoints: pd.DataFrame,
+    opportunities: pd.DataFrame,
+    start: object,
+    end: object,
+    by: str | None = None,
+    params: RoiParams | None = None,
 ) -> pd.DataFrame:
     """:func:`funnel` for each calendar quarter between ``start`` and ``end`` (rows: quarter[, segment])."""
     frames = []
@@ -135,7 +135,7 @@ def funnel_by_quarter(
 def deal_kpis(
     opportunities: pd.DataFrame,
     by: str | Sequence[str] | None = None,
-    window=None,
+    window: Window | None = None,
     segments: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Deal KPIs per segment.
@@ -144,7 +144,7 @@ def deal_kpis(
     ``won``, ``lost``, ``win_rate`` = won / (won + lost), ``revenue`` (USD, won amount),
     ``avg_deal_size`` (USD, mean won amount), ``avg_cycle_days`` / ``median_cycle_days``
     (close − created, won deals, days; closed-only averages are biased low for the
-    pipeline as a whole – see :func:`velocity`). ``window=None`` = all time.
+    pipeline as a whole – see :func:`abm_lab.roi.velocity.velocity`). ``window=None`` = all time.
     ``by`` may name opportunity columns, columns of ``segments`` (joined on account_id,
     e.g. industry, tier, abm) or ``"quarter"`` (quarter of creation for created metrics,
     of closing for closed ones).
@@ -213,14 +213,14 @@ def deal_kpis(
     ]
 
 
-
 def pseudonymise(values: pd.Series, prefix: str = "owner") -> pd.Series:
-    """Replace names (e.g. sales reps) by stable labels "owner 01", … in sorted-name order (no personal data in reports)."""
+    """Replace names (e.g. sales reps) by stable labels "owner 01", … in sorted-name order.
+
+    No personal data in reports; the same name always gets the same label within one table."""
     s = values.astype("string")
     names = sorted(s.dropna().unique())
     width = max(2, len(str(len(names))))
     return s.map({n: f"{prefix} {i + 1:0{width}d}" for i, n in enumerate(names)}).astype("string")
-
 
 
 # --------------------------------------------------------------------------- tiles
@@ -246,13 +246,14 @@ TILE_KIND = {
 }
 
 
-def kpi_tiles(actuals: dict[str, float], targets: KpiTargets, at_risk: float = 0.8) -> pd.DataFrame:
+def kpi_tiles(actuals: dict[str, float], targets: KpiTargets, at_risk: float | None = None) -> pd.DataFrame:
     """KPI tiles: actual vs the target set at program outset.
 
-    ``attainment`` = actual / target; status "on track" (≥ 1), "at risk" (≥ ``at_risk``),
-    "behind" otherwise (for ROI: actual ≥ target, ≥ 0, below 0). Only KPIs present in
+    ``attainment`` = actual / target; status "on track" (≥ 1), "at risk" (≥ ``at_risk``, default
+    ``roi.tile_at_risk``), "behind" otherwise (for ROI: actual ≥ target, ≥ 0, below 0). Only KPIs present in
     both ``actuals`` and the targets are shown.
     """
+    at_risk = RoiParams().tile_at_risk if at_risk is None else at_risk
     rows = []
     tgt = targets.model_dump()
     for k, label in TILE_LABELS.items():
@@ -298,3 +299,39 @@ def window_kpis(flags: pd.DataFrame, deals: pd.DataFrame, has_touches: bool = Tr
         "revenue": float(r["revenue"]),
     }
 
+
+@dataclass
+class KpiResults(Results):
+    """Headline KPIs of one reporting window against their targets (units as in :func:`window_kpis`)."""
+
+    window: tuple[pd.Timestamp, pd.Timestamp]
+    flags: pd.DataFrame  # per account: :func:`account_funnel_flags`
+    deals: pd.DataFrame  # one row: :func:`deal_kpis` over the window
+    actuals: dict[str, float]
+    tiles: pd.DataFrame  # :func:`kpi_tiles`
+
+    def summary(self) -> Summary:
+        w0, w1 = self.window
+        s = Summary(f"KPIs {w0.date()} to {w1.date()} against targets")
+        s.add_table(self.tiles[["label", "actual", "target", "attainment", "status"]], "KPI tiles")
+        s.add_note("attainment = actual / target; ROI is rated against its target, 0 and below")
+        return s
+
+
+def window_results(
+    segments: pd.DataFrame,
+    touchpoints: pd.DataFrame,
+    opportunities: pd.DataFrame,
+    window: Window,
+    params: RoiParams | None = None,
+    has_touches: bool = True,
+    roi: float | None = None,
+) -> KpiResults:
+    """Funnel flags, deal KPIs, actuals and tiles of one window (``roi``: the program ROI, when estimated)."""
+    p = params or RoiParams()
+    flags = account_funnel_flags(segments, touchpoints, opportunities, window, p)
+    deals = deal_kpis(opportunities, window=window)
+    actuals = window_kpis(flags, deals, has_touches)
+    if roi is not None:
+        actuals["roi"] = roi
+    return KpiResults(parse_window(window), flags, deals, actuals, kpi_tiles(actuals, p.targets, p.tile_at_risk))

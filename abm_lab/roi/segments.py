@@ -56,6 +56,7 @@ def account_frame(tables: dict[str, pd.DataFrame], grades: pd.DataFrame | None =
 
 
 def parse_window(window: Window) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """(start, end) as midnight timestamps; :class:`ABMDataError` when the end is before the start."""
     w0, w1 = pd.Timestamp(window[0]).normalize(), pd.Timestamp(window[1]).normalize()
     if w1 < w0:
         raise ABMDataError(f"window end {w1.date()} is before its start {w0.date()}", reason="bad window")
@@ -67,9 +68,7 @@ def in_window(s: pd.Series, w0: pd.Timestamp, w1: pd.Timestamp) -> pd.Series:
     return (s >= w0) & (s < w1 + pd.Timedelta(days=1))
 
 
-
 def quarters(window_or_range: Window) -> list[pd.Period]:
     """Calendar quarters overlapping [start, end]."""
     w0, w1 = parse_window(window_or_range)
     return list(pd.period_range(w0, w1, freq="Q"))
-

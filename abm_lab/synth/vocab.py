@@ -394,29 +394,3 @@ SEN_TEMPLATES = {
 }
 #: Executive-office titles below the CEO; their seniority is "director" in the truth.
 EXEC_LOWER = ["General Manager", "Executive Director", "Chief of Staff", "Partner"]
-
-ACTIVITIES = {  # activity -> (channel, funnel)
-    "email_open": ("email", "tofu"),
-    "web_visit": ("web", "tofu"),
-    "ad_click": ("paid_social", "tofu"),
-    "display_click": ("display", "tofu"),
-    "email_click": ("email", "mofu"),
-    "content_download": ("content", "mofu"),
-    "webinar_attend": ("webinar", "mofu"),
-    "event_attend": ("event", "mofu"),
-    "direct_mail_response": ("direct_mail", "mofu"),
-    "pricing_page": ("web", "bofu"),
-    "demo_request": ("web", "bofu"),
-    "contact_sales": ("web", "bofu"),
-    "sales_meeting": ("sales", "bofu"),
-}
-ORGANIC_MIX = {
-    "tofu": (["email_open", "web_visit", "ad_click", "display_click"], [0.4, 0.4, 0.12, 0.08]),
-    "mofu": (["email_click", "content_download", "webinar_attend", "event_attend"], [0.35, 0.35, 0.2, 0.1]),
-    "bofu": (["pricing_page", "demo_request", "contact_sales", "sales_meeting"], [0.5, 0.2, 0.15, 0.15]),
-}
-ABM_MIX = (
-    ["ad_click", "display_click", "email_open", "email_click", "event_attend", "direct_mail_response", "sales_meeting"],
-    [0.3, 0.2, 0.2, 0.1, 0.08, 0.07, 0.05],
-)
-COST_CHANNELS = {"paid_social": 0.3, "display": 0.15, "email": 0.05, "event": 0.2, "direct_mail": 0.1, "sales": 0.2}

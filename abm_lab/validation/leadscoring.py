@@ -5,7 +5,7 @@ numerically encoded categoricals + a scaled logistic regression, scikit-learn es
 API), on a public lead-scoring case study, so our AUC can be set next to published ones.
 
 Columns that leak the outcome are dropped before modelling (params
-``engagement.xed_drop``, each with its reason): ``Tags`` and ``Lead Quality`` are set by
+``validation.x_education.drop``, each with its reason): ``Tags`` and ``Lead Quality`` are set by
 the sales team after contacting the lead; the four ``Asymmetrique*`` fields are scores
 the company assigned, not behaviour; ``Lead Profile`` is a lead level assigned by the
 company; ``Last Notable Activity`` is the CRM status at extraction time (after the
@@ -14,14 +14,14 @@ recorded action, as a marketing-automation tool would see it) and its effect is 
 :func:`leakage_ladder`. The placeholder ``Select`` (an untouched drop-down) is missing.
 
 The data never enters the repository: it is read from ``../shared/datasets`` (params
-``engagement.xed_path``).
+``validation.x_education.path``).
 """
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -34,8 +34,11 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from .config.engagement import EngagementParams
-from .errors import ABMDataError
+from ..config.validation import XEducationParams
+from ..engagement.validation import bootstrap_auc
+from ..errors import ABMDataError
+from ..results import Results, Summary
+from ..utils import limit_threads
 
 TARGET = "Converted"
 MISSING_LEVEL = "Select"
@@ -66,9 +69,9 @@ PEERS = pd.DataFrame(
 )
 
 
-def resolve_path(params: EngagementParams | None = None, root: str | Path | None = None) -> Path:
-    """Absolute path of ``Leads.csv`` (params ``engagement.xed_path``, relative to ``root``)."""
-    p = Path((params or EngagementParams()).xed_path)
+def resolve_path(params: XEducationParams | None = None, root: str | Path | None = None) -> Path:
+    """Absolute path of ``Leads.csv`` (params ``validation.x_education.path``, relative to ``root``)."""
+    p = Path((params or XEducationParams()).path)
     return p if p.is_absolute() else Path(root or ".") / p
 
 
@@ -78,7 +81,7 @@ def load_leads(path: str | Path) -> pd.DataFrame:
     if not path.exists():
         raise ABMDataError(
             f"{path}: X Education Leads.csv not found (it lives in ../shared/datasets/"
-            f"x_education_leads; set engagement.xed_path)",
+            f"x_education_leads; set validation.x_education.path)",
             file=str(path),
             reason="file not found",
         )
@@ -107,7 +110,7 @@ def load_leads(path: str | Path) -> pd.DataFrame:
 
 def prepare_leads(df: pd.DataFrame, drop: dict[str, str] | list[str] | None = None) -> tuple[pd.DataFrame, np.ndarray]:
     """Features and label: drop the listed columns, 'Select' -> missing, Yes/No -> 1/0."""
-    drop = list(drop if drop is not None else EngagementParams().xed_drop)
+    drop = list(drop if drop is not None else XEducationParams().drop)
     X = df.drop(columns=[c for c in drop if c in df.columns] + [TARGET])
     y = df[TARGET].to_numpy(dtype=int)
     X = X.mask(X.astype("object") == MISSING_LEVEL)
@@ -123,7 +126,7 @@ def prepare_leads(df: pd.DataFrame, drop: dict[str, str] | list[str] | None = No
     return X, y
 
 
-def _encoder(X: pd.DataFrame, scale: bool) -> ColumnTransformer:
+def _encoder(X: pd.DataFrame, scale: bool, min_frequency: int) -> ColumnTransformer:
     cat = [c for c in X.columns if not pd.api.types.is_numeric_dtype(X[c])]
     num = [c for c in X.columns if c not in cat]
     num_steps = [("impute", SimpleImputer(strategy="median", add_indicator=True))]
@@ -132,31 +135,30 @@ def _encoder(X: pd.DataFrame, scale: bool) -> ColumnTransformer:
     cat_pipe = Pipeline(
         [
             ("impute", SimpleImputer(strategy="constant", fill_value="(missing)")),
-            ("onehot", OneHotEncoder(handle_unknown="infrequent_if_exist", min_frequency=10, sparse_output=False)),
+            (
+                "onehot",
+                OneHotEncoder(handle_unknown="infrequent_if_exist", min_frequency=min_frequency, sparse_output=False),
+            ),
         ]
     )
     return ColumnTransformer([("num", Pipeline(num_steps), num), ("cat", cat_pipe, cat)])
 
 
-def make_lead_models(X: pd.DataFrame, seed: int = 0) -> dict[str, Pipeline]:
+def make_lead_models(X: pd.DataFrame, params: XEducationParams | None = None) -> dict[str, Pipeline]:
     """GBM (one-hot categoricals: numeric codes keep SHAP faithful) and scaled logistic regression."""
-    gbm = HistGradientBoostingClassifier(max_iter=150, learning_rate=0.1, random_state=seed, early_stopping=False)
-    lr = LogisticRegression(C=1.0, max_iter=5000)
+    p = params or XEducationParams()
+    gbm = HistGradientBoostingClassifier(
+        max_iter=p.gbm_max_iter, learning_rate=p.gbm_learning_rate, random_state=p.seed, early_stopping=False
+    )
+    lr = LogisticRegression(C=p.lr_C, max_iter=p.lr_max_iter)
     return {
-        "gbm": Pipeline([("enc", _encoder(X, scale=False)), ("model", gbm)]),
-        "logistic": Pipeline([("enc", _encoder(X, scale=True)), ("model", lr)]),
+        "gbm": Pipeline([("enc", _encoder(X, scale=False, min_frequency=p.min_frequency)), ("model", gbm)]),
+        "logistic": Pipeline([("enc", _encoder(X, scale=True, min_frequency=p.min_frequency)), ("model", lr)]),
     }
 
 
-def _boot_ci(y, p, n: int, seed: int) -> tuple[float, float]:
-    """95% bootstrap interval of ROC-AUC (resampling leads)."""
-    from .engagement import _boot_auc
-
-    return _boot_auc(y, p, np.arange(len(y)), n, seed)
-
-
 @dataclass
-class LeadScoringResult:
+class LeadScoringResult(Results):
     """Holdout results of the lead-level models (X Education)."""
 
     metrics: pd.DataFrame
@@ -164,32 +166,41 @@ class LeadScoringResult:
     n_train: int
     n_test: int
     base_rate: float
-    models: dict = field(repr=False, default_factory=dict)
+    models: dict[str, Pipeline] = field(repr=False, default_factory=dict)
 
-    def summary(self) -> pd.DataFrame:
+    def metrics_table(self) -> pd.DataFrame:
         """Out-of-sample ROC-AUC (95% bootstrap CI), PR-AUC and Brier per model."""
         return self.metrics.copy()
+
+    def summary(self) -> Summary:
+        """Holdout metrics per model with the ROC-AUC interval, the dropped columns and the peers."""
+        s = Summary("X Education lead scoring: stratified holdout")
+        s.add_table(self.metrics.round(4), "Holdout metrics (ROC-AUC with a 95% bootstrap interval)")
+        s.add_table(self.dropped, "Columns dropped before modelling")
+        s.add_table(PEERS, "Published results")
+        s.add_note(f"{self.n_train:,} training and {self.n_test:,} test leads; conversion rate {self.base_rate:.1%}.")
+        return s
 
     def auc(self, name: str = "gbm") -> float:
         return float(self.metrics.loc[name, "roc_auc"])
 
 
-def fit_leadscoring(
-    df: pd.DataFrame, params: EngagementParams | None = None, n_bootstrap: int = 200
-) -> LeadScoringResult:
-    """Stratified holdout (``xed_test_size``, seed ``xed_seed``) of GBM and logistic regression."""
-    from threadpoolctl import threadpool_limits
+def _split(X: pd.DataFrame, y: np.ndarray, p: XEducationParams) -> list[Any]:
+    return train_test_split(X, y, test_size=p.test_size, stratify=y, random_state=p.seed)
 
-    p = params or EngagementParams()
-    X, y = prepare_leads(df, p.xed_drop)
-    Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=p.xed_test_size, stratify=y, random_state=p.xed_seed)
+
+def fit_leadscoring(df: pd.DataFrame, params: XEducationParams | None = None) -> LeadScoringResult:
+    """Stratified holdout (``test_size``, seed ``seed``) of GBM and logistic regression, with a
+    bootstrap interval (``n_bootstrap`` resamples of leads) of each ROC-AUC."""
+    p = params or XEducationParams()
+    X, y = prepare_leads(df, p.drop)
+    Xtr, Xte, ytr, yte = _split(X, y, p)
     rows, models = {}, {}
-    with threadpool_limits(p.n_threads), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for name, model in make_lead_models(X, p.xed_seed).items():
+    with limit_threads(p.n_threads):
+        for name, model in make_lead_models(X, p).items():
             model.fit(Xtr, ytr)
             prob = model.predict_proba(Xte)[:, 1]
-            lo, hi = _boot_ci(yte, prob, n_bootstrap, p.xed_seed)
+            lo, hi = bootstrap_auc(yte, prob, np.arange(len(yte)), p.n_bootstrap, p.seed)
             rows[name] = {
                 "roc_auc": roc_auc_score(yte, prob),
                 "auc_ci_low": lo,
@@ -199,33 +210,30 @@ def fit_leadscoring(
             }
             models[name] = model
     metrics = pd.DataFrame(rows).T.rename_axis("model")
-    dropped = pd.DataFrame([(c, r) for c, r in p.xed_drop.items() if c in df.columns], columns=["column", "reason"])
+    dropped = pd.DataFrame([(c, r) for c, r in p.drop.items() if c in df.columns], columns=["column", "reason"])
     return LeadScoringResult(
         metrics=metrics, dropped=dropped, n_train=len(ytr), n_test=len(yte), base_rate=float(y.mean()), models=models
     )
 
 
-def leakage_ladder(df: pd.DataFrame, params: EngagementParams | None = None) -> pd.DataFrame:
+def leakage_ladder(df: pd.DataFrame, params: XEducationParams | None = None) -> pd.DataFrame:
     """GBM holdout AUC as leaky columns are removed step by step (how much each one 'helps')."""
-    from threadpoolctl import threadpool_limits
-
-    p = params or EngagementParams()
-    ids = [c for c, r in p.xed_drop.items() if r == "identifier"]
+    p = params or XEducationParams()
+    ids = [c for c, r in p.drop.items() if r == "identifier"]
     asym = [c for c in df.columns if c.startswith("Asymmetrique")]
     steps = [
         ("all columns (leaky)", ids),
         ("- Tags, Lead Quality", ids + ["Tags", "Lead Quality"]),
         ("- Asymmetrique scores", ids + ["Tags", "Lead Quality"] + asym),
-        ("- Lead Profile, Last Notable Activity (our model)", list(p.xed_drop)),
-        ("- Last Activity too", list(p.xed_drop) + ["Last Activity"]),
+        ("- Lead Profile, Last Notable Activity (our model)", list(p.drop)),
+        ("- Last Activity too", list(p.drop) + ["Last Activity"]),
     ]
     out = []
-    with threadpool_limits(p.n_threads), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with limit_threads(p.n_threads):
         for label, drop in steps:
             X, y = prepare_leads(df, drop)
-            Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=p.xed_test_size, stratify=y, random_state=p.xed_seed)
-            m = make_lead_models(X, p.xed_seed)["gbm"].fit(Xtr, ytr)
+            Xtr, Xte, ytr, yte = _split(X, y, p)
+            m = make_lead_models(X, p)["gbm"].fit(Xtr, ytr)
             out.append(
                 {
                     "columns": label,

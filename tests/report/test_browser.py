@@ -8,8 +8,8 @@ never downloads a browser. Install on a fresh Debian/Ubuntu machine with::
 
 Which run is tested: ``$ABM_BROWSER_RUN`` (a run folder) if set, else ``reports/demo`` when it
 has been rendered (index.html + manifest.json), else a small example run built here with
-``abm_lab.report`` (independent of the notebooks). The screenshot of the run's index page
-is saved as ``<run_dir>/index.png``.
+``abm_lab.report`` (the ``example_run`` fixture of ``tests/report/conftest.py``, independent of the
+notebooks). The screenshot of the run's index page is saved as ``<run_dir>/index.png``.
 
 Without /usr/bin/chromium the test is skipped, except under CI (env ``CI`` set), where it fails.
 """
@@ -36,7 +36,7 @@ ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 INSTALL = "apt-get update && apt-get install -y chromium"
 
 
@@ -62,7 +62,7 @@ def browser():
 
 
 @pytest.fixture(scope="module")
-def run_dir(tmp_path_factory) -> Path:
+def run_dir(tmp_path_factory, example_run) -> Path:
     env = os.environ.get("ABM_BROWSER_RUN")
     if env:
         d = Path(env)
@@ -73,7 +73,7 @@ def run_dir(tmp_path_factory) -> Path:
     if (demo / "index.html").exists() and (demo / report.MANIFEST_FILE).exists():
         return demo
     root = tmp_path_factory.mktemp("reports")
-    report.example_run(
+    example_run(
         root / "2026Q2",
         run="2026Q2",
         window=("2026-04-01", "2026-06-30"),
@@ -85,12 +85,12 @@ def run_dir(tmp_path_factory) -> Path:
                 "pipeline": 3_950_000,
                 "win_rate": 0.29,
                 "roi": 1.1,
-                "roi_ci_low": 0.1,
-                "roi_ci_high": 2.1,
+                "roi_low": 0.1,
+                "roi_high": 2.1,
             },
         },
     )
-    report.example_run(root / "2026Q3", run="2026Q3", previous_run_dir=root / "2026Q2")
+    example_run(root / "2026Q3", run="2026Q3", previous_run_dir=root / "2026Q2")
     report.build_reports_index(root)
     return root / "2026Q3"
 

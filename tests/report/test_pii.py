@@ -1,7 +1,7 @@
 """No personal data in any rendered page of a run.
 
-Rule (``abm_lab.report.PiiScanner``), applied to each page's text with CSS, markup and embedded
-images removed (``alt`` / ``title`` attributes kept):
+Rule (``abm_lab.report.PiiScanner``, in ``abm_lab/report/pii.py``), applied to each page's text with CSS,
+markup and embedded images removed (``alt`` / ``title`` attributes kept):
 
 * any e-mail address pattern ``local@domain.tld`` fails the page;
 * any contact's full name, ``First Last`` or ``Last, First`` (adjacent words, case as stored, also
@@ -27,11 +27,11 @@ import pytest
 
 from abm_lab import report
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def run_dir(tmp_path_factory) -> Path:
+def run_dir(tmp_path_factory, example_run) -> Path:
     env = os.environ.get("ABM_PII_RUN")
     if env:
         d = Path(env) if Path(env).is_absolute() else ROOT / env
@@ -41,7 +41,7 @@ def run_dir(tmp_path_factory) -> Path:
     if (demo / "index.html").exists() and (demo / report.MANIFEST_FILE).exists():
         return demo
     d = tmp_path_factory.mktemp("reports") / "example"
-    report.example_run(d)
+    example_run(d)
     return d
 
 

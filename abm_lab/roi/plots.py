@@ -1,0 +1,298 @@
+"""Figures and formatted tables of notebook 05 (program ROI): funnel, velocity, attribution, lift, ROI.
+
+Figures: ``plot_*`` draw on a given (or new) axis; ``*_figure`` build the notebook's whole figure with its
+source line. Tables: ``*_table`` return formatted frames (text cells), ``*_styler`` pandas Stylers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from .. import style
+from ..style import PALETTE, fmt_ci, fmt_int, fmt_money, fmt_pct
+from .attribution import MODEL_LABELS, AttributionResult
+from .lift import METHODS, OUTCOMES, LiftResult
+from .velocity import VelocityResult
+
+#: Formats of the funnel columns (kinds of :func:`abm_lab.style.format_table`).
+FUNNEL_FORMATS = {
+    "pipeline": "money",
+    "revenue": "money",
+    "engaged_to_mqa": "pct",
+    "mqa_to_opp": "pct",
+    "opp_to_won": "pct",
+    "penetration": "pct",
+}
+FUNNEL_RATES = ["engaged_to_mqa", "mqa_to_opp", "opp_to_won", "penetration"]
+#: Stages of the funnel bars and their labels.
+FUNNEL_STAGES = {"engaged": "Engaged", "mqa": "MQA", "with_opp": "Opportunity", "won": "Won"}
+#: Figure sizes (inches) of the notebook's figures; the funnel uses the style's default size.
+VELOCITY_FIGSIZE = (11, 4.2)
+CREDITS_FIGSIZE = (8, 5)
+FOREST_FIGSIZE = (8, 5)
+#: Attribution models shown in the credit bars.
+CREDIT_MODELS = ("first_touch", "last_touch", "w_shaped", "markov", "shapley")
+TRUTH_COLOR = "#3a9e6f"
+
+
+# --------------------------------------------------------------------------- funnel
+def plot_funnel(f: pd.DataFrame, ax: Any = None, title: str = "Account funnel") -> Any:
+    """Grouped bars: accounts reaching each stage (engaged, MQA, opportunity, won) per segment."""
+    import matplotlib.pyplot as plt
+
+    ax = ax or plt.subplots()[1]
+    stages, labels = list(FUNNEL_STAGES), list(FUNNEL_STAGES.values())
+    x = np.arange(len(stages))
+    width = 0.8 / max(len(f), 1)
+    for i, (seg, r) in enumerate(f.iterrows()):
+        ax.bar(x + i * width - 0.4 + width / 2, [r[s] for s in stages], width, label=str(seg))
+    ax.set_xticks(x, labels)
+    ax.set_ylabel("accounts (count)")
+    ax.set_title(title)
+    ax.legend()
+    return ax
+
+
+def funnel_figure(f: pd.DataFrame, title: str = "Account funnel") -> Any:
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    plot_funnel(f, ax, title=title)
+    style.source_line(fig)
+    return fig
+
+
+def funnel_styler(f: pd.DataFrame) -> Any:
+    """The funnel with rates as percentages and money with thousands separators."""
+    return f.style.format({c: "{:.1%}" for c in FUNNEL_RATES} | {"pipeline": "{:,.0f}", "revenue": "{:,.0f}"})
+
+
+def funnel_table(funnels: pd.DataFrame | Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """Funnel(s) as formatted text; a mapping (e.g. ``{"tier": ..., "grade": ...}``) is stacked by its keys."""
+    f = pd.concat(funnels) if isinstance(funnels, Mapping) else funnels
+    return style.format_table(f, FUNNEL_FORMATS)
+
+
+# --------------------------------------------------------------------------- deals
+def deals_styler(deals: pd.DataFrame | Mapping[str, pd.DataFrame], cycle_digits: int = 0) -> Any:
+    """Deal KPIs (:func:`abm_lab.roi.kpis.deal_kpis`) formatted; a mapping is stacked by its keys."""
+    d = pd.concat(deals) if isinstance(deals, Mapping) else deals
+    return d.style.format(
+        {
+            "pipeline": "{:,.0f}",
+            "revenue": "{:,.0f}",
+            "avg_deal_size": "{:,.0f}",
+            "win_rate": "{:.1%}",
+            "avg_cycle_days": f"{{:.{cycle_digits}f}}",
+            "median_cycle_days": "{:.0f}",
+        }
+    )
+
+
+# --------------------------------------------------------------------------- velocity
+def plot_km(v: VelocityResult, ax: Any = None, title: str | None = None, xlabel: str = "days since start") -> Any:
+    """Kaplan–Meier curves: share of items not yet reached (e.g. deals still open) vs days."""
+    import matplotlib.pyplot as plt
+
+    ax = ax or plt.subplots()[1]
+    for g, c in v.curves.items():
+        med = v.medians.loc[g, "median_days"]
+        ax.step(c["days"], c["survival"], where="post", label=f"{g} (median {med:.0f} d)" if np.isfinite(med) else g)
+    if not v.curves:
+        ax.text(0.5, 0.5, "no data", ha="center", va="center", transform=ax.transAxes, color="#666666")
+    ax.axhline(0.5, color="#999999", lw=0.8, ls=":")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("share not yet reached")
+    ax.set_ylim(0, 1.02)
+    ax.set_title(title or v.what)
+    if v.curves:
+        ax.legend()
+    return ax
+
+
+def velocity_figure(v_close: VelocityResult, v_open: VelocityResult) -> Any:
+    """Side by side: opportunity → close (deals still open) and first touch → opportunity (accounts)."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=VELOCITY_FIGSIZE)
+    plot_km(v_close, axes[0], "Opportunity → close", "days since the opportunity was created")
+    plot_km(v_open, axes[1], "First touch → opportunity", "days since the account's first touch")
+    axes[0].set_ylabel("share of deals still open")
+    axes[1].set_ylabel("share of accounts without an opportunity")
+    style.source_line(fig)
+    return fig
+
+
+def velocity_table(
+    v_close: VelocityResult, v_open: VelocityResult, what: Literal["medians", "cox"] = "medians"
+) -> pd.DataFrame:
+    """Both velocities stacked: Kaplan–Meier medians (days, rounded) or Cox hazard ratios, with intervals."""
+    if what == "medians":
+        return pd.concat({"opportunity → close": v_close.medians, "first touch → opportunity": v_open.medians}).round(0)
+    return pd.concat({"opportunity → close": v_close.cox, "first touch → opportunity": v_open.cox}).round(3)
+
+
+# --------------------------------------------------------------------------- attribution
+def plot_credits(
+    res: AttributionResult,
+    models: Sequence[str] = CREDIT_MODELS,
+    kind: Literal["conversions", "value"] = "conversions",
+    ax: Any = None,
+    top: int = 10,
+) -> Any:
+    """Horizontal grouped bars: share of credit per channel (or program) under several models."""
+    import matplotlib.pyplot as plt
+
+    t = res.table(kind, share=True)
+    order = t.mean(axis=1).sort_values(ascending=True).index[-top:]
+    t = t.loc[order, [m for m in models if m in t.columns]]
+    ax = ax or plt.subplots(figsize=(8, 0.45 * len(order) + 1.5))[1]
+    y = np.arange(len(order))
+    h = 0.8 / max(t.shape[1], 1)
+    for i, m in enumerate(t.columns):
+        ax.barh(y + i * h - 0.4 + h / 2, t[m] * 100, h, label=MODEL_LABELS.get(m, m))
+    ax.set_yticks(y, order)
+    what = "conversions" if kind == "conversions" else res.value_label
+    ax.set_xlabel(f"share of {what} credited (%)")
+    ax.set_title(f"Credit by {res.dimension.replace('_id', '')} and model")
+    ax.legend(fontsize=8, loc="lower right")
+    return ax
+
+
+def credits_figure(res: AttributionResult) -> Any:
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=CREDITS_FIGSIZE)
+    plot_credits(res, ax=ax)
+    style.source_line(fig)
+    return fig
+
+
+# --------------------------------------------------------------------------- lift
+def plot_forest(
+    result: LiftResult,
+    ax: Any = None,
+    methods: Sequence[str] = ("naive", "ra_ipw", "did"),
+    truth: Mapping[str, float] | None = None,
+) -> Any:
+    """Forest plot of relative effects (win rate: absolute points) with intervals, per outcome and method.
+
+    ``truth`` (the synthetic world's true effects, from :mod:`abm_lab.validation.lift`) adds a tick per outcome.
+    """
+    import matplotlib.pyplot as plt
+
+    ax = ax or plt.subplots(figsize=(8, 4.6))[1]
+    t = result.table
+    outcomes = [o for o in OUTCOMES if o in t.index.get_level_values(0)]
+    colors = {"naive": "#b0b0b0", "ra_ipw": PALETTE[1], "did": PALETTE[0]}
+    ylabels: list[tuple[float, str]] = []
+    y: float = 0
+    for oc in outcomes:
+        kind = OUTCOMES[oc][2]
+        for j, m in enumerate(methods):
+            if (oc, m) not in t.index:
+                continue
+            r = t.loc[(oc, m)]
+            est, lo, hi = (
+                (r["estimate"], r["ci_low"], r["ci_high"])
+                if kind == "absolute"
+                else (r["relative"], r["rel_low"], r["rel_high"])
+            )
+            ax.errorbar(
+                est * 100,
+                -y,
+                xerr=[[100 * (est - lo)], [100 * (hi - est)]],
+                fmt="o",
+                color=colors[m],
+                capsize=3,
+                label=METHODS[m] if oc == outcomes[0] else None,
+            )
+            if truth is not None and oc in truth and j == 0:
+                ax.plot(
+                    [truth[oc] * 100],
+                    [-(y + (len(methods) - 1) / 2)],
+                    marker="|",
+                    ms=22,
+                    color=TRUTH_COLOR,
+                    label="true effect (synthetic world)" if oc == outcomes[0] else None,
+                )
+            y += 1
+        ylabels.append((-(y - (len(methods) + 1) / 2), OUTCOMES[oc][0] + (" (pts)" if kind == "absolute" else "")))
+        y += 0.6
+    ax.axvline(0, color="#666666", lw=0.8)
+    ax.set_yticks([p for p, _ in ylabels], [lbl for _, lbl in ylabels])
+    ax.set_xlabel("effect on target accounts (% change; win rate in percentage points)")
+    ax.set_title("Incremental lift of the ABM program (95% intervals)")
+    ax.legend(loc="lower right", fontsize=8)
+    return ax
+
+
+def forest_figure(result: LiftResult, truth: Mapping[str, float] | None = None) -> Any:
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=FOREST_FIGSIZE)
+    plot_forest(result, ax, truth=truth)
+    style.source_line(fig)
+    return fig
+
+
+def lift_table(result: LiftResult, currency: str = "$") -> pd.DataFrame:
+    """Readable table: outcome, method, effect per target account (unit), relative effect, intervals, note."""
+    pct = int(round(result.level * 100))
+    rows = []
+    for (oc, m), r in result.table.iterrows():
+        name, unit, kind = OUTCOMES[oc]
+        if kind == "absolute":
+            eff = f"{r['estimate'] * 100:+.1f} pts"
+            ci = f"{r['ci_low'] * 100:+.1f} to {r['ci_high'] * 100:+.1f} pts"
+        elif "USD" in unit:
+            eff = fmt_money(r["estimate"], currency)
+            ci = f"{fmt_money(r['ci_low'], currency)} to {fmt_money(r['ci_high'], currency)}"
+        else:
+            eff = f"{r['estimate']:+.3f}"
+            ci = f"{r['ci_low']:+.3f} to {r['ci_high']:+.3f}"
+        rows.append(
+            {
+                "Outcome": name,
+                "Method": METHODS[m],
+                "Effect per target": eff,
+                f"{pct}% CI": ci,
+                "Relative": fmt_pct(r["relative"]),
+                f"Relative {pct}% CI": f"{fmt_pct(r['rel_low'])} to {fmt_pct(r['rel_high'])}",
+                "Note": "BIASED: targets chosen by fit" if m == "naive" else "",
+            }
+        )
+    return pd.DataFrame(rows).set_index(["Outcome", "Method"])
+
+
+# --------------------------------------------------------------------------- KPIs and ROI as text
+def tiles_table(tiles: pd.DataFrame, currency: str = "$") -> pd.DataFrame:
+    """KPI tiles as formatted text (for the leadership summary): KPI, actual, target, attainment, status."""
+
+    def f(kind: str, v: Any) -> str:
+        return {"int": fmt_int, "money": lambda x: fmt_money(x, currency), "pct": fmt_pct}[kind](v)
+
+    return pd.DataFrame(
+        {
+            "KPI": tiles["label"],
+            "Actual": [f(k, a) for k, a in zip(tiles["kind"], tiles["actual"], strict=False)],
+            "Target": [f(k, t) for k, t in zip(tiles["kind"], tiles["target"], strict=False)],
+            "Attainment": [fmt_pct(a, 0) for a in tiles["attainment"]],
+            "Status": tiles["status"],
+        }
+    ).set_index("KPI")
+
+
+def roi_text(roi: Mapping[str, Any], currency: str = "$") -> str:
+    """Two lines: program cost and incremental won revenue with its interval; ROI with its interval."""
+    revenue = fmt_ci(
+        roi["incremental_revenue"], roi["incremental_revenue_low"], roi["incremental_revenue_high"], "money"
+    )
+    return (
+        f"Program cost {fmt_money(roi['cost'], currency)}; incremental won revenue {revenue}"
+        f"\nROI {fmt_ci(roi['roi'], roi['roi_low'], roi['roi_high'], 'pct', 0)} ({roi['method']})"
+    )

@@ -1,0 +1,225 @@
+"""Notebook 05 (program ROI) as one stage: its inputs from a run, its results and its typed summary.
+
+``run_inputs(ctx)`` reads the canonical tables and two upstream artefacts through the
+:class:`~abm_lab.pipeline.RunContext`: ``account_grades`` (notebook 02: tier and grade per account) and
+``touchpoints_mapped`` (notebook 03: the account of each touch). A missing artefact is an
+:class:`~abm_lab.errors.ABMArtefactError` naming the notebook that writes it; touches are never tied to
+accounts by the synthetic truth here. ``run(inputs)`` computes the window KPIs, the lift and the ROI
+(:class:`RoiResults`), whose ``summary_values()`` is ``summary_roi.json`` (:class:`~abm_lab.artefacts.RoiSummary`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from ..config.core import RunParams
+from ..config.roi import RoiParams
+from ..mapping.resolve import resolve_touch_accounts
+from ..results import Results, Summary
+from .attribution import AttributionResult, account_paths, attribute
+from .economics import program_lift
+from .kpis import KpiResults, deal_kpis, funnel, funnel_by_quarter, pseudonymise, window_results
+from .lift import LiftResult
+from .segments import account_frame
+from .velocity import VelocityResult, close_durations, opp_durations, velocity
+
+if TYPE_CHECKING:
+    from ..pipeline.context import RunContext
+
+#: Where the account of each touch comes from (notebook text).
+TOUCH_SOURCE = "lead-to-account mapping (notebook 03)"
+#: Keys of ``summary_roi.json`` taken from the window KPIs and from the ROI.
+SUMMARY_KPIS = ("pipeline", "win_rate", "mqas", "engaged_accounts", "revenue")
+SUMMARY_ROI = (
+    "roi",
+    "roi_low",
+    "roi_high",
+    "cost",
+    "incremental_revenue",
+    "incremental_pipeline",
+    "incremental_pipeline_low",
+    "incremental_pipeline_high",
+)
+
+
+@dataclass
+class RoiInputs:
+    """What notebook 05 works on: tables, segments, touches with their accounts, params."""
+
+    tables: dict[str, pd.DataFrame]
+    segments: pd.DataFrame  # :func:`abm_lab.roi.segments.account_frame` with the grading artefact
+    touchpoints: pd.DataFrame  # account_id resolved (source link, then the mapping artefact)
+    params: RoiParams
+    run: RunParams
+    touch_source: str = TOUCH_SOURCE
+
+    @property
+    def opportunities(self) -> pd.DataFrame:
+        return self.tables["opportunities"]
+
+    @property
+    def window(self) -> tuple[Any, Any]:
+        return (self.run.window_start, self.run.window_end)
+
+    @property
+    def currency(self) -> str:
+        """Prefix of money amounts: "$" for USD, else the currency code and a space."""
+        return "$" if self.run.currency == "USD" else self.run.currency + " "
+
+    @property
+    def has_program(self) -> bool:
+        prog = self.tables.get("programs")
+        return prog is not None and len(prog) > 0
+
+    @property
+    def has_touches(self) -> bool:
+        return bool(self.touchpoints["account_id"].notna().any())
+
+    @property
+    def program_start(self) -> Any:
+        """Start of the ABM program (earliest ``programs.start_date``), else the reporting window's start."""
+        return self.tables["programs"]["start_date"].min() if self.has_program else self.run.window_start
+
+    def funnel(self, by: str | None = None) -> pd.DataFrame:
+        """:func:`abm_lab.roi.kpis.funnel` of the reporting window."""
+        return funnel(self.segments, self.touchpoints, self.opportunities, self.window, by=by, params=self.params)
+
+    def funnel_by_quarter(self, by: str | None = None) -> pd.DataFrame:
+        """The funnel per quarter from the program start to the window's end."""
+        return funnel_by_quarter(
+            self.segments,
+            self.touchpoints,
+            self.opportunities,
+            self.program_start,
+            self.run.window_end,
+            by=by,
+            params=self.params,
+        )
+
+    def deal_kpis(self, by: str | None = None) -> pd.DataFrame:
+        """Deal KPIs of the reporting window by an account or opportunity column."""
+        return deal_kpis(self.opportunities, by, window=self.window, segments=self.segments)
+
+    def deal_views(self, keys: tuple[str, ...]) -> dict[str, pd.DataFrame]:
+        """Deal KPIs over all history, one frame per key; sales reps as stable pseudonyms."""
+        named = self.opportunities.assign(owner=pseudonymise(self.opportunities["owner"]))
+        return {k: deal_kpis(named, k, segments=self.segments) for k in keys}
+
+
+def run_inputs(ctx: RunContext) -> RoiInputs:
+    """Inputs of notebook 05 from a run: the grading and mapping artefacts are required."""
+    tables = ctx.tables
+    grades = ctx.load("account_grades")
+    mapped = ctx.load("touchpoints_mapped")
+    return RoiInputs(
+        tables=tables,
+        segments=account_frame(tables, grades),
+        touchpoints=resolve_touch_accounts(tables["touchpoints"], mapped),
+        params=ctx.params.roi,
+        run=ctx.params.run,
+    )
+
+
+@dataclass
+class RoiResults(Results):
+    """Window KPIs against targets, and the program's lift and ROI (None without an ABM program)."""
+
+    kpis: KpiResults
+    lift: LiftResult | None
+
+    @property
+    def actuals(self) -> dict[str, float]:
+        return self.kpis.actuals
+
+    @property
+    def tiles(self) -> pd.DataFrame:
+        return self.kpis.tiles
+
+    def summary(self) -> Summary:
+        s = self.kpis.summary()
+        if self.lift is None:
+            return s.add_note("no ABM program in the programs table: lift and ROI not estimated")
+        lift = self.lift.summary()
+        for title, t in zip(lift.table_titles, lift.tables, strict=True):
+            s.add_table(t, title)
+        for n in lift.notes:
+            s.add_note(n)
+        return s
+
+    def summary_values(self) -> dict[str, Any]:
+        """The figures of ``summary_roi.json`` (missing or non-finite ones left out)."""
+        out: dict[str, Any] = {k: self.actuals[k] for k in SUMMARY_KPIS}
+        if self.lift is not None:
+            r = self.lift.roi
+            opp = self.lift.get("opp_rate", r["method"])
+            out |= {k: r[k] for k in SUMMARY_ROI}
+            out |= {
+                "opp_lift": opp["relative"],
+                "opp_lift_low": opp["rel_low"],
+                "opp_lift_high": opp["rel_high"],
+                "lift_method": r["method"],
+            }
+        return {k: v for k, v in out.items() if not (isinstance(v, float) and not math.isfinite(v))}
+
+
+def run(inputs: RoiInputs) -> RoiResults:
+    """Lift and ROI (when there is a program), then the window KPIs with ROI among the tiles."""
+    p = inputs.params
+    lift = (
+        program_lift(inputs.tables, inputs.touchpoints, as_of=inputs.run.as_of, params=p)
+        if inputs.has_program
+        else None
+    )
+    kpis = window_results(
+        inputs.segments,
+        inputs.touchpoints,
+        inputs.opportunities,
+        inputs.window,
+        p,
+        inputs.has_touches,
+        roi=lift.roi["roi"] if lift is not None else None,
+    )
+    return RoiResults(kpis, lift)
+
+
+def velocities(inputs: RoiInputs) -> tuple[VelocityResult, VelocityResult]:
+    """Opportunity → close and first touch → opportunity since the program start, ABM vs other accounts."""
+    opps, as_of, since = inputs.opportunities, inputs.run.as_of, inputs.program_start
+    v_close = velocity(
+        close_durations(opps, as_of, segments=inputs.segments, since=since),
+        group="abm",
+        covariates=["log_amount"],
+        what="Opportunity to close",
+    )
+    open_d = (
+        opp_durations(inputs.segments, inputs.touchpoints, opps, as_of, since=since)
+        if inputs.has_touches
+        else pd.DataFrame({"days": [], "event": [], "abm": []})
+    )
+    return v_close, velocity(open_d, group="abm", what="First touch to opportunity")
+
+
+@dataclass
+class AttributionRuns:
+    """The three attribution views of notebook 05."""
+
+    channel: AttributionResult  # opportunities created, by channel (value = pipeline)
+    program: AttributionResult  # opportunities created, by program (value = pipeline)
+    won: AttributionResult  # closed deals: won = conversion, lost = null, by channel (value = revenue)
+
+
+def attributions(inputs: RoiInputs) -> AttributionRuns | None:
+    """Every attribution model on the account journeys (None without touches tied to accounts)."""
+    if not inputs.has_touches:
+        return None
+    p, tp, opps, as_of = inputs.params.attribution, inputs.touchpoints, inputs.opportunities, inputs.run.as_of
+    window = inputs.window if p.period == "window" else None
+    channel = attribute(account_paths(tp, opps, as_of=as_of, params=p, window=window), p, value_label="pipeline")
+    prog_paths = account_paths(tp, opps, as_of=as_of, dimension="program_id", params=p, window=window)
+    program = attribute(prog_paths, p, dimension="program_id", value_label="pipeline")
+    won_paths = account_paths(tp, opps, as_of=as_of, variant="closed", params=p, window=window)
+    return AttributionRuns(channel, program, attribute(won_paths, p, value_label="revenue"))

@@ -1,0 +1,80 @@
+"""Saving and caching a generated world: Parquet tables, ``truth/`` and a stamp of what made them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from ..config.core import DemoParams
+from .truth import TRUTH_VERSION
+from .world import World, generate_world
+
+if TYPE_CHECKING:
+    from ..data.io import Dataset
+
+STAMP_FILE = "world.json"
+
+
+def generator_sources() -> list[Path]:
+    """The generator's source files (every module of :mod:`abm_lab.synth`): a change in any regenerates."""
+    return sorted(Path(__file__).parent.rglob("*.py"))
+
+
+def world_stamp(demo: DemoParams, as_of: dt.date | str) -> dict[str, Any]:
+    """What made a world: the demo params, the as-of date, the truth version and a hash of the generator code."""
+    code = hashlib.sha256()
+    for f in generator_sources():
+        code.update(f.read_bytes())
+    return {
+        "demo": demo.model_dump(mode="json"),
+        "as_of": str(pd.Timestamp(as_of).date()),
+        "version": TRUTH_VERSION,
+        "code": code.hexdigest()[:16],
+    }
+
+
+def save_world(world: World, folder: str | os.PathLike, stamp: dict[str, Any] | None = None) -> Path:
+    """Write tables as Parquet and truth under ``truth/`` (plus ``truth.json``)."""
+    folder = Path(folder)
+    (folder / "truth").mkdir(parents=True, exist_ok=True)
+    for name, df in world.tables.items():
+        df.to_parquet(folder / f"{name}.parquet", index=False)
+    for name, df in world.truth.items():
+        df.to_parquet(folder / "truth" / f"{name}.parquet", index=False)
+    (folder / "truth" / "truth.json").write_text(json.dumps(world.meta, indent=2, default=str))
+    if stamp is not None:
+        (folder / STAMP_FILE).write_text(json.dumps(stamp, indent=2))
+    return folder
+
+
+def ensure_world(demo: DemoParams, as_of: dt.date | str, folder: str | os.PathLike, force: bool = False) -> Path:
+    """Generate the world into ``folder`` unless the same params (and generator code) already made it."""
+    folder = Path(folder)
+    stamp = world_stamp(demo, as_of)
+    sp = folder / STAMP_FILE
+    if not force and sp.exists() and json.loads(sp.read_text()) == stamp:
+        return folder
+    world = generate_world(demo, as_of)
+    return save_world(world, folder, stamp)
+
+
+def world_dataset(
+    demo: DemoParams | None = None, as_of: dt.date | str = "2026-12-31", world: World | None = None
+) -> Dataset:
+    """A validated :class:`abm_lab.data.io.Dataset` of a generated world, with truth attached (for tests)."""
+    from ..data import schema
+    from ..data.io import Dataset
+
+    world = world or generate_world(demo or DemoParams(), as_of)
+    tables = {k: schema.validate_table(v, k) for k, v in world.tables.items()}
+    schema.check_foreign_keys(tables)
+    tables["opportunities"] = schema.derive_opportunity_flags(tables["opportunities"])
+    return Dataset(
+        tables=tables, files={k: f"<synthetic:{k}>" for k in tables}, truth=world.truth, truth_meta=world.meta
+    )

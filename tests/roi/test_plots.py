@@ -1,0 +1,99 @@
+"""Figures and formatted tables of notebook 05, and the leadership paragraph."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from abm_lab.config.roi import KpiTargets, RoiParams  # noqa: E402
+from abm_lab.roi import attribution as A  # noqa: E402
+from abm_lab.roi import kpis as K  # noqa: E402
+from abm_lab.roi import plots as P  # noqa: E402
+from abm_lab.roi.narrative import leadership_summary  # noqa: E402
+from abm_lab.roi.segments import account_frame  # noqa: E402
+from abm_lab.roi.velocity import velocity  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def test_funnel_figure_and_tables(tiny):
+    p = RoiParams(engaged_min_touches=1, mqa_min_touches=4, mqa_min_contacts=2)
+    seg = account_frame(tiny)
+    f = K.funnel(seg, tiny["touchpoints"], tiny["opportunities"], ("2026-10-01", "2026-12-31"), by="abm", params=p)
+    fig = P.funnel_figure(f, "Funnel")
+    ax = fig.axes[0]
+    assert ax.get_title() == "Funnel" and [t.get_text() for t in ax.get_xticklabels()] == list(P.FUNNEL_STAGES.values())
+    assert len(ax.patches) == 4 * len(f)
+    t = P.funnel_table({"abm": f})
+    assert t.loc[("abm", "ABM"), "pipeline"] == "$120" and t.loc[("abm", "ABM"), "penetration"].endswith("%")
+    assert (
+        "33.3%"
+        in P.funnel_styler(
+            K.funnel(seg, tiny["touchpoints"], tiny["opportunities"], ("2026-10-01", "2026-12-31"), params=p)
+        ).to_html()
+    )
+    d = P.deals_styler({"all": K.deal_kpis(tiny["opportunities"])}, cycle_digits=1).to_html()
+    assert "82.0" in d  # mean won cycle (23 + 141) / 2 days, one decimal
+
+
+def test_tiles_and_roi_text():
+    tiles = K.kpi_tiles({"pipeline": 1_200_000.0, "win_rate": 0.27, "roi": -0.5}, KpiTargets())
+    t = P.tiles_table(tiles, "$")
+    assert t.loc["Pipeline created", "Actual"] == "$1.20M" and t.loc["Program ROI", "Attainment"] == "–"
+    roi = {
+        "cost": 2_000_000.0,
+        "incremental_revenue": 1_000_000.0,
+        "incremental_revenue_low": 200_000.0,
+        "incremental_revenue_high": 2_000_000.0,
+        "roi": -0.65,
+        "roi_low": -0.93,
+        "roi_high": -0.3,
+        "method": "did",
+    }
+    assert P.roi_text(roi, "$") == (
+        "Program cost $2.00M; incremental won revenue $1.00M (95% CI $200,000 to $2.00M)\n"
+        "ROI -65% (95% CI -93% to -30%) (did)"
+    )
+
+
+def test_velocity_figure_and_table():
+    d = pd.DataFrame({"days": [5.0, 10, 20, 30, 40, 50], "event": [1, 1, 0, 1, 1, 0], "abm": ["ABM", "non-ABM"] * 3})
+    v = velocity(d, group="abm")
+    empty = velocity(pd.DataFrame({"days": [], "event": [], "abm": []}), group="abm")
+    fig = P.velocity_figure(v, empty)
+    assert [a.get_ylabel() for a in fig.axes] == [
+        "share of deals still open",
+        "share of accounts without an opportunity",
+    ]
+    assert fig.axes[1].texts[0].get_text() == "no data"
+    t = P.velocity_table(v, empty)
+    assert list(t.index.get_level_values(0).unique()) == ["opportunity → close"]
+
+
+def test_credits_forest_lift_table_and_leadership(lifted, world):
+    _, res, truth = lifted
+    fig = P.forest_figure(res, truth)
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert "true effect (synthetic world)" in labels
+    lt = P.lift_table(res, "$")
+    assert (
+        lt.xs("Naive (targets vs all others) — biased", level="Method")["Note"]
+        .eq("BIASED: targets chosen by fit")
+        .all()
+    )
+    text = leadership_summary(res, {"engaged_accounts": 10.0, "mqas": 2.0, "pipeline": 1e6, "win_rate": 0.5})
+    assert text.startswith("**What ABM added.**") and "What it cost" in text and "biased" in text
+    assert leadership_summary(None, {}).startswith("No ABM program")
+    ds, tp = world
+    att = A.attribute(A.account_paths(tp, ds.tables["opportunities"], as_of="2026-12-31"))
+    fig = P.credits_figure(att)
+    assert fig.axes[0].get_title() == "Credit by channel and model"
