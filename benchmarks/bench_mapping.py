@@ -107,7 +107,8 @@ def main(argv: list[str] | None = None) -> int:
         )
 
     from abm_lab.config.mapping import MappingParams
-    from abm_lab.mapping import AccountIndex, evaluate_mapping, map_contacts
+    from abm_lab.mapping import AccountIndex, map_contacts
+    from abm_lab.validation.mapping import evaluate_mapping
 
     accounts = pd.read_parquet(folder / "accounts.parquet")
     leads = pd.read_parquet(folder / "contacts.parquet")

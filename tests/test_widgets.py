@@ -1,7 +1,7 @@
 """The JupyterLab widgets build and react to a value change, in a plain Python process (no kernel).
 
 Widgets: grade cut-offs (``abm_lab.grading.grade_cutoff_explorer``), account explorer
-(``abm_lab.engagement.account_explorer``), ROI what-if (``abm_lab.kpis.roi_what_if``).
+(``abm_lab.engagement.account_explorer``), ROI what-if (``abm_lab.roi.roi_what_if``).
 """
 
 from __future__ import annotations
@@ -146,7 +146,7 @@ def test_account_explorer_switches_account():
 
 
 def test_roi_what_if_reacts():
-    what_if = _widget("abm_lab.kpis", "roi_what_if")
+    what_if = _widget("abm_lab.roi", "roi_what_if")
     # incremental revenue $1.0M, cost $200k, margin 70%: ROI = (0.7 × 1.0M − 0.2M) / 0.2M = 250%
     box = what_if(1_000_000, 200_000, 0.70, interval=(500_000, 1_500_000))
     assert isinstance(box, ipywidgets.VBox)

@@ -35,8 +35,6 @@ SCORERS = ("points", "logistic", "gbm")
 DECAY_PREFIX = "decay_"
 #: Default share of rows (the latest) a :class:`CalibratedScorer` calibrates on: the params default.
 CALIB_SHARE = EngagementParams.model_fields["calib_share"].default
-#: Probability from which ``predict`` says "opportunity".
-THRESHOLD = 0.5
 
 
 def _binary_classes(y: Any, who: str) -> np.ndarray:
@@ -46,7 +44,10 @@ def _binary_classes(y: Any, who: str) -> np.ndarray:
         raise ValueError(
             f"Only binary classification is supported. The type of the target is {y_type} ({who} needs two classes)."
         )
-    return np.unique(y)
+    classes = np.unique(y)
+    if len(classes) != 2:
+        raise ValueError(f"{who} needs two classes; y has only one class ({classes[0]!r})")
+    return classes
 
 
 def _binary_tags(tags: Any) -> Any:
@@ -98,6 +99,9 @@ class PointsScorer(ClassifierMixin, BaseEstimator):
         values = X.to_numpy(dtype=float) if activities is not None else check_array(X, dtype=float)
         return values @ self._weights(activities, values.shape[1])
 
+    def _log_points(self, X: Any, activities: list[str] | None) -> np.ndarray:
+        return np.log1p(np.maximum(self._score(X, activities), 0))
+
     def points_score(self, X: Any) -> np.ndarray:
         """Decayed points per row (units: points); needs no fit (the rule is fixed)."""
         return self._score(*self._decay_columns(X))
@@ -107,14 +111,13 @@ class PointsScorer(ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "link_")
         Xd, activities = self._decay_columns(X)
         validate_data(self, Xd, reset=False)
-        return np.log1p(np.maximum(self._score(Xd, activities), 0))
+        return self._log_points(Xd, activities)
 
     def fit(self, X: Any, y: Any) -> PointsScorer:
-        Xd, _ = self._decay_columns(X)
+        Xd, activities = self._decay_columns(X)
         _, y_arr = validate_data(self, Xd, y)  # sets n_features_in_ (and feature_names_in_ for a DataFrame)
         self.classes_ = _binary_classes(y_arr, "PointsScorer")
-        self.link_ = LogisticRegression()  # fitted below; decision_function needs link_ to exist
-        self.link_ = LogisticRegression().fit(self.decision_function(X)[:, None], y_arr)
+        self.link_ = LogisticRegression().fit(self._log_points(Xd, activities)[:, None], y_arr)
         return self
 
     def predict_proba(self, X: Any) -> np.ndarray:
@@ -122,8 +125,8 @@ class PointsScorer(ClassifierMixin, BaseEstimator):
         return self.link_.predict_proba(self.decision_function(X)[:, None])
 
     def predict(self, X: Any) -> np.ndarray:
-        p1 = self.predict_proba(X)[:, 1]
-        return self.classes_[(p1 >= THRESHOLD).astype(int)]
+        proba = self.predict_proba(X)  # checks the fit first
+        return self.classes_[np.argmax(proba, axis=1)]
 
     def __sklearn_tags__(self) -> Any:
         return _binary_tags(super().__sklearn_tags__())
@@ -195,7 +198,7 @@ class CalibratedScorer(ClassifierMixin, BaseEstimator):
     learned on those scores. The scorer is then refitted on all rows (``estimator_``) and the map
     applied to it - what :class:`sklearn.calibration.CalibratedClassifierCV` does with a frozen
     estimator, on a time split instead of folds. Without ``calib`` the last ``calib_share`` of
-    the rows calibrate. Binary labels; ``estimator`` needs ``decision_function`` (default: a
+    each class's rows calibrate. Binary labels; ``estimator`` needs ``decision_function`` (default: a
     logistic regression). :meth:`with_estimator` puts the same map on a refitted scorer.
     Fitted state holds no callables, so a fitted scorer pickles and predicts the same after loading.
     """
@@ -215,14 +218,20 @@ class CalibratedScorer(ClassifierMixin, BaseEstimator):
             return validate_data(self, X, y, ensure_all_finite=finite, dtype=None)
         return validate_data(self, X, reset=False, ensure_all_finite=finite, dtype=None)
 
-    def _calib_mask(self, n: int, calib: Any) -> np.ndarray:
+    def _calib_mask(self, y: np.ndarray, calib: Any) -> np.ndarray:
+        """The calibration rows: ``calib`` as given, else the latest ``calib_share`` of each class's rows."""
+        n = len(y)
         if calib is not None:
             mask = np.asarray(calib, dtype=bool)
             if mask.shape != (n,):
                 raise ValueError(f"calib must be a boolean mask of the {n} rows, got shape {mask.shape}")
         else:
-            k = min(max(1, int(round(self.calib_share * n))), n - 1)
-            mask = np.arange(n) >= n - k
+            mask = np.zeros(n, dtype=bool)
+            for c in np.unique(y):
+                rows = np.flatnonzero(y == c)
+                k = min(max(1, int(round(self.calib_share * len(rows)))), len(rows) - 1)
+                if k > 0:
+                    mask[rows[-k:]] = True
         if mask.all() or not mask.any():
             raise ValueError("CalibratedScorer needs rows to fit on and rows to calibrate on")
         return mask
@@ -230,7 +239,7 @@ class CalibratedScorer(ClassifierMixin, BaseEstimator):
     def fit(self, X: Any, y: Any, calib: Any = None) -> CalibratedScorer:
         _, y_arr = self._check_X(X, y, reset=True)
         classes = _binary_classes(y_arr, "CalibratedScorer")
-        mask = self._calib_mask(len(y_arr), calib)
+        mask = self._calib_mask(y_arr, calib)
         early = clone(self._base()).fit(_rows(X, ~mask), y_arr[~mask])
         scores = early.decision_function(_rows(X, mask))
         self.calibrator_ = ScoreCalibrator(method=self.method, input="decision").fit(
@@ -255,8 +264,8 @@ class CalibratedScorer(ClassifierMixin, BaseEstimator):
         return np.column_stack([1 - p1, p1])
 
     def predict(self, X: Any) -> np.ndarray:
-        p1 = self.predict_proba(X)[:, 1]
-        return self.classes_[(p1 >= THRESHOLD).astype(int)]
+        proba = self.predict_proba(X)  # checks the fit first
+        return self.classes_[np.argmax(proba, axis=1)]
 
     def __sklearn_tags__(self) -> Any:
         tags = _binary_tags(super().__sklearn_tags__())

@@ -15,7 +15,7 @@ Checks against the synthetic world's truth live in :mod:`abm_lab.validation.lift
 
 from __future__ import annotations
 
-from . import attribution, lift, plots
+from . import attribution, lift, plots, velocity
 from .attribution import AttributionResult, MarkovResult, PathData, account_paths, attribute, paths_from_frame
 from .economics import program_cost, program_lift, program_roi
 from .explorer import roi_explorer, roi_what_if
@@ -38,9 +38,9 @@ from .stage import AttributionRuns, RoiInputs, RoiResults, attributions, run, ru
 from .velocity import (
     VelocityResult,
     close_durations,
+    estimate_velocity,
     opp_durations,
     pipeline_velocity,
-    velocity,
     window_pipeline_velocity,
 )
 
@@ -66,6 +66,7 @@ __all__ = [
     "close_durations",
     "deal_kpis",
     "estimate_lift",
+    "estimate_velocity",
     "funnel",
     "funnel_by_quarter",
     "kpi_tiles",

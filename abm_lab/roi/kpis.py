@@ -144,7 +144,7 @@ def deal_kpis(
     ``won``, ``lost``, ``win_rate`` = won / (won + lost), ``revenue`` (USD, won amount),
     ``avg_deal_size`` (USD, mean won amount), ``avg_cycle_days`` / ``median_cycle_days``
     (close − created, won deals, days; closed-only averages are biased low for the
-    pipeline as a whole – see :func:`abm_lab.roi.velocity.velocity`). ``window=None`` = all time.
+    pipeline as a whole – see :func:`abm_lab.roi.velocity.estimate_velocity`). ``window=None`` = all time.
     ``by`` may name opportunity columns, columns of ``segments`` (joined on account_id,
     e.g. industry, tier, abm) or ``"quarter"`` (quarter of creation for created metrics,
     of closing for closed ones).

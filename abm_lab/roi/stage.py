@@ -25,7 +25,7 @@ from .economics import program_lift
 from .kpis import KpiResults, deal_kpis, funnel, funnel_by_quarter, pseudonymise, window_results
 from .lift import LiftResult
 from .segments import account_frame
-from .velocity import VelocityResult, close_durations, opp_durations, velocity
+from .velocity import VelocityResult, close_durations, estimate_velocity, opp_durations
 
 if TYPE_CHECKING:
     from ..pipeline.context import RunContext
@@ -189,7 +189,7 @@ def run(inputs: RoiInputs) -> RoiResults:
 def velocities(inputs: RoiInputs) -> tuple[VelocityResult, VelocityResult]:
     """Opportunity → close and first touch → opportunity since the program start, ABM vs other accounts."""
     opps, as_of, since = inputs.opportunities, inputs.run.as_of, inputs.program_start
-    v_close = velocity(
+    v_close = estimate_velocity(
         close_durations(opps, as_of, segments=inputs.segments, since=since),
         group="abm",
         covariates=["log_amount"],
@@ -200,7 +200,7 @@ def velocities(inputs: RoiInputs) -> tuple[VelocityResult, VelocityResult]:
         if inputs.has_touches
         else pd.DataFrame({"days": [], "event": [], "abm": []})
     )
-    return v_close, velocity(open_d, group="abm", what="First touch to opportunity")
+    return v_close, estimate_velocity(open_d, group="abm", what="First touch to opportunity")
 
 
 @dataclass

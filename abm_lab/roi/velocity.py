@@ -2,7 +2,8 @@
 
 * :func:`close_durations` – opportunity → close, days (open deals censored at ``as_of``).
 * :func:`opp_durations` – an account's first touch → its first opportunity, days.
-* :func:`velocity` – Kaplan–Meier medians per group with 95% intervals and a Cox model (:class:`VelocityResult`).
+* :func:`estimate_velocity` – Kaplan–Meier medians per group with 95% intervals and a Cox model
+  (:class:`VelocityResult`).
 * :func:`pipeline_velocity` / :func:`window_pipeline_velocity` – opportunities × win rate × deal size / cycle
   days (USD per day).
 """
@@ -70,7 +71,7 @@ def _finite(v: Any) -> float:
     return float(v) if v is not None and np.isfinite(v) else np.nan
 
 
-def velocity(
+def estimate_velocity(
     durations: pd.DataFrame, group: str | None = None, covariates: Sequence[str] = (), what: str = "days"
 ) -> VelocityResult:
     """Kaplan–Meier medians per group and a Cox PH model.

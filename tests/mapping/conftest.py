@@ -114,3 +114,46 @@ def world():
 @pytest.fixture(scope="session")
 def world_result(world):
     return map_contacts(world.tables["contacts"], world.tables["accounts"], MappingParams())
+
+
+@pytest.fixture(scope="session")
+def mapping_run(small_dataset):
+    """Notebook 03's computation (no run folder) on the shared small world, reporting window of the defaults."""
+    from abm_lab.config import Params
+    from abm_lab.mapping import run_mapping
+
+    p = Params()
+    return run_mapping(small_dataset.tables, p.mapping, p.run.window_start, p.run.window_end)
+
+
+def write_grades(ctx, accounts: pd.DataFrame) -> pd.DataFrame:
+    """A stand-in for notebook 02's account_grades.parquet (every registry column; tiers cycle)."""
+    n = len(accounts)
+    tiers = ["strategic", "abm_lite", "programmatic", "none"]
+    grades = pd.DataFrame(
+        {
+            "account_id": accounts["account_id"].astype("string").to_numpy(),
+            "fit_score": range(n),
+            "fit_prob": [i / max(n, 1) for i in range(n)],
+            "grade": ["A"] * n,
+            "is_target": [True] * n,
+            "tier": [tiers[i % len(tiers)] for i in range(n)],
+            "cluster": [0] * n,
+            "cluster_label": ["all"] * n,
+            "priority": range(n),
+            "potential_value": [1.0] * n,
+        }
+    )
+    grades.to_parquet(ctx.path("account_grades"), index=False)
+    return grades
+
+
+@pytest.fixture
+def run_context(small_dataset, tmp_path):
+    """A run folder around the shared small world, with account_grades written (notebook 02 has run)."""
+    from abm_lab.config import Params
+    from abm_lab.pipeline import RunContext
+
+    ctx = RunContext.from_dataset(Params(), small_dataset, tmp_path / "run")
+    write_grades(ctx, small_dataset.tables["accounts"])
+    return ctx

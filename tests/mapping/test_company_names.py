@@ -4,7 +4,7 @@
   (published F1: plain RapidFuzz 0.473, fine-tuned language model 0.679, threshold 0.7).
 * dedupe-examples PATSTAT reference: 2,379 applicant spellings in 102 hand-checked clusters.
 
-The rules of :func:`abm_lab.normalize.match_names` were written after reading these pairs
+The rules of :func:`abm_lab.mapping.name_match.match_names` were written after reading these pairs
 (the set is tiny and public), so the in-sample F1 is optimistic about rule design; the only
 tuned number, the fuzzy threshold, is also chosen by leave-one-out (pick the threshold on
 126 pairs, predict the held-out pair) and both figures are printed and asserted.
@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from abm_lab.mapping.normalize import cluster_names, match_names
+from abm_lab.mapping.name_match import cluster_names, match_names
 
-SHARED = Path(__file__).resolve().parents[1] / ".." / "shared" / "datasets" / "company_names"
+SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets" / "company_names"
 PAIRS = SHARED / "easonanalytica_company_name_pairs.csv"
 PATSTAT = SHARED / "dedupe_patstat_reference.csv"
 THRESHOLDS = np.arange(70, 99, 2.0)
@@ -96,7 +96,12 @@ def test_pairs_plain_rapidfuzz_reference(pairs):
     from rapidfuzz import fuzz, utils
 
     y = pairs["Targets"].to_numpy() == 1
-    s = np.array([fuzz.WRatio(a, b, processor=utils.default_process) for a, b in zip(pairs["Name_x"], pairs["Name_y"], strict=False)])
+    s = np.array(
+        [
+            fuzz.WRatio(a, b, processor=utils.default_process)
+            for a, b in zip(pairs["Name_x"], pairs["Name_y"], strict=False)
+        ]
+    )
     _, _, f1_plain = _prf(s >= 90, y)
     res = np.array([match_names(a, b).is_match for a, b in zip(pairs["Name_x"], pairs["Name_y"], strict=False)])
     assert _prf(res, y)[2] > f1_plain + 0.1

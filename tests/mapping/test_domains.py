@@ -1,4 +1,4 @@
-"""Domains, free-mail and company-name normalisation (abm_lab.normalize)."""
+"""Registered domains and free-mail (abm_lab.mapping.domains); the normalize facade."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import socket
 import pandas as pd
 import pytest
 
-from abm_lab.mapping import normalize as N
+from abm_lab.mapping import domains as N
+from abm_lab.mapping import normalize
 
 # --------------------------------------------------------------------------- domains
 
@@ -103,92 +104,9 @@ def test_freemail():
     assert flags.tolist() == [True, False, False, True]
 
 
-# --------------------------------------------------------------------------- names
-
-
-@pytest.mark.parametrize(
-    "raw, expected",
-    [
-        ("Acme Inc.", "acme"),
-        ("ACME, INC", "acme"),
-        ("Acme Incorporated", "acme"),
-        ("acme llc", "acme"),
-        ("Acme Ltd.", "acme"),
-        ("Acme GmbH", "acme"),
-        ("Acme S.A.", "acme"),
-        ("Acme S.A. de C.V.", "acme"),
-        ("Acme Pty Ltd", "acme"),
-        ("Acme Co., Ltd.", "acme"),
-        ("Acme K.K.", "acme"),
-        ("Acme B.V.", "acme"),
-        ("The Acme Company", "acme"),
-        ("Procter & Gamble Co.", "procter gamble"),
-        ("Procter and Gamble", "procter gamble"),
-        ("P&G", "pg"),
-        ("AT&T Inc.", "att"),
-        ("McDonald's Corporation", "mcdonalds"),
-        ("Amazon.com, Inc.", "amazon"),
-        ("Nestlé S.A.", "nestle"),
-        ("Bluepeak Tech", "bluepeak technologies"),
-        ("Bluepeak Technologies Inc.", "bluepeak technologies"),
-        ("* AKZO NOBEL N. V.", "akzo nobel"),
-        ("D S M N. V.", "dsm"),
-        ("N.V. NUTRICIA", "nutricia"),
-        ("HUNTER DOUGLAS INDUSTRIES B V", "hunter douglas industries"),
-        ("ALCATEL N.V., AMSTERDAM, NL", "alcatel"),
-        ("华为技术有限公司", "hua wei ji zhu"),
-        ("", ""),
-        (None, ""),
-    ],
-)
-def test_normalize_company_name(raw, expected):
-    assert N.normalize_company_name(raw) == expected
-
-
-def test_normalize_company_names_vectorised_matches_scalar():
-    s = pd.Series(["Acme Inc.", None, "acme inc", "Wal-Mart Stores", "Acme Inc."])
-    out = N.normalize_company_names(s)
-    assert out.tolist() == ["acme", "", "acme", "wal mart stores", "acme"]
-    assert N.compact_key("wal mart") == N.compact_key("walmart")
-    assert N.initialism("international business machines") == "ibm"
-
-
-@pytest.mark.parametrize(
-    "a, b, rule, same",
-    [
-        ("Apple Inc.", "APPLE INC", "exact", True),
-        ("Wal-Mart Inc", "Walmart Inc.", "exact", True),
-        ("International Business Machines", "IBM", "initialism", True),
-        ("Microsoft Corporation", "MSFT", "abbreviation", True),
-        ("Deloitte Touche Tohmatsu Limited", "Deloitte", "prefix", True),
-        ("阿里巴巴", "Alibaba", "exact", True),
-        ("华为技术有限公司", "Huawei Technologies Co., Ltd.", "transliteration", True),
-        ("Bluepeak Software", "Bluepaek Software", "fuzzy", True),
-        ("Samsung Electronics", "LG Electronics", "fuzzy", False),
-        ("Ford Motor Company", "General Motors Company", "fuzzy", False),
-        (None, "Acme", "empty", False),
-    ],
-)
-def test_match_names_rules(a, b, rule, same):
-    m = N.match_names(a, b)
-    assert m.rule == rule and m.is_match is same
-
-
-def test_cluster_names():
-    names = pd.Series(
-        [
-            "Acme Inc.",
-            "ACME INC",
-            "Acme Incorporated",
-            "Acme Europe B.V.",
-            "Bluepeak GmbH",
-            "Bluepaek GmbH",
-            "Zenith Corp",
-            None,
-        ]
-    )
-    lab = N.cluster_names(names, threshold=85)
-    assert lab[0] == lab[1] == lab[2] == lab[3]  # prefix merge: 'acme' starts 'acme europe'
-    assert lab[4] == lab[5] != lab[0]
-    assert lab[6] not in (lab[0], lab[4])
-    assert lab.notna().all() and len(lab) == len(names)
+def test_normalize_facade_keeps_one_import_for_domains_and_names():
+    """abm_lab.data.io imports registered_domains from abm_lab.mapping.normalize."""
+    assert normalize.registered_domains is N.registered_domains
+    assert normalize.normalize_company_name("Acme Inc.") == "acme"
+    assert normalize.match_names("IBM", "International Business Machines").rule == "initialism"
+    assert set(normalize.__all__) >= {"registered_domains", "email_domains", "normalize_company_names", "cluster_names"}

@@ -10,7 +10,7 @@ from abm_lab.config.roi import KpiTargets, RoiParams
 from abm_lab.errors import ABMDataError
 from abm_lab.roi import kpis as K
 from abm_lab.roi.segments import account_frame
-from abm_lab.roi.velocity import close_durations, opp_durations, velocity
+from abm_lab.roi.velocity import close_durations, estimate_velocity, opp_durations
 
 
 # ----------------------------------------------------------------- real data: Maven CRM
@@ -148,7 +148,7 @@ def test_funnel_and_velocity_on_synthetic_world(touch_accounts):
         assert f[c].sum() == tot[c]
     assert tot["engaged"] >= tot["mqa"] > 0
     d = close_durations(ds.tables["opportunities"], "2026-12-31", segments=seg)
-    v = velocity(d, group="abm")
+    v = estimate_velocity(d, group="abm")
     assert set(v.medians.index) == {"ABM", "non-ABM"}
     od = opp_durations(seg, tp, ds.tables["opportunities"], "2026-12-31")
     assert len(od) == tp["account_id"].nunique() and (od["days"] >= 0).all()

@@ -16,7 +16,7 @@ from abm_lab.roi import kpis as K  # noqa: E402
 from abm_lab.roi import plots as P  # noqa: E402
 from abm_lab.roi.narrative import leadership_summary  # noqa: E402
 from abm_lab.roi.segments import account_frame  # noqa: E402
-from abm_lab.roi.velocity import velocity  # noqa: E402
+from abm_lab.roi.velocity import estimate_velocity  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -67,8 +67,8 @@ def test_tiles_and_roi_text():
 
 def test_velocity_figure_and_table():
     d = pd.DataFrame({"days": [5.0, 10, 20, 30, 40, 50], "event": [1, 1, 0, 1, 1, 0], "abm": ["ABM", "non-ABM"] * 3})
-    v = velocity(d, group="abm")
-    empty = velocity(pd.DataFrame({"days": [], "event": [], "abm": []}), group="abm")
+    v = estimate_velocity(d, group="abm")
+    empty = estimate_velocity(pd.DataFrame({"days": [], "event": [], "abm": []}), group="abm")
     fig = P.velocity_figure(v, empty)
     assert [a.get_ylabel() for a in fig.axes] == [
         "share of deals still open",

@@ -22,7 +22,7 @@ def test_account_frame_uses_grades_and_programs(tiny):
 def test_windows_and_quarters():
     w0, w1 = S.parse_window(("2026-10-01", "2026-12-31 15:00"))
     assert (w0, w1) == (pd.Timestamp("2026-10-01"), pd.Timestamp("2026-12-31"))
-    s = pd.Series(pd.to_datetime(["2026-09-30 23:59", "2026-10-01", "2026-12-31 23:59", "2027-01-01"]))
+    s = pd.Series([pd.Timestamp(x) for x in ("2026-09-30 23:59", "2026-10-01", "2026-12-31 23:59", "2027-01-01")])
     assert list(S.in_window(s, w0, w1)) == [False, True, True, False]
     assert [str(q) for q in S.quarters(("2026-08-15", "2026-12-31"))] == ["2026Q3", "2026Q4"]
     with pytest.raises(ABMDataError, match="before its start"):

@@ -37,4 +37,4 @@ def test_closed_variant_summary_names_the_value(world):
     res.check_totals(1e-9)
     s = res.summary()
     assert "revenue" in s.as_text()
-    assert s.tables[0].sum().to_numpy() == pytest.approx(1.0)  # shares of conversions per model
+    assert s.tables[0].sum().to_numpy() == pytest.approx(1.0, abs=0.01)  # shares of conversions per model (rounded)
