@@ -24,6 +24,8 @@ from abm_lab import engagement as E
 from abm_lab.config import DemoParams
 from abm_lab.config.engagement import EngagementParams
 from abm_lab.synth import world_dataset
+from abm_lab.utils import limit_threads
+from abm_lab.validation import engagement as VE
 
 AS_OF = "2026-12-31"
 
@@ -31,7 +33,7 @@ AS_OF = "2026-12-31"
 def nowcast_auc(panel_test: pd.DataFrame, weekly: pd.DataFrame, horizon_days: int) -> float:
     """AUC of P = 1 - (1 - h_now)^(H/7) with h_now the true hazard in the snapshot's week."""
     wk = weekly[["account_id", "week_start"]].copy()
-    wk["h"] = E.hazard_if_free(weekly).to_numpy()
+    wk["h"] = VE.hazard_if_free(weekly).to_numpy()
     k = panel_test[["account_id", "snapshot_date", "label"]].reset_index(drop=True).reset_index()
     m = k.merge(wk, on="account_id")
     d = (m["week_start"] - m["snapshot_date"]).dt.days
@@ -56,8 +58,8 @@ def main() -> None:
     t0 = time.perf_counter()
     ds = world_dataset(demo, AS_OF)
     t["world"] = time.perf_counter() - t0
-    tp, _ = E.resolve_touchpoints(ds.tables["touchpoints"], ds.truth)
-    pers = E.truth_personas(ds.truth, ds.tables["contacts"])
+    tp = VE.truth_touch_accounts(ds.tables["touchpoints"], ds.truth)
+    pers = VE.truth_personas(ds.truth, ds.tables["contacts"])
     snaps = E.default_snapshots(tp, AS_OF, p)
     print(
         f"world: {len(ds.tables['accounts']):,} accounts, {len(tp):,} touchpoints, "
@@ -87,7 +89,7 @@ def main() -> None:
         )
         t[f"panel [{label}]"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        res = E.fit_engagement(panel, p, weekly=ds.truth["weekly"])
+        res = VE.add_truth_ceilings(E.fit_engagement(panel, p), ds.truth["weekly"])
         t[f"validate 3 scorers + oracle [{label}]"] = time.perf_counter() - t0
         test = panel[panel["snapshot_date"].isin(res.split.test) & panel["eligible"] & panel["label_observed"]]
         m = res.metrics["roc_auc"]
@@ -125,7 +127,7 @@ def main() -> None:
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     tracemalloc.start()
     t0 = time.perf_counter()
-    with E._threads(p):
+    with limit_threads(p.n_threads):
         ex = E.explain(sc.model, X)
     dt = time.perf_counter() - t0
     _, peak = tracemalloc.get_traced_memory()

@@ -70,7 +70,7 @@ _ALL: tuple[Artefact, ...] = (
         (GRADING,),
         "readable ICP rules (editable; notebook 02 can apply them instead of the model)",
     ),
-    Artefact("summary_icp", "summary_icp.json", ICP, (), "ICP headline figures", model=IcpSummary),
+    Artefact("summary_icp", "summary_icp.json", ICP, (GRADING,), "ICP headline figures", model=IcpSummary),
     Artefact(
         "account_grades",
         "account_grades.parquet",

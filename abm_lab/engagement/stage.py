@@ -55,9 +55,9 @@ class EngagementRun(Results):
 
     def save_summary(self, ctx: RunContext, lead: LeadScoringResult | None = None) -> Path:
         """(Re)write ``summary_engagement.json``, with the X Education AUCs when ``lead`` is given."""
-        return ctx.save_summary("engagement", self.headline(lead))
+        return ctx.save_summary("engagement", self.summary_values(lead))
 
-    def headline(self, lead: LeadScoringResult | None = None) -> EngagementSummary:
+    def summary_values(self, lead: LeadScoringResult | None = None) -> EngagementSummary:
         """The typed headline figures the report reads."""
         sc = self.scored.scores
         m = self.result.metrics
@@ -80,7 +80,7 @@ class EngagementRun(Results):
 
     def summary(self) -> Summary:
         """Headline figures, the validation metrics (with intervals) and today's scores."""
-        head = pd.Series(self.headline().model_dump(exclude_none=True), name="value").to_frame()
+        head = pd.Series(self.summary_values().model_dump(exclude_none=True), name="value").to_frame()
         s = Summary(f"Account engagement score at {self.as_of.date()}")
         s.add_table(head, "Headline figures")
         for part in (self.result.summary(), self.scored.summary()):

@@ -141,6 +141,10 @@ class LookalikeModel(ClassifierMixin, BaseEstimator):
 
     # -- estimator API
     def fit(self, X: Any, y: Any) -> LookalikeModel:
+        """Out-of-fold scores (stratified K-fold), their calibrator and the model refitted on all rows.
+
+        ``y``: two classes, the second of ``np.unique(y)`` being the customers (1 / True).
+        """
         if self.kind not in KINDS:
             raise ValueError(f"LookalikeModel.kind must be 'gbm' or 'logit', got {self.kind!r}")
         if self.calibration not in CALIBRATIONS:
@@ -192,7 +196,8 @@ class LookalikeModel(ClassifierMixin, BaseEstimator):
             return self.pipeline_.predict_proba(Xf)[:, 1]
 
     def predict_proba(self, X: Any) -> np.ndarray:
-        """Calibrated P(customer-like) per row: columns (other, customer), in the order of ``classes_``."""
+        """Calibrated probabilities per row, columns in the order of ``classes_``: the second is the positive class
+        (customer, when ``y`` is 0/1 or boolean)."""
         check_is_fitted(self)
         p = self.calibrator_.predict(self.raw_score(X))
         return np.column_stack([1 - p, p])

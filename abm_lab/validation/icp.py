@@ -1,7 +1,7 @@
 """ICP checks against the synthetic world's truth (notebook 01 on the demo world, and the ICP tests).
 
 * :func:`truth_check`: does the fit score rank accounts like the true fit probability?
-* :func:`driver_recovery`: where does the model rank the true fit drivers?
+* :func:`driver_recovery` / :func:`driver_table`: where does the model rank the true fit drivers?
 * :func:`truth_headline`: the ``truth_*`` figures of ``summary_icp.json``.
 """
 
@@ -17,9 +17,10 @@ from scipy import stats
 from sklearn.metrics import roc_auc_score
 
 from ..config.icp import IcpParams
+from ..icp.discover import IcpResult
 from ..icp.features import band_labels
 
-__all__ = ["truth_check", "truth_headline", "driver_recovery", "TOP_SHARE", "HEADLINE_DIGITS"]
+__all__ = ["truth_check", "truth_headline", "driver_recovery", "driver_table", "TOP_SHARE", "HEADLINE_DIGITS"]
 
 #: Share of accounts with the highest true fit that count as the true top (``auc_true_top``).
 TOP_SHARE = 0.2
@@ -118,3 +119,14 @@ def truth_headline(check: Mapping[str, float] | None) -> dict[str, Any]:
     if not check:
         return {}
     return {f"truth_{k}": round(v, HEADLINE_DIGITS) for k, v in check.items()}
+
+
+#: Columns of the driver table notebook 01 shows.
+DRIVER_TABLE_COLUMNS = ["true_rank", "driver", "true_coef", "model_feature", "model_rank"]
+
+
+def driver_table(result: IcpResult, truth_meta: dict) -> pd.DataFrame:
+    """The true fit drivers in true order and where the chosen model ranks their attribute (notebook 01)."""
+    p = result.params
+    imp = result.chosen_model.feature_importance(result.features, p.shap_sample, by="attribute")
+    return driver_recovery(imp, truth_meta, p=p)[DRIVER_TABLE_COLUMNS]

@@ -79,3 +79,49 @@ def grades(world):
 @pytest.fixture(scope="session")
 def scored(panel, result, params, world, grades):
     return E.score_accounts(panel, result, world[0].tables["accounts"], grades, params)
+
+
+@pytest.fixture(scope="session")
+def upstream(world):
+    """``write(ctx, skip=())``: write notebook 02's and 03's artefacts into ``ctx``'s run folder, built from
+    the world's truth (a test may; the stage itself never reads the truth), all but the names in ``skip``."""
+    ds, tp, pers, fit = world
+    tables = {
+        "touchpoints_mapped": tp.assign(
+            match_method=np.where(tp["account_id"].notna(), "email_domain", None),
+            status=np.where(tp["account_id"].notna(), "matched", "unmatched"),
+        ),
+        "contacts_mapped": pers.assign(
+            status="matched",
+            match_method="email_domain",
+            match_confidence=1.0,
+            persona_seniority=np.where(pers["is_key_persona"], "vp", "staff"),
+        ),
+        "account_grades": fit.assign(
+            fit_prob=fit["fit_score"] / 100,
+            grade=np.array(list("ABCDEF"))[np.arange(len(fit)) % 6],
+            is_target=True,
+            tier=1,
+            cluster=0,
+            cluster_label="all",
+            priority=1.0,
+            potential_value=1.0,
+        ),
+    }
+
+    def write(ctx, skip: tuple[str, ...] = ()) -> None:
+        for name, df in tables.items():
+            if name not in skip:
+                df.to_parquet(ctx.path(name))
+
+    return write
+
+
+@pytest.fixture
+def engagement_ctx(world, tmp_path):
+    """A run context around the world (engagement params as in :func:`params`), no artefacts yet."""
+    from abm_lab.config import load_params
+    from abm_lab.pipeline import RunContext
+
+    p = load_params(overrides={"run": {"as_of": AS_OF}, "engagement": {"n_bootstrap": 20}})
+    return RunContext.from_dataset(p, world[0], tmp_path / "run")

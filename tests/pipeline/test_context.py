@@ -76,3 +76,8 @@ def test_summary_with_unknown_or_wrong_field_is_refused(ctx):
         ctx.save_summary("grading", {"accounts": "many", "target_accounts": 1, "grade_counts": {}, "tiers": {}})
     with pytest.raises(KeyError):
         ctx.save_summary("nonsense", {})
+
+
+def test_non_finite_figures_are_omitted_not_written_as_invalid_json(ctx):
+    p = ctx.save_summary("roi", {"roi": float("nan"), "roi_low": float("-inf"), "pipeline": 10.0})
+    assert json.loads(p.read_text()) == {"pipeline": 10.0}

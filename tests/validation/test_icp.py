@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from abm_lab.artefacts.summaries import IcpSummary
-from abm_lab.validation.icp import driver_recovery, truth_check, truth_headline
+from abm_lab.validation.icp import driver_recovery, driver_table, truth_check, truth_headline
 
 # Thresholds measured on 2,000-account worlds (world seeds 7-10, model seed 42): Spearman with the true
 # fit 0.930-0.958, AUC for customers 0.754-0.791 (oracle 0.770-0.806, gap <= 0.022), AUC for the true
@@ -45,3 +45,10 @@ def test_truth_headline_completes_the_icp_summary(icp_discovery, icp_world):
     assert h["truth_spearman"] == round(chk["spearman"], 4)
     IcpSummary.model_validate(icp_discovery.headline() | h)
     assert truth_headline(None) == {}
+
+
+def test_driver_table_ranks_the_true_drivers_of_the_chosen_model(icp_discovery, icp_world):
+    t = driver_table(icp_discovery, icp_world.truth_meta)
+    assert list(t.columns) == ["true_rank", "driver", "true_coef", "model_feature", "model_rank"]
+    assert t["driver"].tolist() == icp_world.truth_meta["fit_drivers"]
+    assert (t["model_rank"].head(3) <= TOP_K_ATTRIBUTES).all()
