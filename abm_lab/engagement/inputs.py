@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from ..artefacts import artefact
 from ..config.engagement import EngagementParams
 from ..errors import ABMDataError
 from ..mapping.resolve import resolve_touch_accounts
@@ -20,10 +21,16 @@ from ..mapping.resolve import resolve_touch_accounts
 if TYPE_CHECKING:
     from ..pipeline.context import RunContext
 
-#: Where each input came from, as the notebook and the report word it.
-SOURCE_TOUCHPOINTS = "lead-to-account mapping (notebook 03)"
-SOURCE_PERSONAS = "contacts_mapped.parquet (notebook 03)"
-SOURCE_FIT = "account_grades.parquet (notebook 02)"
+
+def _notebook(name: str) -> str:
+    """``notebook NN`` of the stage that writes artefact ``name``."""
+    return f"notebook {artefact(name).producer.split('_', 1)[0]}"
+
+
+#: Where each input came from, as the notebook words it.
+SOURCE_TOUCHPOINTS = f"lead-to-account mapping ({_notebook('touchpoints_mapped')})"
+SOURCE_PERSONAS = f"{artefact('contacts_mapped').file} ({_notebook('contacts_mapped')})"
+SOURCE_FIT = f"{artefact('account_grades').file} ({_notebook('account_grades')})"
 GRADE_COLUMNS = ("account_id", "fit_score", "grade")
 PERSONA_COLUMNS = ("contact_id", "account_id", "persona_function", "is_key_persona")
 
