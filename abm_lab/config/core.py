@@ -43,7 +43,8 @@ class RunParams(Section):
 class DataParams(Section):
     source: Literal["demo", "folder", "duckdb"] = Field(
         "demo",
-        description="'demo' generates the synthetic world; 'folder' reads CSV/Parquet files; 'duckdb' reads a database file.",
+        description="'demo' generates the synthetic world; 'folder' reads CSV/Parquet files; "
+        "'duckdb' reads a database file.",
     )
     path: str = Field("data/demo", description="Folder of files, or the .duckdb file.")
     preset: Literal["canonical", "salesforce", "maven_crm"] = Field(

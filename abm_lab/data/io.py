@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..config import Params
 from ..errors import ABMDataError
-from . import presets, schema
+from . import presets, schema, validate
 
 TRUTH_DIR = "truth"
 
@@ -151,7 +151,7 @@ def load_folder(folder: str | os.PathLike, params: Params) -> Dataset:
         raw, paths = got
         label = " + ".join(str(p) for p in paths)
         raw = apply_mapping(raw, name, params, label)
-        tables[name] = schema.validate_table(raw, t, file=label)
+        tables[name] = validate.validate_table(raw, t, file=label)
         files[name] = label
         for p in paths:
             hashes[str(p)] = sha256_file(p)
@@ -181,7 +181,7 @@ def load_duckdb(db_path: str | os.PathLike, params: Params) -> Dataset:
             raw = con.execute(f'select * from "{src}"').df()
             label = f"{db_path}:{src}"
             raw = apply_mapping(raw, name, params, label)
-            tables[name] = schema.validate_table(raw, t, file=label)
+            tables[name] = validate.validate_table(raw, t, file=label)
             files[name] = label
     finally:
         con.close()
@@ -189,8 +189,8 @@ def load_duckdb(db_path: str | os.PathLike, params: Params) -> Dataset:
 
 
 def _finish(tables, files, hashes, folder: Path | None) -> Dataset:
-    schema.check_foreign_keys(tables, files)
-    tables["opportunities"] = schema.derive_opportunity_flags(tables["opportunities"])
+    validate.check_foreign_keys(tables, files)
+    tables["opportunities"] = validate.derive_opportunity_flags(tables["opportunities"])
     acc = tables["accounts"]
     derive = acc["domain"].isna() & acc["website"].notna()
     if derive.any():  # domain is derived from the website when the source has none

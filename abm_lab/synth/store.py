@@ -68,13 +68,13 @@ def world_dataset(
     demo: DemoParams | None = None, as_of: dt.date | str = "2026-12-31", world: World | None = None
 ) -> Dataset:
     """A validated :class:`abm_lab.data.io.Dataset` of a generated world, with truth attached (for tests)."""
-    from ..data import schema
+    from ..data import validate
     from ..data.io import Dataset
 
     world = world or generate_world(demo or DemoParams(), as_of)
-    tables = {k: schema.validate_table(v, k) for k, v in world.tables.items()}
-    schema.check_foreign_keys(tables)
-    tables["opportunities"] = schema.derive_opportunity_flags(tables["opportunities"])
+    tables = {k: validate.validate_table(v, k) for k, v in world.tables.items()}
+    validate.check_foreign_keys(tables)
+    tables["opportunities"] = validate.derive_opportunity_flags(tables["opportunities"])
     return Dataset(
         tables=tables, files={k: f"<synthetic:{k}>" for k in tables}, truth=world.truth, truth_meta=world.meta
     )

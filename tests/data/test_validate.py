@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from abm_lab.config import parse_params
-from abm_lab.data import schema
+from abm_lab.data import schema, validate
 from abm_lab.data.io import load_dataset
 from abm_lab.errors import ABMDataError
 
@@ -90,7 +90,7 @@ def test_missing_required_table(tmp_path):
 
 def test_validate_keeps_rows_and_extra_columns():
     df = pd.DataFrame({"account_id": ["a", "b"], "name": ["x", "y"], "my_column": [1, 2], "tech_crm": ["yes", "0"]})
-    out = schema.validate_table(df, "accounts")
+    out = validate.validate_table(df, "accounts")
     assert len(out) == 2 and "my_column" in out.columns
     assert out["tech_crm"].tolist() == [True, False]
 
