@@ -115,9 +115,19 @@ def plot_shap_bar(explanation: Any, max_display: int = 12) -> Figure:
     return fig
 
 
-def plot_shap_beeswarm(explanation: Any, max_display: int = 12) -> Figure:
-    """One dot per account and feature: direction and size of each feature's effect."""
-    fig = _shap_plot("beeswarm", explanation, max_display, plot_size=(8, 5))
+def plot_shap_beeswarm(explanation: Any, max_display: int = 12, jitter_seed: int = 0) -> Figure:
+    """One dot per account and feature: direction and size of each feature's effect.
+
+    shap jitters overlapping dots with NumPy's global random state; it is seeded here (and restored after) so
+    the same data draw the same figure, run after run."""
+    import numpy as np
+
+    state = np.random.get_state()
+    np.random.seed(jitter_seed)
+    try:
+        fig = _shap_plot("beeswarm", explanation, max_display, plot_size=(8, 5))
+    finally:
+        np.random.set_state(state)
     fig.axes[0].set_xlabel("SHAP value (effect on log-odds of an opportunity)")
     return fig
 

@@ -48,6 +48,8 @@ HEADLINE_DIGITS = 4
 #: How the report names the lookalike model notebook 01 chose (``summary_icp.json``'s ``model``).
 _LOOKALIKE = {"logit": "logistic-regression lookalike model", "gbm": "gradient-boosted lookalike model"}
 
+FIT_SCORES = artefact("fit_scores").file
+
 
 @dataclass
 class GradingResult(Results):
@@ -142,7 +144,7 @@ def scores_for(
         if rules is None:
             raise ABMDataError(
                 "grading.score_source is 'rules' but no icp.yaml rules were given (run notebook 01)",
-                file="icp.yaml",
+                file=artefact("icp_rules").file,
                 reason="missing rules",
             )
         rs = apply_icp(accounts, rules)
@@ -157,7 +159,7 @@ def scores_for(
     if fit_scores is None:
         raise ABMDataError(
             "no fit scores given: run notebook 01 (fit_scores.parquet) or set grading.score_source: rules",
-            file="fit_scores.parquet",
+            file=FIT_SCORES,
             reason="missing fit scores",
         )
     fs = fit_scores.copy()
@@ -167,14 +169,14 @@ def scores_for(
         raise ABMDataError(
             f"fit_scores.parquet: {int(miss.sum())} account(s) have no fit score, e.g. "
             f"{list(ids[miss][:5])}; re-run notebook 01 on the same data",
-            file="fit_scores.parquet",
+            file=FIT_SCORES,
             column="account_id",
             reason="accounts without a score",
         )
     if fs["account_id"].duplicated().any():
         raise ABMDataError(
             "fit_scores.parquet: duplicate account_id values",
-            file="fit_scores.parquet",
+            file=FIT_SCORES,
             column="account_id",
             reason="duplicate key",
         )

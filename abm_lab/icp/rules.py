@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from ..artefacts import artefact
 from ..config.icp import IcpParams
 from ..errors import ABMDataError
 from .features import (
@@ -37,6 +38,9 @@ ICP_YAML_HEADER = (
     "# Attributes: industry, employee_band, revenue_band, region, founded_band, tech_* (values yes/no).\n"
     "# Band labels come from 'bands' (inner edges). Set grading.score_source: rules to grade with this file.\n"
 )
+
+#: The rules file notebook 01 writes (name from the artefact registry).
+ICP_RULES_FILE = artefact("icp_rules").file
 
 
 def _merge_bands(values: list[str], order: list[str]) -> list[str]:
@@ -128,7 +132,8 @@ class IcpRules:
         }
 
     @classmethod
-    def from_dict(cls, d: Any, file: str = "icp.yaml") -> IcpRules:
+    def from_dict(cls, d: Any, file: str | None = None) -> IcpRules:
+        file = file or ICP_RULES_FILE
         if not isinstance(d, dict) or "conditions" not in d:
             raise ABMDataError(
                 f"{file}: expected a mapping with a 'conditions' list",
