@@ -18,7 +18,6 @@ from matplotlib.rcsetup import cycler
 
 PALETTE = ["#1f4e79", "#e07b39", "#3a9e6f", "#b33a3a", "#7b5ea7", "#8c8c8c", "#d4a72c", "#2a9fd6"]
 GRADE_COLORS = {"A": "#1f4e79", "B": "#2f6fa8", "C": "#5b9bd5", "D": "#a6a6a6", "E": "#c9c9c9", "F": "#e0e0e0"}
-STATUS_COLORS = {"good": "#2e8b57", "warn": "#d4a72c", "bad": "#c0392b", "none": "#8c8c8c"}
 TEXT_COLOR = "#1d2733"
 MUTED_COLOR = "#5f6b7a"
 SOURCE_NOTE = "Source: ABM Lab run"

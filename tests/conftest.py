@@ -1,23 +1,12 @@
-"""Shared fixtures: a small synthetic world (fast) and paths to the project and shared datasets."""
+"""Shared fixtures: a small synthetic world (fast) and the 2,000-account world of the ICP and grading tests."""
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("ABM_LAB_SHARED", ROOT.parent / "shared" / "datasets"))
 os.environ.setdefault("TQDM_DISABLE", "1")
-
-
-def shared_path(*parts: str) -> Path:
-    """Path into ../shared/datasets, skipping the test with a clear message when absent."""
-    p = SHARED.joinpath(*parts)
-    if not p.exists():
-        pytest.skip(f"shared dataset not found at {p} (set ABM_LAB_SHARED to the folder holding shared/datasets)")
-    return p
 
 
 @pytest.fixture(scope="session")

@@ -26,7 +26,6 @@ from .summaries import (
 Kind = Literal["parquet", "csv", "yaml", "json"]
 
 #: Notebook stems, one per stage.
-DATA_HEALTH = "00_data_health"
 ICP = "01_icp_discovery"
 GRADING = "02_account_grading"
 MAPPING = "03_lead_to_account"
@@ -180,10 +179,6 @@ def notebook_dependencies(notebooks: Iterable[str] | None = None) -> dict[str, l
         for nb, ds in sorted(deps.items())
         if names is None or nb in names
     }
-
-
-def produced_by(notebook: str) -> list[Artefact]:
-    return [a for a in _ALL if a.producer == notebook]
 
 
 def markdown_table() -> str:

@@ -10,11 +10,6 @@ from __future__ import annotations
 
 import pandas as pd
 
-#: Where the account of a touch came from, by precedence.
-SOURCE_LINK = "source"
-MAPPED = "mapping"
-FALLBACK = "fallback"
-
 
 def resolve_touch_accounts(
     touchpoints: pd.DataFrame,
@@ -39,12 +34,3 @@ def resolve_touch_accounts(
             acc = acc.fillna(tp["touchpoint_id"].map(m).astype("string"))
     tp["account_id"] = acc.to_numpy()
     return tp
-
-
-def account_source(touchpoints: pd.DataFrame, mapped: pd.DataFrame | None, fallback: pd.DataFrame | None) -> str:
-    """A plain-words note of where touch accounts come from, for notebook text."""
-    if mapped is not None:
-        return "lead-to-account mapping (notebook 03), after the source's own account links"
-    if fallback is not None:
-        return "the fallback table given (synthetic truth), after the source's own account links"
-    return "account_id as held in the source"

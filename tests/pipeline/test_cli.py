@@ -21,7 +21,7 @@ def test_validate_bad_folder_prints_clear_error(tmp_path):
     params = tmp_path / "p.yaml"
     params.write_text(f"data:\n  source: folder\n  path: {tmp_path}\n")
     r = subprocess.run(
-        [sys.executable, "-m", "abm_lab.pipeline.cli", "validate", str(params)],
+        [*CLI, "validate", str(params)],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -35,7 +35,7 @@ def test_bad_params_exit_code(tmp_path):
     params = tmp_path / "p.yaml"
     params.write_text("grading: [1, 2\n")
     r = subprocess.run(
-        [sys.executable, "-m", "abm_lab.pipeline.cli", "validate", str(params)],
+        [*CLI, "validate", str(params)],
         capture_output=True,
         text=True,
         cwd=ROOT,
