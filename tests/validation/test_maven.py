@@ -10,7 +10,6 @@ from abm_lab import grading
 from abm_lab.results import Summary
 from abm_lab.validation.maven import find_maven, maven_check
 
-
 ROOT = Path(__file__).resolve().parents[2]
 
 
