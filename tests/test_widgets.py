@@ -148,10 +148,10 @@ def test_account_explorer_switches_account():
 def test_roi_what_if_reacts():
     what_if = _widget("abm_lab.roi", "roi_what_if")
     # incremental revenue $1.0M, cost $200k, margin 70%: ROI = (0.7 × 1.0M − 0.2M) / 0.2M = 250%
-    box = what_if(1_000_000, 200_000, 0.70, interval=(500_000, 1_500_000))
+    box = what_if(1_000_000, 200_000, 0.70, interval=(500_000, 1_500_000), elasticity=0.0)  # revenue held fixed
     assert isinstance(box, ipywidgets.VBox)
     sliders = {s.description: s for s in _controls(box, ipywidgets.FloatSlider)}
-    assert {"Gross margin", "Program cost"} <= set(sliders)
+    assert {"Gross margin", "Program cost", "Spend response"} <= set(sliders)
     text = _html_texts(box)
     assert "250%" in text and "75%" in text and "425%" in text  # ROI and its interval (0.7×0.5M−0.2M)/0.2M = 75%
     sliders["Program cost"].value = 400_000  # double the spend

@@ -144,6 +144,13 @@ class RoiParams(Section):
     tile_at_risk: float = Field(
         0.8, gt=0, lt=1, description="KPI tile is 'at risk' (not 'behind') at this share of its target or more."
     )
+    what_if_elasticity: float = Field(
+        1.0,
+        ge=0,
+        le=1,
+        description="ROI what-if: assumed elasticity of incremental revenue to spend (1 = proportional, same lift "
+        "per dollar; 0 = fixed revenue whatever is spent; between: diminishing returns). An assumption, not estimated.",
+    )
     attribution: AttributionParams = Field(default_factory=AttributionParams)
     lift: LiftParams = Field(default_factory=LiftParams)
 

@@ -1,4 +1,12 @@
-"""The ROI what-if widget: move gross margin and program cost, read ROI and its interval."""
+"""The ROI what-if widget: move gross margin, programme cost and the spend response, read ROI and its interval.
+
+The response of incremental revenue to spend is an explicit, stated assumption (it cannot be estimated from one
+programme): incremental revenue R(c) = R₀ · (c / c₀)^e at spend c, where R₀ is the estimated incremental revenue at
+the actual cost c₀ and e the spend elasticity. e = 1: each extra dollar buys the same lift per dollar as observed
+(coverage of more target accounts at the same lift per account; ROI does not change with spend); e = 0: revenue
+is fixed whatever is spent (ROI falls as spend rises); 0 < e < 1: diminishing returns. The default e comes from
+``roi.what_if_elasticity``; the read-out names the assumption and the break-even spend.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ..config.roi import LiftParams
+from ..config.roi import LiftParams, RoiParams
 from ..style import fmt_money, fmt_pct
 from .lift import LiftResult
 
@@ -16,6 +24,30 @@ MARGIN_RANGE = (0.05, 0.95, 0.01)
 COST_SPAN, COST_STEPS = 3, 300
 
 
+def response(revenue: float, cost: float, spend: float, elasticity: float) -> float:
+    """Incremental revenue at ``spend`` under the stated response R(c) = R₀ · (c / c₀)^e."""
+    if cost <= 0:
+        return float("nan")
+    return float(revenue * (spend / cost) ** elasticity)
+
+
+def break_even_spend(revenue: float, cost: float, margin: float, elasticity: float) -> float | None:
+    """Spend where margin × R(c) = c (ROI 0), or None when ROI does not cross zero as spend changes (e ≥ 1)."""
+    if revenue <= 0 or cost <= 0 or elasticity >= 1:
+        return None
+    # margin · R₀ · (c / c₀)^e = c  ⇒  c = c₀ · (margin · R₀ / c₀)^(1 / (1 − e))
+    return float(cost * (margin * revenue / cost) ** (1.0 / (1.0 - elasticity)))
+
+
+def assumption_text(elasticity: float) -> str:
+    """The response assumption in plain words."""
+    if elasticity >= 1:
+        return "incremental revenue grows in proportion to spend (same lift per dollar as observed)"
+    if elasticity <= 0:
+        return "incremental revenue stays as estimated whatever is spent"
+    return f"diminishing returns: 10% more spend adds {(1.1**elasticity - 1):.1%} more incremental revenue"
+
+
 def roi_what_if(
     incremental_revenue: float,
     cost: float,
@@ -23,17 +55,20 @@ def roi_what_if(
     interval: tuple[float, float] | None = None,
     currency: str = "$",
     level: float | None = None,
+    elasticity: float | None = None,
 ) -> Any:
     """ROI what-if widget: gross-margin and program-cost sliders update ROI (and its interval).
 
     ``incremental_revenue`` (USD) is the program's estimated incremental won revenue and
     ``interval`` its (low, high) bounds. ROI = (margin × revenue − cost) / cost. Returns an
     ``ipywidgets.VBox`` (sliders + HTML read-out) that works without a kernel for tests. ``level`` (the
-    interval's confidence level) defaults to ``roi.lift.ci_level``.
+    interval's confidence level) defaults to ``roi.lift.ci_level``, ``elasticity`` (the spend response, see
+    the module docstring) to ``roi.what_if_elasticity``.
     """
     import ipywidgets as widgets
 
     level = LiftParams().ci_level if level is None else level
+    e0 = RoiParams().what_if_elasticity if elasticity is None else elasticity
     lo_m, hi_m, step_m = MARGIN_RANGE
     margin = widgets.FloatSlider(
         value=round(gross_margin, 2),
@@ -54,29 +89,44 @@ def roi_what_if(
         readout_format=",.0f",
         continuous_update=False,
     )
+    resp = widgets.FloatSlider(
+        value=float(e0),
+        min=0.0,
+        max=1.0,
+        step=0.05,
+        description="Spend response",
+        readout_format=".2f",
+        continuous_update=False,
+        style={"description_width": "initial"},
+    )
     out = widgets.HTML()
 
     def _roi(rev: float, m: float, c: float) -> float:
         return (m * rev - c) / c
 
     def update(*_: Any) -> None:
-        m, c = margin.value, spend.value
-        txt = f"<b>ROI {fmt_pct(_roi(incremental_revenue, m, c), 0)}</b>"
+        m, c, e = margin.value, spend.value, resp.value
+        rev = response(incremental_revenue, cost, c, e)
+        txt = f"<b>ROI {fmt_pct(_roi(rev, m, c), 0)}</b>"
         if interval is not None:
-            lo, hi = (_roi(interval[0], m, c), _roi(interval[1], m, c))
+            lo, hi = (_roi(response(v, cost, c, e), m, c) for v in interval)
             txt += f" ({int(round(level * 100))}% CI {fmt_pct(lo, 0)} to {fmt_pct(hi, 0)})"
-        be = c / incremental_revenue if incremental_revenue > 0 else np.nan
+        be = c / rev if rev > 0 else np.nan
+        be_spend = break_even_spend(incremental_revenue, cost, m, e)
         txt += (
-            f"<br>Incremental gross profit {fmt_money(m * incremental_revenue, currency)} on "
+            f"<br>Incremental revenue {fmt_money(rev, currency)}, gross profit {fmt_money(m * rev, currency)} on "
             f"{fmt_money(c, currency)} cost; break-even margin "
             f"{fmt_pct(be, 0) if np.isfinite(be) and be <= 1 else 'not reachable'}"
         )
+        if be_spend is not None:
+            txt += f"; break-even spend {fmt_money(be_spend, currency)}"
+        txt += f"<br><i>Assumption (spend response {e:.2f}): {assumption_text(e)}.</i>"
         out.value = txt
 
-    margin.observe(update, names="value")
-    spend.observe(update, names="value")
+    for w in (margin, spend, resp):
+        w.observe(update, names="value")
     update()
-    return widgets.VBox([margin, spend, out])
+    return widgets.VBox([margin, spend, resp, out])
 
 
 def roi_explorer(result: LiftResult, currency: str = "$") -> Any:
