@@ -106,6 +106,12 @@ class RoiSummary(Summary):
     incremental_pipeline_low: float | None = None
     incremental_pipeline_high: float | None = None
     incremental_revenue: float | None = None
-    roi: float | None = None
+    roi: float | None = None  # realised to date (won revenue), its interval below
     roi_low: float | None = None
     roi_high: float | None = None
+    roi_projected: float | None = None  # adding the expected value of open incremental pipeline
+    roi_projected_low: float | None = None
+    roi_projected_high: float | None = None
+    incremental_revenue_low: float | None = None
+    incremental_revenue_high: float | None = None
+    diagnostic_warnings: int | None = None  # pre-trend / placebo / balance / overlap warnings in notebook 05

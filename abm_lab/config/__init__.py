@@ -16,7 +16,7 @@ from pydantic import Field, ValidationError
 
 from ..errors import ABMParamsError
 from .base import Section
-from .core import DataParams, DemoParams, LiftTruth, RunParams
+from .core import DataParams, DemoParams, LiftTruth, RunParams, ScenarioParams
 from .engagement import EngagementParams
 from .grading import GradingParams
 from .icp import IcpParams
@@ -25,7 +25,7 @@ from .report import ReportParams
 from .roi import RoiParams
 from .validation import ValidationParams
 
-__all__ = ["Params", "load_params", "DataParams", "DemoParams", "RunParams", "LiftTruth"]
+__all__ = ["Params", "load_params", "DataParams", "DemoParams", "RunParams", "LiftTruth", "ScenarioParams"]
 
 _SECRET_WORDS = ("password", "passwd", "secret", "token", "api_key", "apikey")
 

@@ -4,8 +4,10 @@
 * :mod:`.kpis` – funnel (engaged → MQA → opportunity → won), deal KPIs, KPI tiles against targets;
 * :mod:`.velocity` – Kaplan–Meier / Cox deal velocity, pipeline velocity;
 * :mod:`.attribution` – rule-based, Markov chain and Shapley attribution on account journeys;
-* :mod:`.lift` – incremental lift of the program on its targets (regression adjustment, DiD);
-* :mod:`.economics` – program cost and ROI with its interval;
+* :mod:`.lift` – incremental lift of the programme on its targets under staggered starts (imputation DiD,
+  Poisson imputation, weighting), its diagnostics and ROI two ways (:func:`run_lift`, one code path);
+* :mod:`.economics` – programme cost and ROI with its interval;
+* :mod:`.diagnostics` – readable tables and figures of the lift report (effects, event study, placebo, balance);
 * :mod:`.stage` – the notebook's inputs from a run, its results and ``summary_roi.json``;
 * :mod:`.plots`, :mod:`.narrative`, :mod:`.explorer` – figures and tables, the leadership paragraph, the
   ROI what-if widget.
@@ -15,7 +17,7 @@ Checks against the synthetic world's truth live in :mod:`abm_lab.validation.lift
 
 from __future__ import annotations
 
-from . import attribution, lift, plots, velocity
+from . import attribution, diagnostics, lift, plots, velocity
 from .attribution import AttributionResult, MarkovResult, PathData, account_paths, attribute, paths_from_frame
 from .economics import program_cost, program_lift, program_roi
 from .explorer import roi_explorer, roi_what_if
@@ -31,8 +33,9 @@ from .kpis import (
     window_results,
 )
 from .lift import LiftData, LiftResult, estimate_lift, prepare
+from .lift.report import LiftReport, run_lift
 from .narrative import leadership_summary
-from .plots import lift_table, tiles_table
+from .plots import tiles_table
 from .segments import NO_TIER, UNGRADED, account_frame, quarters
 from .stage import AttributionRuns, RoiInputs, RoiResults, attributions, run, run_inputs, velocities
 from .velocity import (
@@ -62,6 +65,7 @@ __all__ = [
     "account_paths",
     "attribute",
     "attribution",
+    "diagnostics",
     "attributions",
     "close_durations",
     "deal_kpis",
@@ -72,7 +76,8 @@ __all__ = [
     "kpi_tiles",
     "leadership_summary",
     "lift",
-    "lift_table",
+    "LiftReport",
+    "run_lift",
     "opp_durations",
     "paths_from_frame",
     "pipeline_velocity",

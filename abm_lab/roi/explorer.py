@@ -16,7 +16,7 @@ import numpy as np
 
 from ..config.roi import LiftParams, RoiParams
 from ..style import fmt_money, fmt_pct
-from .lift import LiftResult
+from .lift.report import LiftReport
 
 #: Gross-margin slider range and step (shares).
 MARGIN_RANGE = (0.05, 0.95, 0.01)
@@ -129,14 +129,16 @@ def roi_what_if(
     return widgets.VBox([margin, spend, resp, out])
 
 
-def roi_explorer(result: LiftResult, currency: str = "$") -> Any:
-    """:func:`roi_what_if` started from a lift result's ROI (incremental revenue, its interval, cost, margin)."""
-    r = result.roi
+def roi_explorer(report: LiftReport | None, currency: str = "$", realised: bool = True) -> Any:
+    """:func:`roi_what_if` started from the lift report's ROI: realised to date (won revenue) or, with
+    ``realised=False``, projected (adding open incremental pipeline), with its interval, cost and margin.
+    Without a programme (``report`` None) a note instead of the widget."""
+    if report is None:
+        import ipywidgets as widgets
+
+        return widgets.HTML("No ABM programme: nothing to explore.")
+    r = report.roi
+    key = "incremental_revenue" if realised else "projected_revenue"
     return roi_what_if(
-        r["incremental_revenue"],
-        r["cost"],
-        r["gross_margin"],
-        (r["incremental_revenue_low"], r["incremental_revenue_high"]),
-        currency,
-        result.level,
+        r[key], r["cost"], r["gross_margin"], (r[key + "_low"], r[key + "_high"]), currency, report.level
     )

@@ -7,10 +7,10 @@ from typing import Any
 import numpy as np
 
 from ..style import fmt_money, fmt_pct
-from .lift import LiftResult
+from .lift.report import LiftReport
 
 
-def leadership_summary(result: LiftResult | None, actuals: dict[str, Any], currency: str = "$") -> str:
+def leadership_summary(result: LiftReport | None, actuals: dict[str, Any], currency: str = "$") -> str:
     """Markdown paragraph for leaders: what ABM added (with intervals) and what it cost. Generated, not typed."""
     if result is None:
         txt = "No ABM program in the `programs` table, so incremental lift and ROI are not estimated for this data. "
@@ -24,38 +24,40 @@ def leadership_summary(result: LiftResult | None, actuals: dict[str, Any], curre
             )
         return txt
     r = result.roi
-    t = result.table
-    m = r.get("method", "did")
     pct = int(round(result.level * 100))
-    opp = t.loc[("opp_rate", m)]
-    win = t.loc[("win_rate", m)] if ("win_rate", m) in t.index else None
-    naive = t.loc[("opp_rate", "naive")] if ("opp_rate", "naive") in t.index else None
+    opp = result.get("opp_rate")
+    pipe = result.get("pipeline")
+    try:
+        win = result.get("win_rate")
+    except KeyError:
+        win = None
     n_t = r["n_targets"]
     sig = "a clear" if opp["rel_low"] > 0 else ("no clear" if opp["rel_high"] > 0 else "a negative")
     parts = [
-        f"**What ABM added.** Across {n_t:,} target accounts the program shows {sig} lift in new opportunities: "
-        f"{fmt_pct(opp['relative'], 0)} ({pct}% CI {fmt_pct(opp['rel_low'], 0)} to {fmt_pct(opp['rel_high'], 0)}), "
-        f"about {opp['estimate'] * n_t:,.0f} extra opportunities. Incremental pipeline "
-        f"{fmt_money(r.get('incremental_pipeline', np.nan), currency)} ({pct}% CI "
-        f"{fmt_money(r.get('incremental_pipeline_low', np.nan), currency)} to "
-        f"{fmt_money(r.get('incremental_pipeline_high', np.nan), currency)}); incremental won revenue so far "
+        f"**What ABM added.** Across {n_t:,} target accounts (each from its own start date) the programme shows "
+        f"{sig} lift in new opportunities: {fmt_pct(opp['relative'], 0)} ({pct}% CI {fmt_pct(opp['rel_low'], 0)} "
+        f"to {fmt_pct(opp['rel_high'], 0)}), about {opp['total']:,.0f} extra opportunities. Incremental pipeline "
+        f"{fmt_money(pipe['total'], currency)} ({pct}% CI {fmt_money(pipe['total_low'], currency)} to "
+        f"{fmt_money(pipe['total_high'], currency)}); incremental won revenue closed so far "
         f"{fmt_money(r['incremental_revenue'], currency)} ({fmt_money(r['incremental_revenue_low'], currency)} to "
         f"{fmt_money(r['incremental_revenue_high'], currency)})."
     ]
-    if win is not None:
+    if win is not None and np.isfinite(win["estimate"]):
         parts.append(
-            f"Win rate on target deals moved {win['estimate'] * 100:+.1f} points "
+            f"Win rate on mature target deals moved {win['estimate'] * 100:+.1f} points "
             f"({win['ci_low'] * 100:+.1f} to {win['ci_high'] * 100:+.1f})."
         )
     parts.append(
-        f"**What it cost.** {fmt_money(r['cost'], currency)} of program spend; at a "
-        f"{fmt_pct(r['gross_margin'], 0)} gross margin the ROI is {fmt_pct(r['roi'], 0)} ({pct}% CI "
-        f"{fmt_pct(r['roi_low'], 0)} to {fmt_pct(r['roi_high'], 0)}), counting only revenue already won."
+        f"**What it cost.** {fmt_money(r['cost'], currency)} of programme spend; at a "
+        f"{fmt_pct(r['gross_margin'], 0)} gross margin the ROI realised to date is {fmt_pct(r['estimate'], 0)} "
+        f"({pct}% CI {fmt_pct(r['ci_low'], 0)} to {fmt_pct(r['ci_high'], 0)}), and "
+        f"{fmt_pct(r['projected'], 0)} ({fmt_pct(r['projected_low'], 0)} to {fmt_pct(r['projected_high'], 0)}) "
+        "projected once the open incremental pipeline closes at the observed win rates."
     )
-    if naive is not None:
+    if result.verdicts:
         parts.append(
-            f"A naive targets-vs-rest comparison would claim {fmt_pct(naive['relative'], 0)} more "
-            "opportunities; it is biased because targets were chosen for their fit."
+            f"**Caution:** {len(result.verdicts)} diagnostic warning(s) below (pre-trends, placebo, balance or "
+            "overlap); read them before acting on these figures."
         )
     if actuals and np.isfinite(actuals.get("engaged_accounts", np.nan)):
         parts.append(

@@ -13,9 +13,8 @@ import numpy as np
 import pandas as pd
 
 from .. import style
-from ..style import PALETTE, fmt_ci, fmt_int, fmt_money, fmt_pct
+from ..style import fmt_int, fmt_money, fmt_pct
 from .attribution import MODEL_LABELS, AttributionResult
-from .lift import METHODS, OUTCOMES, LiftResult
 from .velocity import VelocityResult
 
 #: Formats of the funnel columns (kinds of :func:`abm_lab.style.format_table`).
@@ -33,10 +32,8 @@ FUNNEL_STAGES = {"engaged": "Engaged", "mqa": "MQA", "with_opp": "Opportunity", 
 #: Figure sizes (inches) of the notebook's figures; the funnel uses the style's default size.
 VELOCITY_FIGSIZE = (11, 4.2)
 CREDITS_FIGSIZE = (8, 5)
-FOREST_FIGSIZE = (8, 5)
 #: Attribution models shown in the credit bars.
 CREDIT_MODELS = ("first_touch", "last_touch", "w_shaped", "markov", "shapley")
-TRUTH_COLOR = "#3a9e6f"
 
 
 # --------------------------------------------------------------------------- funnel
@@ -172,103 +169,6 @@ def credits_figure(res: AttributionResult) -> Any:
     return fig
 
 
-# --------------------------------------------------------------------------- lift
-def plot_forest(
-    result: LiftResult,
-    ax: Any = None,
-    methods: Sequence[str] = ("naive", "ra_ipw", "did"),
-    truth: Mapping[str, float] | None = None,
-) -> Any:
-    """Forest plot of relative effects (win rate: absolute points) with intervals, per outcome and method.
-
-    ``truth`` (the synthetic world's true effects, from :mod:`abm_lab.validation.lift`) adds a tick per outcome.
-    """
-    import matplotlib.pyplot as plt
-
-    ax = ax or plt.subplots(figsize=(8, 4.6))[1]
-    t = result.table
-    outcomes = [o for o in OUTCOMES if o in t.index.get_level_values(0)]
-    colors = {"naive": "#b0b0b0", "ra_ipw": PALETTE[1], "did": PALETTE[0]}
-    ylabels: list[tuple[float, str]] = []
-    y: float = 0
-    for oc in outcomes:
-        kind = OUTCOMES[oc][2]
-        for j, m in enumerate(methods):
-            if (oc, m) not in t.index:
-                continue
-            r = t.loc[(oc, m)]
-            est, lo, hi = (
-                (r["estimate"], r["ci_low"], r["ci_high"])
-                if kind == "absolute"
-                else (r["relative"], r["rel_low"], r["rel_high"])
-            )
-            ax.errorbar(
-                est * 100,
-                -y,
-                xerr=[[100 * (est - lo)], [100 * (hi - est)]],
-                fmt="o",
-                color=colors[m],
-                capsize=3,
-                label=METHODS[m] if oc == outcomes[0] else None,
-            )
-            if truth is not None and oc in truth and j == 0:
-                ax.plot(
-                    [truth[oc] * 100],
-                    [-(y + (len(methods) - 1) / 2)],
-                    marker="|",
-                    ms=22,
-                    color=TRUTH_COLOR,
-                    label="true effect (synthetic world)" if oc == outcomes[0] else None,
-                )
-            y += 1
-        ylabels.append((-(y - (len(methods) + 1) / 2), OUTCOMES[oc][0] + (" (pts)" if kind == "absolute" else "")))
-        y += 0.6
-    ax.axvline(0, color="#666666", lw=0.8)
-    ax.set_yticks([p for p, _ in ylabels], [lbl for _, lbl in ylabels])
-    ax.set_xlabel("effect on target accounts (% change; win rate in percentage points)")
-    ax.set_title("Incremental lift of the ABM program (95% intervals)")
-    ax.legend(loc="lower right", fontsize=8)
-    return ax
-
-
-def forest_figure(result: LiftResult, truth: Mapping[str, float] | None = None) -> Any:
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=FOREST_FIGSIZE)
-    plot_forest(result, ax, truth=truth)
-    style.source_line(fig)
-    return fig
-
-
-def lift_table(result: LiftResult, currency: str = "$") -> pd.DataFrame:
-    """Readable table: outcome, method, effect per target account (unit), relative effect, intervals, note."""
-    pct = int(round(result.level * 100))
-    rows = []
-    for (oc, m), r in result.table.iterrows():
-        name, unit, kind = OUTCOMES[oc]
-        if kind == "absolute":
-            eff = f"{r['estimate'] * 100:+.1f} pts"
-            ci = f"{r['ci_low'] * 100:+.1f} to {r['ci_high'] * 100:+.1f} pts"
-        elif "USD" in unit:
-            eff = fmt_money(r["estimate"], currency)
-            ci = f"{fmt_money(r['ci_low'], currency)} to {fmt_money(r['ci_high'], currency)}"
-        else:
-            eff = f"{r['estimate']:+.3f}"
-            ci = f"{r['ci_low']:+.3f} to {r['ci_high']:+.3f}"
-        rows.append(
-            {
-                "Outcome": name,
-                "Method": METHODS[m],
-                "Effect per target": eff,
-                f"{pct}% CI": ci,
-                "Relative": fmt_pct(r["relative"]),
-                f"Relative {pct}% CI": f"{fmt_pct(r['rel_low'])} to {fmt_pct(r['rel_high'])}",
-                "Note": "BIASED: targets chosen by fit" if m == "naive" else "",
-            }
-        )
-    return pd.DataFrame(rows).set_index(["Outcome", "Method"])
-
-
 # --------------------------------------------------------------------------- KPIs and ROI as text
 def tiles_table(tiles: pd.DataFrame, currency: str = "$") -> pd.DataFrame:
     """KPI tiles as formatted text (for the leadership summary): KPI, actual, target, attainment, status."""
@@ -285,14 +185,3 @@ def tiles_table(tiles: pd.DataFrame, currency: str = "$") -> pd.DataFrame:
             "Status": tiles["status"],
         }
     ).set_index("KPI")
-
-
-def roi_text(roi: Mapping[str, Any], currency: str = "$") -> str:
-    """Two lines: program cost and incremental won revenue with its interval; ROI with its interval."""
-    revenue = fmt_ci(
-        roi["incremental_revenue"], roi["incremental_revenue_low"], roi["incremental_revenue_high"], "money"
-    )
-    return (
-        f"Program cost {fmt_money(roi['cost'], currency)}; incremental won revenue {revenue}"
-        f"\nROI {fmt_ci(roi['roi'], roi['roi_low'], roi['roi_high'], 'pct', 0)} ({roi['method']})"
-    )

@@ -21,9 +21,8 @@ from ..config.roi import RoiParams
 from ..mapping.resolve import resolve_touch_accounts
 from ..results import Results, Summary
 from .attribution import AttributionResult, account_paths, attribute
-from .economics import program_lift
 from .kpis import KpiResults, deal_kpis, funnel, funnel_by_quarter, pseudonymise, window_results
-from .lift import LiftResult
+from .lift.report import LiftReport, run_lift
 from .segments import account_frame
 from .velocity import VelocityResult, close_durations, estimate_velocity, opp_durations
 
@@ -32,18 +31,8 @@ if TYPE_CHECKING:
 
 #: Where the account of each touch comes from (notebook text).
 TOUCH_SOURCE = "lead-to-account mapping (notebook 03)"
-#: Keys of ``summary_roi.json`` taken from the window KPIs and from the ROI.
+#: Keys of ``summary_roi.json`` taken from the window KPIs (the lift and ROI keys follow in summary_values).
 SUMMARY_KPIS = ("pipeline", "win_rate", "mqas", "engaged_accounts", "revenue")
-SUMMARY_ROI = (
-    "roi",
-    "roi_low",
-    "roi_high",
-    "cost",
-    "incremental_revenue",
-    "incremental_pipeline",
-    "incremental_pipeline_low",
-    "incremental_pipeline_high",
-)
 
 
 @dataclass
@@ -129,7 +118,7 @@ class RoiResults(Results):
     """Window KPIs against targets, and the program's lift and ROI (None without an ABM program)."""
 
     kpis: KpiResults
-    lift: LiftResult | None
+    lift: LiftReport | None
 
     @property
     def actuals(self) -> dict[str, float]:
@@ -155,13 +144,27 @@ class RoiResults(Results):
         out: dict[str, Any] = {k: self.actuals[k] for k in SUMMARY_KPIS}
         if self.lift is not None:
             r = self.lift.roi
-            opp = self.lift.get("opp_rate", r["method"])
-            out |= {k: r[k] for k in SUMMARY_ROI}
+            opp = self.lift.get("opp_rate")
+            pipe = self.lift.get("pipeline")
             out |= {
+                "roi": r["estimate"],
+                "roi_low": r["ci_low"],
+                "roi_high": r["ci_high"],
+                "roi_projected": r["projected"],
+                "roi_projected_low": r["projected_low"],
+                "roi_projected_high": r["projected_high"],
+                "cost": r["cost"],
+                "incremental_revenue": r["incremental_revenue"],
+                "incremental_revenue_low": r["incremental_revenue_low"],
+                "incremental_revenue_high": r["incremental_revenue_high"],
+                "incremental_pipeline": pipe["total"],
+                "incremental_pipeline_low": pipe["total_low"],
+                "incremental_pipeline_high": pipe["total_high"],
                 "opp_lift": opp["relative"],
                 "opp_lift_low": opp["rel_low"],
                 "opp_lift_high": opp["rel_high"],
                 "lift_method": r["method"],
+                "diagnostic_warnings": len(self.lift.verdicts),
             }
         return {k: v for k, v in out.items() if not (isinstance(v, float) and not math.isfinite(v))}
 
@@ -169,11 +172,7 @@ class RoiResults(Results):
 def run(inputs: RoiInputs) -> RoiResults:
     """Lift and ROI (when there is a program), then the window KPIs with ROI among the tiles."""
     p = inputs.params
-    lift = (
-        program_lift(inputs.tables, inputs.touchpoints, as_of=inputs.run.as_of, params=p)
-        if inputs.has_program
-        else None
-    )
+    lift = run_lift(inputs.tables, inputs.touchpoints, as_of=inputs.run.as_of, params=p) if inputs.has_program else None
     kpis = window_results(
         inputs.segments,
         inputs.touchpoints,
@@ -181,7 +180,7 @@ def run(inputs: RoiInputs) -> RoiResults:
         inputs.window,
         p,
         inputs.has_touches,
-        roi=lift.roi["roi"] if lift is not None else None,
+        roi=lift.roi["estimate"] if lift is not None else None,
     )
     return RoiResults(kpis, lift)
 

@@ -52,6 +52,18 @@ def lifted():
 
 
 @pytest.fixture(scope="session")
+def reported():
+    """A world with a large true lift, its lift report (run_lift: the notebook's code path) and the true effects."""
+    from abm_lab.config import RoiParams
+    from abm_lab.roi import run_lift
+    from abm_lab.validation.lift import true_effects
+
+    ds, tp = lift_world(21, LiftTruth(opp_rate=0.8, win_rate=0.15, deal_size=0.25))
+    report = run_lift(ds.tables, tp, as_of=AS_OF, params=RoiParams())
+    return ds, report, true_effects(ds.truth, ds.tables, AS_OF, RoiParams())
+
+
+@pytest.fixture(scope="session")
 def null_world():
     """A world where the program has no effect, and its lift result."""
     from abm_lab.roi import program_lift

@@ -20,11 +20,15 @@ def test_roi_what_if_widget_reacts():
     assert "ROI -10%" in out.value and "break-even margin 100%" in out.value
 
 
-def test_roi_explorer_starts_from_a_lift_result(lifted):
-    _, res, _ = lifted
-    r = res.roi
-    out = E.roi_explorer(res).children[-1]
-    assert f"ROI {r['roi'] * 100:.0f}%" in out.value
+def test_roi_explorer_starts_from_the_lift_report(reported):
+    _, report, _ = reported
+    r = report.roi
+    out = E.roi_explorer(report).children[-1]
+    # at the actual spend the widget shows the report's realised ROI, whatever the response assumption
+    assert f"ROI {r['estimate'] * 100:.0f}%" in out.value
+    proj = E.roi_explorer(report, realised=False).children[-1]
+    assert f"ROI {r['projected'] * 100:.0f}%" in proj.value
+    assert "No ABM programme" in E.roi_explorer(None).value
 
 
 def test_proportional_response_keeps_roi_when_spend_changes():

@@ -75,13 +75,17 @@ def test_stage_runs_on_the_artefacts_and_writes_a_valid_summary(ctx, world):
     assert inputs.touchpoints["account_id"].equals(tp_truth["account_id"])  # the artefact holds the true accounts
     assert set(inputs.segments["grade"]) == {"A", "B"} and inputs.currency == "$"
     res = S.run(inputs)
-    assert res.lift is not None and res.actuals["roi"] == res.lift.roi["roi"]
+    assert res.lift is not None and res.actuals["roi"] == res.lift.roi["estimate"]
     assert "roi" in res.tiles.index and "ROI" in res.summary().as_text()
     values = res.summary_values()
     RoiSummary.model_validate(values)
-    assert values["lift_method"] == "did" and values["roi_low"] < values["roi"] < values["roi_high"]
+    assert values["lift_method"] == "imputation" and values["roi_low"] < values["roi"] < values["roi_high"]
+    assert values["roi_projected_low"] < values["roi_projected"] < values["roi_projected_high"]
+    assert values["diagnostic_warnings"] == len(res.lift.verdicts)
     saved = json.loads(ctx.save_summary("roi", values).read_text())
-    assert saved == pytest.approx({k: v for k, v in values.items() if k != "lift_method"} | {"lift_method": "did"})
+    assert saved == pytest.approx(
+        {k: v for k, v in values.items() if k != "lift_method"} | {"lift_method": "imputation"}
+    )
     v_close, v_open = S.velocities(inputs)
     assert set(v_close.medians.index) == {"ABM", "non-ABM"} and len(v_open.medians) == 2
     att = S.attributions(inputs)
