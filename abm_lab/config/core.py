@@ -82,6 +82,107 @@ class LiftTruth(Section):
     deal_size: float = Field(0.15, description="True relative lift on deal size (0.15 = +15%).", ge=-0.9)
 
 
+class ScenarioParams(Section):
+    """How hard the synthetic world is for lift estimation: realistic defaults, each switch can be turned off.
+
+    :meth:`simple` turns every switch off (targets on fit only, one start, no exits, flat hazard, homogeneous
+    effect, no anticipation, no spillover, no burn-in): the generator's behaviour before issue 11.
+    """
+
+    burn_in_weeks: int = Field(
+        26,
+        ge=0,
+        description="Weeks simulated before the observed window and dropped, so that the first observed quarters "
+        "are stationary (deals open at the window's start are carried in). 0 = every account starts the "
+        "window with no open deal (a warm-up artefact: the first quarter's opportunity rate is inflated).",
+    )
+    selection_intent_weight: float = Field(
+        0.5,
+        ge=0,
+        description="Weight of an account's recent intent (mean latent intent over the last "
+        "selection_window_quarters before its cohort starts, standardised) in the sales team's judgement of "
+        "targets, next to fit (logit scale; judgement noise sd 0.7). Targets rise in intent before the "
+        "programme, then regress. 0 = targets are chosen on fit plus noise only.",
+    )
+    selection_window_quarters: int = Field(
+        2, ge=1, le=4, description="Quarters of recent intent the target judgement looks at."
+    )
+    trend_per_year: float = Field(
+        0.15,
+        ge=-1,
+        le=1,
+        description="Common time trend of the opportunity hazard without the programme (logit per year, centred "
+        "on the observed window). 0 = no trend.",
+    )
+    seasonality: tuple[float, float, float, float] = Field(
+        (-0.05, 0.0, -0.10, 0.15),
+        description="Offsets of the opportunity hazard by calendar quarter Q1..Q4 (logit scale, centred to mean "
+        "0 by the generator): slow summer, strong Q4. All 0 = no seasonality.",
+    )
+    stagger_quarters: int = Field(
+        3,
+        ge=1,
+        le=8,
+        description="Targets start in this many quarterly cohorts of equal size, the first at demo.program_start, "
+        "the next 91 days apart; each cohort is chosen then (on fit and its recent intent) from the accounts not "
+        "yet chosen. 1 = every target starts at demo.program_start.",
+    )
+    exit_share: float = Field(
+        0.1,
+        ge=0,
+        le=1,
+        description="Share of the targets (of those started more than a quarter before as_of) that leave the "
+        "programme before as_of, after a random whole number of programme quarters (programs.end_date set to "
+        "the last day in; no effect after). 0 = nobody leaves (end_date blank).",
+    )
+    tier_effect: dict[str, float] = Field(
+        default_factory=lambda: {"strategic": 2.0, "abm_lite": 1.25, "programmatic": 0.8},
+        description="Multiplier of lift.opp_rate per tier (heterogeneous effects; the target-weighted mean is "
+        "about 1 with the default tier shares). All 1 = the same effect for every target.",
+    )
+    anticipation_weeks: int = Field(
+        0,
+        ge=0,
+        le=26,
+        description="Weeks before an account's start in which anticipation_share of its opp-rate lift already "
+        "acts (sales prepares the account). 0 = none.",
+    )
+    anticipation_share: float = Field(
+        0.5, ge=0, le=1, description="Share of the opp-rate lift during the anticipation weeks."
+    )
+    spillover_share: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="Share of the opp-rate lift reaching non-target prospects, scaled by the share of targets "
+        "active that week (brand spillover; breaks the no-interference assumption). 0 = none.",
+    )
+
+    @field_validator("tier_effect")
+    @classmethod
+    def _tiers(cls, v: dict[str, float]) -> dict[str, float]:
+        tiers = {"strategic", "abm_lite", "programmatic"}
+        if set(v) != tiers or any(x < 0 for x in v.values()):
+            raise ValueError(f"demo.scenario.tier_effect needs a non-negative multiplier for each of {sorted(tiers)}")
+        return v
+
+    @classmethod
+    def simple(cls, **overrides: object) -> ScenarioParams:
+        """Every switch off: the simpler world (fit-only targets, one start, flat hazard, no burn-in)."""
+        off: dict[str, object] = {
+            "burn_in_weeks": 0,
+            "selection_intent_weight": 0.0,
+            "trend_per_year": 0.0,
+            "seasonality": (0.0, 0.0, 0.0, 0.0),
+            "stagger_quarters": 1,
+            "exit_share": 0.0,
+            "tier_effect": {"strategic": 1.0, "abm_lite": 1.0, "programmatic": 1.0},
+            "anticipation_weeks": 0,
+            "spillover_share": 0.0,
+        }
+        return cls.model_validate({**off, **overrides})
+
+
 class DemoParams(Section):
     seed: int = Field(7, description="Seed of the synthetic world.")
     n_accounts: int = Field(2000, ge=50)
@@ -94,6 +195,9 @@ class DemoParams(Section):
         0.2, gt=0, lt=1, description="Share of non-customer accounts picked as ABM targets (by fit)."
     )
     lift: LiftTruth = Field(default_factory=LiftTruth)
+    scenario: ScenarioParams = Field(
+        default_factory=ScenarioParams, description="How hard the world is for lift estimation (switches)."
+    )
     cost_per_target_account: float = Field(
         1500.0, ge=0, description="Program spend per target account per quarter (USD)."
     )

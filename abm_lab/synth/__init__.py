@@ -3,13 +3,15 @@
 One concern per module, run in this order by :func:`generate_world`: ``accounts`` (firmographics, names,
 true fit), ``programs`` (targets, tiers, costs), ``intent`` (latent weekly intent), ``opportunities``
 (both potential outcomes, opportunity table, stage history), ``people`` (contacts and leads), ``touches``
-(touchpoints), ``truth`` (truth tables and meta); ``store`` saves and caches a world; ``vocab`` holds
+(touchpoints), ``truth`` (truth tables and meta), ``potential`` (every deal under both arms and
+:func:`arm_opportunities`); ``store`` saves and caches a world; ``vocab`` holds
 the word lists.
 """
 
 from __future__ import annotations
 
 from .accounts import FIT_COEFS
+from .potential import ARMS, POTENTIAL_COLUMNS, arm_opportunities
 from .store import ensure_world, save_world, world_dataset, world_stamp
 from .truth import TRUTH_VERSION
 from .world import World, generate_world
@@ -23,4 +25,7 @@ __all__ = [
     "ensure_world",
     "world_dataset",
     "world_stamp",
+    "arm_opportunities",
+    "ARMS",
+    "POTENTIAL_COLUMNS",
 ]

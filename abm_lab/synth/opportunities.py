@@ -1,10 +1,12 @@
-"""Opportunities: both potential outcomes (with and without the program) from common random numbers.
+"""Opportunities: both potential outcomes (the programme as run, and no programme) from common random numbers.
 
 Each week an account without an open opportunity creates one with a hazard that rises with intent and fit
-(customers: none, new business only). The program multiplies the hazard on its targets after it starts and
-raises win probability and deal size. Both arms use the same uniforms, cycle lengths and deal-size noise,
-so the true effect on the targets is known exactly; what is observed is the treated arm for targets and the
-untreated arm for everyone else.
+(customers: none, new business only), moves with a common trend and the season (``demo.scenario``), and
+is multiplied on the programme's targets while they are in it (tier, anticipation, spillover: see
+:class:`~abm_lab.synth.programs.Schedule`); deals created while treated win more often and are larger. Both
+arms use the same uniforms, cycle lengths, deal-size noise and creation days, so the true effect is known
+exactly. The simulation starts ``scenario.burn_in_weeks`` before the observed window; deals still open when
+the window starts are carried into the tables, earlier ones are dropped.
 """
 
 from __future__ import annotations
@@ -14,10 +16,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..config.core import LiftTruth
+from ..config.core import LiftTruth, ScenarioParams
 from .common import Calendar, ids, pick, sigmoid
+from .programs import Schedule, hazard_lift
 
-#: weekly hazard of an opportunity: sigmoid(H0 + H_INTENT * intent + H_FIT * fit_std), capped when lifted
+#: weekly hazard of an opportunity: sigmoid(H0 + H_INTENT * intent + H_FIT * fit_std + trend + season), capped
 H0, H_INTENT, H_FIT = -6.5, 1.4, 0.9
 HAZARD_CAP = 0.95
 CYCLE_GAMMA = (3.0, 26.0)  # sales cycle in days ~ Gamma(shape, scale)
@@ -31,11 +34,12 @@ DEAL_SIZE_ELASTICITY = 0.35
 DEAL_SIZE_NOISE_SD = 0.5
 OPEN_STAGES = ["prospecting", "discovery", "solution", "proposal", "negotiation"]
 PRODUCTS = {"Platform": 0.6, "Analytics Add-on": 0.25, "Enterprise Suite": 0.15}
+WEEKS_PER_YEAR = 52.0
 
 
 @dataclass
 class Arm:
-    """One potential outcome, accounts x weeks: opportunity created, oracle hazard, won if created, amount."""
+    """One potential outcome, accounts x simulated weeks: opportunity created, oracle hazard, won, amount."""
 
     created: np.ndarray
     oracle: np.ndarray  # the hazard faced that week (0 while an opportunity is open or for customers)
@@ -45,14 +49,38 @@ class Arm:
 
 @dataclass
 class Outcomes:
-    """Both arms, the observed one, and what the truth tables need."""
+    """Both arms (``observed`` = the programme as run, ``untreated`` = no programme) and the shared draws."""
 
     untreated: Arm
-    treated: Arm
     observed: Arm
-    haz_base: np.ndarray  # hazard without the program (before customers are zeroed)
-    haz_lifted: np.ndarray  # hazard with the program (capped), for every account and week
-    cycle_days: np.ndarray
+    haz_base: np.ndarray  # hazard without the programme (before customers are zeroed)
+    haz_obs: np.ndarray  # hazard with the programme as run (capped)
+    cycle_days: np.ndarray  # simulated weeks x accounts (the loop's layout)
+    day: np.ndarray  # day of the week an opportunity created that week is dated (0..6)
+
+
+def hazard_offset(cal: Calendar, scenario: ScenarioParams) -> np.ndarray:
+    """Logit offset of the untreated hazard per simulated week: trend (centred on the observed window) + season."""
+    t = np.arange(cal.n_sim) - (cal.n_burn + (cal.n_weeks - 1) / 2)
+    season = np.asarray(scenario.seasonality, float)
+    season = season - season.mean()
+    return scenario.trend_per_year * t / WEEKS_PER_YEAR + season[cal.sim_weeks.quarter.to_numpy() - 1]
+
+
+def _run_arm(haz_t: np.ndarray, u_create_t: np.ndarray, cycle_t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Week by week (arrays in weeks x accounts layout): created flags and the oracle hazard."""
+    n_sim, n = haz_t.shape
+    busy_until = np.full(n, -1.0)
+    created = np.zeros((n_sim, n), bool)
+    oracle = np.zeros((n_sim, n), np.float32)
+    for t in range(n_sim):
+        free = busy_until < t
+        h = haz_t[t]
+        oracle[t] = np.where(free, h, 0.0)
+        c = free & (u_create_t[t] < h)
+        created[t] = c
+        busy_until[c] = t + cycle_t[t, c] / 7.0 + BUSY_WEEKS_AFTER_CLOSE
+    return created.T, oracle.T
 
 
 def simulate_outcomes(
@@ -60,80 +88,120 @@ def simulate_outcomes(
     employees: np.ndarray,
     fit_std: np.ndarray,
     intent: np.ndarray,
-    is_target: np.ndarray,
     is_customer: np.ndarray,
+    sched: Schedule,
     cal: Calendar,
     lift: LiftTruth,
+    scenario: ScenarioParams,
 ) -> Outcomes:
-    """Simulate both arms with common random numbers; the observed arm is the treated one for the targets."""
-    n, n_weeks = intent.shape
+    """Simulate both arms over the simulated weeks with common random numbers."""
+    n, n_sim = intent.shape
     # sales qualify good-fit accounts: fit raises the opportunity hazard directly, beyond intent
-    haz_base = sigmoid(H0 + H_INTENT * intent + H_FIT * fit_std[:, None])
-    u_create = rng.random((n, n_weeks))
-    cycle_days = rng.gamma(*CYCLE_GAMMA, (n, n_weeks))
-    u_win = rng.random((n, n_weeks))
-    amt_noise = rng.normal(0, DEAL_SIZE_NOISE_SD, (n, n_weeks))
+    offset = hazard_offset(cal, scenario)
+    haz_base = sigmoid(H0 + H_INTENT * intent + H_FIT * fit_std[:, None] + offset[None, :])
+    u_create_t = rng.random((n_sim, n))
+    cycle_t = rng.gamma(*CYCLE_GAMMA, (n_sim, n))
+    u_win = rng.random((n, n_sim))
+    amt_noise = rng.normal(0, DEAL_SIZE_NOISE_SD, (n, n_sim))
+    day = rng.integers(0, 7, (n, n_sim), dtype=np.int8)
     win_base = sigmoid(WIN_LOGIT[0] + WIN_LOGIT[1] * fit_std[:, None] + WIN_LOGIT[2] * intent)
     size_at_employees = np.exp(np.log(DEAL_SIZE_AT_500) + DEAL_SIZE_ELASTICITY * np.log(employees / 500.0))
     size_base = size_at_employees[:, None] * np.exp(amt_noise)
-    haz_lifted = np.minimum(haz_base * (1 + lift.opp_rate), HAZARD_CAP)
+    has_effect = sched.has_effect
+    haz_obs = np.where(has_effect, np.minimum(haz_base * hazard_lift(lift, sched.effect), HAZARD_CAP), haz_base)
+    cust = np.asarray(is_customer, bool)[:, None]
     arms = []
-    for arm in (0, 1):
-        treat = (is_target[:, None] & cal.post[None, :]) if arm == 1 else np.zeros((n, n_weeks), bool)
-        haz = np.where(treat, haz_lifted, haz_base)
-        haz = np.where(is_customer[:, None], 0.0, haz)
-        busy_until = np.full(n, -1.0)
-        created = np.zeros((n, n_weeks), bool)
-        oracle = np.zeros((n, n_weeks), np.float32)
-        for t in range(n_weeks):
-            free = busy_until < t
-            oracle[:, t] = np.where(free, haz[:, t], 0.0)
-            c = free & (u_create[:, t] < haz[:, t])
-            created[:, t] = c
-            busy_until[c] = t + cycle_days[c, t] / 7.0 + BUSY_WEEKS_AFTER_CLOSE
-        p_win = np.clip(win_base + np.where(treat, lift.win_rate, 0.0), *WIN_CLIP)
-        amount = size_base * np.where(treat, 1 + lift.deal_size, 1.0)
+    for haz, treat in ((haz_base, None), (haz_obs, sched.treated)):
+        created, oracle = _run_arm(np.where(cust, 0.0, haz).T.copy(), u_create_t, cycle_t)
+        p_win = np.clip(win_base if treat is None else win_base + np.where(treat, lift.win_rate, 0.0), *WIN_CLIP)
+        amount = size_base if treat is None else size_base * np.where(treat, 1 + lift.deal_size, 1.0)
         arms.append(Arm(created=created, oracle=oracle, won=u_win < p_win, amount=np.round(amount, -1)))
-    untreated, treated = arms
-    tg = is_target[:, None]
-    observed = Arm(
-        **{k: np.where(tg, getattr(treated, k), getattr(untreated, k)) for k in ("created", "oracle", "won", "amount")}
-    )
+    untreated, observed = arms
     return Outcomes(
         untreated=untreated,
-        treated=treated,
         observed=observed,
         haz_base=haz_base,
-        haz_lifted=haz_lifted,
-        cycle_days=cycle_days,
+        haz_obs=haz_obs,
+        cycle_days=cycle_t,
+        day=day,
     )
+
+
+@dataclass
+class Deals:
+    """The deals of one arm in the tables: account row and simulated week of creation, dates, outcome, amount.
+
+    Row order is by account, then week; ``cell`` numbers the (account, week) of each deal (the same cell in
+    both arms is the same deal under the other potential outcome).
+    """
+
+    account: np.ndarray
+    week: np.ndarray
+    cell: np.ndarray
+    created_date: pd.DatetimeIndex
+    close_date: pd.DatetimeIndex  # eventual close (may be after as_of)
+    won: np.ndarray
+    amount: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.account)
+
+
+def arm_deals(arm: Arm, out: Outcomes, cal: Calendar) -> Deals:
+    """The deals an arm creates that the tables hold: created in the observed window, or open when it starts."""
+    ai, wi = np.nonzero(arm.created)
+    created = cal.sim_weeks[wi] + pd.to_timedelta(out.day[ai, wi].astype(np.int64), unit="D")
+    cycle = np.round(out.cycle_days[wi, ai]).astype(np.int64) + CLOSE_LAG_DAYS
+    close = created + pd.to_timedelta(cycle, unit="D")
+    keep = (wi >= cal.n_burn) | np.asarray(close >= cal.start)
+    ai, wi = ai[keep], wi[keep]
+    return Deals(
+        account=ai,
+        week=wi,
+        cell=ai.astype(np.int64) * cal.n_sim + wi,
+        created_date=created[keep],
+        close_date=close[keep],
+        won=arm.won[ai, wi],
+        amount=arm.amount[ai, wi],
+    )
+
+
+def open_stage(created_date: pd.Series, close_date: pd.Series, as_of: pd.Timestamp) -> np.ndarray:
+    """Index into ``OPEN_STAGES`` of a deal open at ``as_of``: how far it is through its (eventual) cycle."""
+    created = pd.DatetimeIndex(created_date)
+    close = pd.DatetimeIndex(close_date)
+    elapsed = (as_of - created).days.to_numpy() / np.maximum((close - created).days.to_numpy(), 1)
+    return np.clip((elapsed * len(OPEN_STAGES)).astype(int), 0, len(OPEN_STAGES) - 1)
+
+
+def observed_stage(
+    created_date: pd.Series, close_date: pd.Series, won: np.ndarray, as_of: pd.Timestamp
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Stage at ``as_of`` (an open stage, ``closed_won`` or ``closed_lost``), whether open, and the open stage index."""
+    is_open = np.asarray(pd.DatetimeIndex(close_date) > as_of)
+    open_idx = open_stage(created_date, close_date, as_of)
+    stage = np.where(is_open, np.array(OPEN_STAGES, dtype=object)[open_idx], np.where(won, "closed_won", "closed_lost"))
+    return stage.astype(object), is_open, open_idx
 
 
 def opportunity_tables(
-    rng: np.random.Generator, acc: pd.DataFrame, out: Outcomes, cal: Calendar
+    rng: np.random.Generator, acc: pd.DataFrame, deals: Deals, cal: Calendar
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The observed ``opportunities`` and their ``stage_history`` as of ``cal.as_of``."""
+    """The observed ``opportunities`` (ids ``O000001``... in the deals' order) and their ``stage_history``."""
     as_of = cal.as_of
-    ai, wi = np.nonzero(out.observed.created)
-    n_opp = len(ai)
-    created_date = cal.weeks[wi] + pd.to_timedelta(rng.integers(0, 7, n_opp), unit="D")
-    close_date = created_date + pd.to_timedelta(np.round(out.cycle_days[ai, wi]).astype(int) + CLOSE_LAG_DAYS, unit="D")
-    is_open = close_date > as_of
-    won = out.observed.won[ai, wi]
-    stage = np.where(is_open, "", np.where(won, "closed_won", "closed_lost")).astype(object)
-    elapsed = (as_of - created_date).days.to_numpy() / np.maximum((close_date - created_date).days.to_numpy(), 1)
-    open_idx = np.clip((elapsed * len(OPEN_STAGES)).astype(int), 0, len(OPEN_STAGES) - 1)
-    stage = np.where(is_open, np.array(OPEN_STAGES, dtype=object)[open_idx], stage)
+    n_opp = len(deals)
+    created_date, close_date, won = deals.created_date, deals.close_date, deals.won
+    stage, is_open, open_idx = observed_stage(created_date, close_date, won, as_of)
     opp = pd.DataFrame(
         {
             "opportunity_id": ids("O", n_opp, 6),
-            "account_id": acc["account_id"].to_numpy()[ai],
+            "account_id": acc["account_id"].to_numpy()[deals.account],
             "created_date": created_date,
             "stage": stage,
             "close_date": pd.Series(close_date).where(~is_open).to_numpy(),
-            "amount": out.observed.amount[ai, wi],
+            "amount": deals.amount,
             "product": pick(rng, list(PRODUCTS), list(PRODUCTS.values()), n_opp),
-            "owner": acc["owner"].to_numpy()[ai],
+            "owner": acc["owner"].to_numpy()[deals.account],
         }
     )
     # closed-lost deals reached 1-4 open stages first; won deals all five; open ones up to the current stage

@@ -81,18 +81,21 @@ def make_touchpoints(
     rng: np.random.Generator,
     acc: pd.DataFrame,
     intent: np.ndarray,
-    is_target: np.ndarray,
+    treated: np.ndarray,
     people: People,
     cal: Calendar,
     n_touchpoints: int,
 ) -> Touches:
-    """About ``n_touchpoints`` touches over accounts x weeks, each by a person or anonymous."""
+    """About ``n_touchpoints`` touches over accounts x observed weeks, each by a person or anonymous.
+
+    ``intent`` and ``treated`` (in the programme that week) are accounts x observed weeks.
+    """
     n = len(acc)
     nc = len(people.contact_ids)
     weeks = cal.weeks
     has_c = np.bincount(people.account_index, minlength=n)
     c_start = np.concatenate([[0], np.cumsum(has_c)[:-1]])
-    treat_obs = is_target[:, None] & cal.post[None, :]
+    treat_obs = treated
     lam = np.exp(TOUCH_SLOPE * intent) * (0.5 + np.sqrt(has_c))[:, None] * np.where(treat_obs, PROGRAM_TOUCH_MULT, 1.0)
     lam = lam * (n_touchpoints / lam.sum())
     counts = rng.poisson(lam)

@@ -10,10 +10,15 @@ What is true (saved in ``truth/``) and what is observed (the canonical tables):
 * **Intent** (:mod:`.intent`): a latent weekly buying intent per account (AR(1) plus buying-cycle bursts)
   drives touchpoints (more bottom-of-funnel at high intent) and the weekly hazard of an opportunity
   being created (saved as the oracle ``p_opp_week``).
-* **Program** (:mod:`.programs`, :mod:`.opportunities`): target accounts are chosen by fit plus judgement
-  noise (confounded), the program starts at ``program_start`` and has a known lift on opportunity
-  creation, win probability and deal size. Both potential outcomes are simulated with common random
-  numbers, so the true effect on the targets is known exactly (:mod:`.truth`).
+* **Program** (:mod:`.programs`, :mod:`.opportunities`): target accounts are chosen by fit, recent intent
+  and judgement noise (confounded, and selected on a rise in intent), start in quarterly cohorts from
+  ``program_start``, some leave early, and the programme has a known lift on opportunity creation (by
+  tier, with optional anticipation and spillover), win probability and deal size. The untreated hazard
+  has a common trend and seasonality. Both potential outcomes are simulated with common random numbers,
+  so the true effect is known exactly (:mod:`.truth`, :mod:`.potential`). ``demo.scenario`` switches each
+  of these off (:meth:`~abm_lab.config.core.ScenarioParams.simple`: all off).
+* **Burn-in**: the simulation starts ``scenario.burn_in_weeks`` before the observed window, so accounts
+  enter it with the open deals and intent they would have (no warm-up artefact).
 
 :func:`generate_world` runs the steps in a fixed order on one random generator: the order of the draws
 is part of the world (the same seed gives the same world), so a step must not draw more, less or earlier.
@@ -32,11 +37,12 @@ from ..config.core import DemoParams
 from .accounts import draw_fit, make_accounts
 from .common import Calendar
 from .intent import latent_intent
-from .opportunities import opportunity_tables, simulate_outcomes
+from .opportunities import arm_deals, opportunity_tables, simulate_outcomes
 from .people import make_people
-from .programs import choose_targets, program_tables
+from .potential import potential_opportunities
+from .programs import choose_targets, program_tables, recent_intent, schedule
 from .touches import make_touchpoints
-from .truth import truth_accounts, truth_weekly, world_meta
+from .truth import post_weeks, truth_accounts, truth_weekly, world_meta
 
 
 @dataclass
@@ -55,22 +61,29 @@ def generate_world(demo: DemoParams | None = None, as_of: dt.date | str = "2026-
     cal = Calendar.from_params(demo, as_of)
 
     # each step draws from rng in turn: their order is part of the world (do not reorder)
-    accounts = make_accounts(rng, demo.n_accounts, cal.start)
+    sc = demo.scenario
+    accounts = make_accounts(rng, demo.n_accounts, cal.sim_start)
     acc = accounts.table
     fit = draw_fit(rng, acc, demo.customer_rate)
     acc["is_customer"] = fit.is_customer
     fit_std = fit.std
-    targets = choose_targets(rng, fit.logit, fit.is_customer, demo.target_share)
-    intent = latent_intent(rng, fit_std, cal.n_weeks)
+    intent = latent_intent(rng, fit_std, cal.n_sim)  # over the burn-in and the observed weeks
+    recent = recent_intent(intent, cal, sc)
+    targets = choose_targets(rng, fit.logit, fit.is_customer, demo.target_share, recent, sc.selection_intent_weight)
+    sched = schedule(rng, targets, fit.is_customer, cal, sc)
     outcomes = simulate_outcomes(
-        rng, acc["employees"].to_numpy(), fit_std, intent, targets.is_target, fit.is_customer, cal, demo.lift
+        rng, acc["employees"].to_numpy(), fit_std, intent, fit.is_customer, sched, cal, demo.lift, sc
     )
-    opp, stage_history = opportunity_tables(rng, acc, outcomes, cal)
+    observed, untreated = arm_deals(outcomes.observed, outcomes, cal), arm_deals(outcomes.untreated, outcomes, cal)
+    opp, stage_history = opportunity_tables(rng, acc, observed, cal)
     people = make_people(rng, accounts, demo.n_contacts, cal)
-    touches = make_touchpoints(rng, acc, intent, targets.is_target, people, cal, demo.n_touchpoints)
+    touches = make_touchpoints(
+        rng, acc, cal.observed(intent), cal.observed(sched.treated), people, cal, demo.n_touchpoints
+    )
     # no more draws below
     account_ids = acc["account_id"].to_numpy()
-    programs, costs = program_tables(account_ids, targets, cal, demo.cost_per_target_account)
+    programs, costs = program_tables(account_ids, targets, sched, cal, demo.cost_per_target_account)
+    post = post_weeks(cal, sched, sc.anticipation_weeks)
 
     sizes = {
         "accounts": len(acc),
@@ -88,9 +101,10 @@ def generate_world(demo: DemoParams | None = None, as_of: dt.date | str = "2026-
         "costs": costs,
     }
     truth = {
-        "accounts": truth_accounts(acc["account_id"], fit, targets, outcomes, cal),
+        "accounts": truth_accounts(acc["account_id"], fit, targets, sched, outcomes, cal, recent, post),
         "contacts": people.truth,
         "touchpoints": touches.truth,
-        "weekly": truth_weekly(account_ids, intent, fit, targets, outcomes, cal),
+        "weekly": truth_weekly(account_ids, intent, fit, outcomes, cal),
+        "opportunities_potential": potential_opportunities(account_ids, observed, untreated),
     }
-    return World(tables=tables, truth=truth, meta=world_meta(demo, cal, fit, targets, sizes))
+    return World(tables=tables, truth=truth, meta=world_meta(demo, cal, fit, targets, sched, post, sizes))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from abm_lab.config.core import LiftTruth
 from abm_lab.synth import generate_world
@@ -34,13 +35,18 @@ def test_opportunities_are_consistent(small_dataset):
     assert (last.loc[closed.index] == closed).all()
 
 
-def test_observed_outcomes_are_the_treated_arm_for_targets(small_world):
-    t = small_world.truth["accounts"]
-    opp = small_world.tables["opportunities"]
-    start = pd.Timestamp(small_world.meta["start"])  # an opportunity counts in the week it was created
+@pytest.mark.parametrize("fixture", ["simple_world", "small_world"])
+def test_observed_outcomes_are_the_treated_arm_for_targets(fixture, request):
+    world = request.getfixturevalue(fixture)
+    t = world.truth["accounts"]
+    opp = world.tables["opportunities"]
+    start = pd.Timestamp(world.meta["start"])  # an opportunity counts in the week it was created
     week_start = start + pd.to_timedelta((opp["created_date"] - start).dt.days // 7 * 7, unit="D")
-    post = opp[week_start >= pd.Timestamp(small_world.meta["program_start"])]
+    post = opp[week_start >= pd.Timestamp(world.meta["post_start"])]
+    assert world.meta["post_start"] >= world.meta["program_start"]
     n_post = post.groupby("account_id").size().reindex(t["account_id"], fill_value=0).to_numpy()
     expected = t["opps_post_treated"].where(t["is_target"], t["opps_post_untreated"]).to_numpy()
     assert (n_post == expected).all()
+    # the treated arm is the programme as run: without spillover non-targets are the same in both arms
+    assert (n_post == t["opps_post_treated"].to_numpy()).all()
     assert (t.loc[t["is_customer"], ["opps_post_treated", "opps_post_untreated"]] == 0).all().all()

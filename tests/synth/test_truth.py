@@ -23,3 +23,16 @@ def test_truth_tables_cover_every_row(small_world):
     wk = tr["weekly"]
     assert len(wk) == small_world.meta["sizes"]["accounts"] * small_world.meta["sizes"]["weeks"]
     assert (wk["p_opp_week"] <= wk["p_opp_week_free"] + 1e-7).all()  # the oracle is 0 while busy
+
+
+def test_meta_records_the_scenario_and_the_schedule(small_world, small_demo):
+    m = small_world.meta
+    assert m["scenario"] == small_demo.scenario.model_dump(mode="json")
+    assert m["burn_in_weeks"] == small_demo.scenario.burn_in_weeks
+    prog = small_world.tables["programs"]
+    starts = prog["start_date"].dt.to_period("Q").astype(str).value_counts().to_dict()
+    assert m["program_starts"] == starts and sum(starts.values()) == m["sizes"]["targets"]
+    assert sum(m["program_exits"].values()) == prog["end_date"].notna().sum()
+    t = small_world.truth["accounts"]
+    assert {"cohort", "start_date", "end_date", "tier_effect", "selection_score", "recent_intent"} <= set(t.columns)
+    assert (t["cohort"] >= 0).to_numpy().tolist() == t["is_target"].to_list()
