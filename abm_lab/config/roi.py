@@ -8,6 +8,7 @@ gross margin, program cost, interval level).
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -119,6 +120,77 @@ class LiftParams(Section):
     engagement_covariate: bool = Field(True, description="Use pre-period touches per account as a covariate.")
     primary: Literal["did", "ra_ipw"] = Field(
         "did", description="Estimator used for the headline figures and ROI (the other is shown beside it)."
+    )
+    # staggered-adoption estimation (abm_lab.roi.lift.report.run_lift)
+    maturity_days: int = Field(
+        180,
+        ge=7,
+        description="Deal outcomes (win rate, deal size) count a deal as won only when it closed won within this "
+        "many days of creation, and only cohorts created at least this long before as_of (days).",
+    )
+    partial_days: int = Field(
+        7,
+        ge=0,
+        le=45,
+        description="A period in which an account is in the programme for all but at most this many days counts as "
+        "treated; in for at most this many days, as untreated; otherwise partial (neither) (days).",
+    )
+    history_start: dt.date | None = Field(
+        None,
+        description="First day of reliable history for the lift panel; None = the later of the first created and "
+        "the first close date of any opportunity (open deals migrated into a CRM carry older created dates).",
+    )
+    max_periods: int | None = Field(
+        None, ge=2, description="At most this many panel periods before as_of (None = all complete periods of history)."
+    )
+    anticipation_periods: int = Field(
+        0,
+        ge=0,
+        le=4,
+        description="Periods just before an account's start left out of the untreated fit (anticipation effects).",
+    )
+    revenue_lags: int = Field(
+        2,
+        ge=0,
+        le=4,
+        description="Won revenue's Y(0) also depends on the pipeline created in the same and the previous "
+        "revenue_lags − 1 periods (carry-over of pre-programme pipeline; 0 = account and period effects only).",
+    )
+    pretrend_leads: int = Field(
+        3, ge=1, le=8, description="Pre-programme relative periods tested jointly in the pre-trend (Wald) test."
+    )
+    placebo_shift: int = Field(
+        2, ge=1, le=8, description="Placebo test: programme starts moved this many periods earlier (pre data only)."
+    )
+    n_boot: int = Field(
+        199,
+        ge=19,
+        description="Account-clustered (Bayesian) bootstrap replicates for the Poisson and weighting estimators.",
+    )
+    seed: int = Field(0, description="Seed of the bootstrap.")
+    min_treated_deals: int = Field(
+        30,
+        ge=1,
+        description="Open-pipeline win probabilities come from mature deals of treated accounts when there are at "
+        "least this many, else from all eligible accounts' mature deals.",
+    )
+    weighting_pre_outcomes: bool = Field(
+        False,
+        description="ra_ipw also weights on pre-programme outcomes and touches (off: they are shown in the balance "
+        "table only; conditioning a difference-in-differences on pre-period outcomes invites regression to the mean "
+        "when targets were chosen on a recent rise).",
+    )
+    diagnostic_alpha: float = Field(
+        0.05, gt=0, lt=0.5, description="A diagnostic test (pre-trends, placebo) fails below this p-value."
+    )
+    balance_max_smd: float = Field(
+        0.1, gt=0, lt=1, description="Covariate balance is poor when a weighted standardised difference exceeds this."
+    )
+    min_ess_share: float = Field(
+        0.1,
+        gt=0,
+        le=1,
+        description="Overlap is poor when the controls' effective sample size falls below this share of the targets.",
     )
 
 

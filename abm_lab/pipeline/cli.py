@@ -1,4 +1,5 @@
-"""Command line: ``abm-lab run``, ``abm-lab demo-data``, ``abm-lab validate``, ``abm-lab new-quarter``.
+"""Command line: ``abm-lab run``, ``abm-lab demo-data``, ``abm-lab validate``, ``abm-lab new-quarter``,
+``abm-lab lift``.
 
 Errors in data or params are printed as one clear message (file, column, rows) without
 a traceback, and the exit code is non-zero (2 for bad input, 3 for a failed run).
@@ -55,6 +56,50 @@ def _cmd_new_quarter(a) -> int:
     return 0
 
 
+def _lift_table(d: dict) -> str:
+    """Readable table of :meth:`abm_lab.roi.lift.LiftReport.to_dict`."""
+
+    def num(v, pct: bool = False) -> str:
+        if v is None:
+            return "-"
+        return f"{v:+.1%}" if pct else f"{v:,.4g}" if abs(v) < 100 else f"{v:,.0f}"
+
+    lines = [f"Lift of the ABM programme on its targets (headline: {d['headline_method']})", ""]
+    lines.append(f"{'outcome':12s} {'method':11s} {'effect':>10s} {'95% interval':>24s} {'relative':>9s}")
+    for e in d["effects"]:
+        ci = f"[{num(e['ci_low'])}, {num(e['ci_high'])}]"
+        lines.append(
+            f"{e['outcome']:12s} {e['method']:11s} {num(e['estimate']):>10s} {ci:>24s} {num(e['relative'], True):>9s}"
+        )
+    r = d["roi"]
+    lines += [
+        "",
+        f"ROI realised  {num(r['estimate'], True)}  [{num(r['ci_low'], True)}, {num(r['ci_high'], True)}]",
+        f"ROI projected {num(r['projected'], True)}  [{num(r['projected_low'], True)}, "
+        f"{num(r['projected_high'], True)}]",
+        f"cost {num(r['cost'])}",
+    ]
+    verdicts = d["diagnostics"].get("verdicts") or ["diagnostics pass"]
+    lines += [""] + [f"! {v}" for v in verdicts]
+    return "\n".join(lines)
+
+
+def _cmd_lift(a) -> int:
+    import json
+
+    from ..config import load_params
+    from ..data.io import load_dataset
+    from ..roi.lift.report import estimated_touch_accounts, run_lift
+
+    params = load_params(a.params)
+    ds = load_dataset(params)
+    touches = estimated_touch_accounts(ds.tables, params.mapping)
+    report = run_lift(ds.tables, touches, as_of=params.run.as_of, params=params.roi)
+    out = report.to_dict()
+    print(json.dumps(out, indent=2, sort_keys=False) if a.json else _lift_table(out))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="abm-lab", description="ABM Lab: open, reproducible ABM analytics.")
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -71,6 +116,10 @@ def build_parser() -> argparse.ArgumentParser:
     v = sub.add_parser("validate", help="load and validate the data of a params file")
     v.add_argument("params")
     v.set_defaults(func=_cmd_validate)
+    li = sub.add_parser("lift", help="estimate the programme's lift and ROI (headline method) without notebooks")
+    li.add_argument("params", help="params YAML, e.g. params/demo.yaml")
+    li.add_argument("--json", action="store_true", help="print JSON (effects, roi, diagnostics)")
+    li.set_defaults(func=_cmd_lift)
     q = sub.add_parser("new-quarter", help="create params/<QUARTER>.yaml from the latest quarter's file")
     q.add_argument("quarter", help="e.g. 2026Q4")
     q.add_argument("--params-dir", default="params")

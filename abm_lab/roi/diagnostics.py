@@ -225,6 +225,8 @@ def balance_table(report: LiftReport, top: int = 10) -> pd.DataFrame:
     if b is None or len(b) == 0:
         return pd.DataFrame()
     b = pd.DataFrame(_records(b))
+    if "in_model" in b.columns:  # diagnostic-only rows (pre-programme outcomes not weighted on) are not balanced
+        b = b.loc[b["in_model"].astype(bool)]
     b = b.reindex(b["smd_after"].abs().sort_values(ascending=False).index).head(top)
     return pd.DataFrame(
         {
@@ -240,10 +242,11 @@ def overlap_text(report: LiftReport) -> str:
     o = report.diagnostics.get("overlap", {})
     if not o:
         return "Overlap not computed."
+    ess_share = fmt_pct(o.get("ess_share_controls", np.nan), 0)
     return (
         f"Propensity of targets {o['propensity_targets_min']:.2f}–{o['propensity_targets_max']:.2f}; "
         f"{fmt_pct(o['controls_below_target_min'], 0)} of controls score below every target; effective sample "
-        f"size of the weighted controls {o['ess_controls']:,.0f} of {o['n_controls']:,} ({fmt_pct(o['ess_share'], 0)})."
+        f"size of the weighted controls {o['ess_controls']:,.0f} of {o['n_controls']:,} ({ess_share})."
     )
 
 
@@ -261,7 +264,7 @@ def roi_table(report: LiftReport, currency: str = "$") -> pd.DataFrame:
     r = report.roi
     pct = int(round(report.level * 100))
 
-    def row(name: str, roi: str, rev: str) -> dict[str, str]:
+    def row(name: str, roi: tuple[str, str, str], rev: str) -> dict[str, str]:
         return {
             "ROI": name,
             "Incremental revenue": fmt_money(r[rev], currency),

@@ -1,5 +1,8 @@
 """Programme economics: program cost, ROI with its interval, and the one call that gives lift and ROI.
 
+Staggered lift (:func:`abm_lab.roi.lift.run_lift`): :func:`lift_cost` (the programme's spend over the periods
+that hold treated cells, ABM programme rows only) and :func:`roi_two_ways` — realised and projected ROI.
+
 ROI = (incremental gross profit − program cost) / program cost, with incremental gross profit = gross margin
 (``roi.gross_margin``) × number of targets × effect on won revenue per account; its interval follows from the
 effect's interval (ROI is linear in it). Program cost = the costs table pro rata up to ``as_of`` (or
@@ -15,7 +18,9 @@ import pandas as pd
 
 from ..config.roi import RoiParams
 from ..errors import ABMDataError
-from .lift import LiftResult, estimate_lift, prepare
+from .lift.data import prepare
+from .lift.estimators import estimate_lift
+from .lift.results import LiftResult
 
 
 def program_cost(
@@ -39,6 +44,79 @@ def program_cost(
     covered = (c["period_end"].clip(upper=as_of) - c["period_start"]).dt.days + 1
     frac = (covered.clip(lower=0) / span).clip(upper=1.0)
     return float((c["amount"].astype(float) * frac).sum())
+
+
+def lift_cost(
+    costs: pd.DataFrame | None,
+    program_ids: Any,
+    periods: pd.DataFrame,
+    override: float | None = None,
+) -> float:
+    """Spend of the programmes ``program_ids`` over ``periods`` (rows with start / end, inclusive days): each
+    costs row counts pro rata by the days it shares with those periods. ``override`` (``roi.program_cost``) wins."""
+    if override is not None:
+        return float(override)
+    ids = {str(x) for x in pd.Series(program_ids).dropna()}
+    c = costs.loc[costs["program_id"].astype(str).isin(ids)] if costs is not None and len(costs) else None
+    if c is None or c.empty:
+        raise ABMDataError(
+            f"costs: no rows for programme {', '.join(sorted(ids)) or '?'}; set roi.program_cost in params or load "
+            "a costs table",
+            file="costs",
+            column="program_id",
+            reason="no costs",
+        )
+    ps = pd.to_datetime(c["period_start"]).dt.normalize().to_numpy("datetime64[D]")
+    pe = pd.to_datetime(c["period_end"]).dt.normalize().to_numpy("datetime64[D]")
+    span = (pe - ps).astype(int) + 1
+    shared = np.zeros(len(c))
+    for s0, e0 in zip(pd.to_datetime(periods["start"]), pd.to_datetime(periods["end"]), strict=True):
+        lo = np.maximum(ps, np.datetime64(s0.date(), "D"))
+        hi = np.minimum(pe, np.datetime64(e0.date(), "D"))
+        shared += np.maximum((hi - lo).astype(int) + 1, 0)
+    frac = np.clip(shared / np.maximum(span, 1), 0.0, 1.0)
+    return float((c["amount"].astype(float).to_numpy() * frac).sum())
+
+
+def roi_two_ways(
+    realised: tuple[float, float, float],
+    projected: tuple[float, float, float],
+    cost: float,
+    gross_margin: float,
+) -> dict[str, Any]:
+    """Realised and projected ROI with intervals from incremental revenue totals (estimate, low, high).
+
+    ROI = (gross margin × incremental revenue − cost) / cost, linear in the revenue, so its interval is the
+    revenue interval mapped through it. ``realised`` = Σ over treated cells of the effect on won revenue
+    (closed by as_of); ``projected`` = that plus the effect on the expected value of open pipeline."""
+    if not cost > 0:
+        raise ABMDataError(
+            "costs: program cost must be positive to compute ROI",
+            file="costs",
+            column="amount",
+            reason="non-positive cost",
+        )
+
+    def roi(x: float) -> float:
+        return (gross_margin * x - cost) / cost
+
+    r, q = [roi(x) for x in realised], [roi(x) for x in projected]
+    return {
+        "estimate": r[0],
+        "ci_low": r[1],
+        "ci_high": r[2],
+        "projected": q[0],
+        "projected_low": q[1],
+        "projected_high": q[2],
+        "cost": float(cost),
+        "gross_margin": float(gross_margin),
+        "incremental_revenue": float(realised[0]),
+        "incremental_revenue_low": float(realised[1]),
+        "incremental_revenue_high": float(realised[2]),
+        "projected_revenue": float(projected[0]),
+        "projected_revenue_low": float(projected[1]),
+        "projected_revenue_high": float(projected[2]),
+    }
 
 
 def program_roi(

@@ -48,3 +48,30 @@ def test_program_cost_pro_rata_and_override():
     assert E.program_cost(c, "2026-05-15", override=123) == 123
     with pytest.raises(ABMDataError, match="roi.program_cost"):
         E.program_cost(None, "2026-12-31")
+
+
+def test_lift_cost_counts_the_programme_rows_over_the_treated_periods():
+    c = pd.DataFrame(
+        {
+            "program_id": ["ABM", "ABM", "OTHER"],
+            "channel": "email",
+            "period_start": pd.to_datetime(["2026-01-01", "2026-04-01", "2026-01-01"]),
+            "period_end": pd.to_datetime(["2026-03-31", "2026-06-29", "2026-06-29"]),
+            "amount": [900.0, 900.0, 1e9],
+        }
+    )
+    periods = pd.DataFrame({"start": pd.to_datetime(["2026-02-01"]), "end": pd.to_datetime(["2026-06-29"])})
+    assert E.lift_cost(c, ["ABM"], periods) == pytest.approx(900 * 59 / 90 + 900)
+    assert E.lift_cost(c, ["ABM"], periods, override=5.0) == 5.0
+    with pytest.raises(ABMDataError, match="no rows for programme NOPE"):
+        E.lift_cost(c, ["NOPE"], periods)
+
+
+def test_roi_two_ways_maps_revenue_intervals():
+    r = E.roi_two_ways((1000.0, 500.0, 1500.0), (2000.0, 1200.0, 2800.0), cost=700.0, gross_margin=0.7)
+    assert r["estimate"] == pytest.approx((0.7 * 1000 - 700) / 700) == 0.0
+    assert r["ci_low"] < r["estimate"] < r["ci_high"]
+    assert r["projected"] == pytest.approx((0.7 * 2000 - 700) / 700)
+    assert r["projected_low"] == pytest.approx((0.7 * 1200 - 700) / 700)
+    with pytest.raises(ABMDataError, match="positive"):
+        E.roi_two_ways((1.0, 0.0, 2.0), (1.0, 0.0, 2.0), cost=0.0, gross_margin=0.7)

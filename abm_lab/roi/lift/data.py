@@ -16,9 +16,6 @@ import pandas as pd
 from ...config.roi import LiftParams
 from ...errors import ABMDataError
 
-#: Mid-market band of employees (an indicator covariate beside log employees and its square).
-EMPLOYEE_BAND = ((200, 5000),)
-
 
 @dataclass
 class LiftData:
@@ -47,8 +44,6 @@ def _covariates(acc: pd.DataFrame) -> pd.DataFrame:
         X["log_employees"] = le
         X["log_employees_sq"] = (le - le.mean()) ** 2
         X["employees_missing"] = emp.isna().astype(float)
-        for lo, hi in EMPLOYEE_BAND:
-            X[f"employees_{lo}_{hi}"] = emp.between(lo, hi).astype(float)
     rev = pd.to_numeric(acc.get("annual_revenue"), errors="coerce").astype(float)
     if rev.notna().any():
         X["log_revenue"] = np.log1p(rev.fillna(rev.median()))

@@ -4,22 +4,34 @@ from __future__ import annotations
 
 from abm_lab.validation.lift import truth_effects
 
+AS_OF = "2026-12-31"
 
-def test_estimators_recover_truth_on_fixed_world(lifted):
-    ds, res, truth = lifted
-    for method in ("did", "ra_ipw"):
-        r = res.get("opp_rate", method)
-        assert r["rel_low"] <= truth["opp_rate"] <= r["rel_high"], (method, r["relative"], truth["opp_rate"])
-        r = res.get("pipeline", method)
-        assert r["rel_low"] <= truth["pipeline"] <= r["rel_high"], (method, r["relative"], truth["pipeline"])
-    r = res.get("win_rate", "did")
-    assert r["ci_low"] <= truth["win_rate"] <= r["ci_high"]
-    r = res.get("deal_size", "did")
-    assert r["rel_low"] <= truth["deal_size"] <= r["rel_high"]
+
+def _headline(ds, tp):
+    """run_lift (the one code path) on a synthetic world, and the exact true ATT from its potential outcomes."""
+    from abm_lab.config.roi import LiftParams, RoiParams
+    from abm_lab.roi.lift import run_lift, true_att
+    from abm_lab.synth import arm_opportunities
+
+    params = RoiParams(lift=LiftParams(n_boot=49))
+    pot = ds.truth["opportunities_potential"]
+    obs, un = (arm_opportunities(pot, arm, AS_OF) for arm in ("observed", "no_programme"))
+    t = ds.tables
+    return run_lift(t, tp, as_of=AS_OF, params=params), true_att(obs, un, t["accounts"], t["programs"], AS_OF, params)
+
+
+def test_estimators_recover_truth_on_fixed_world(lifted, touch_accounts):
+    """The headline (imputation DiD) covers the exact sample ATT; the old single-start ``did`` / ``ra_ipw`` are
+    biased on staggered worlds selected on intent (issue 11) and are no longer asserted to."""
+    ds, _, _ = lifted
+    rep, truth = _headline(ds, touch_accounts(ds))
+    for oc in ("opp_rate", "pipeline", "win_rate", "deal_size"):
+        r = rep.get(oc)
+        assert r["ci_low"] <= truth[oc]["att"] <= r["ci_high"], (oc, r["estimate"], truth[oc]["att"])
     # intervals are informative, not just wide enough to cover anything
-    assert res.get("opp_rate", "did")["rel_high"] - res.get("opp_rate", "did")["rel_low"] < 1.0
-    assert res.get("win_rate", "did")["ci_high"] - res.get("win_rate", "did")["ci_low"] < 0.4
-    assert res.get("pipeline", "did")["rel_low"] > 0  # the program's pipeline lift is detected
+    assert rep.get("opp_rate")["rel_high"] - rep.get("opp_rate")["rel_low"] < 1.0
+    assert rep.get("win_rate")["ci_high"] - rep.get("win_rate")["ci_low"] < 0.4
+    assert rep.get("pipeline")["rel_low"] > 0  # the program's pipeline lift is detected
 
 
 def test_naive_comparison_is_biased_and_labelled(lifted):
@@ -42,13 +54,18 @@ def test_summary_has_intervals_statsmodels_style(lifted):
     assert "<table" in res._repr_html_()
 
 
-def test_zero_lift_intervals_cover_zero(null_world):
+def test_zero_lift_intervals_cover_zero(null_world, touch_accounts):
     ds, res = null_world
     truth = truth_effects(ds.truth["accounts"], ds.truth_meta)
     assert truth["opp_rate"] == 0 and truth["win_rate"] == 0
-    for oc in ("opp_rate", "pipeline", "won_revenue", "win_rate", "deal_size"):
-        for method in ("did", "ra_ipw"):
-            r = res.get(oc, method)
-            assert r["ci_low"] <= 0 <= r["ci_high"], (oc, method, r["estimate"], r["ci_low"], r["ci_high"])
-            assert r["rel_low"] <= 0 <= r["rel_high"]
+    rep, att = _headline(ds, touch_accounts(ds))
+    outcomes = ("opp_rate", "pipeline", "won_revenue", "win_rate", "deal_size")
+    for oc in outcomes:
+        assert att[oc]["att"] == 0
+        r = rep.get(oc)
+        # one world, five outcomes: none significant at a family-wise 5% (the false-positive *rate* over many
+        # worlds is the simulation study's and tests/validation's check)
+        assert r["p_value"] > 0.05 / len(outcomes), (oc, r["estimate"], r["ci_low"], r["ci_high"])
+        assert (r["ci_low"] <= 0 <= r["ci_high"]) == (r["rel_low"] <= 0 <= r["rel_high"])
+    assert rep.roi["ci_low"] <= -1 <= rep.roi["ci_high"]  # no incremental revenue: ROI −100% is inside
     assert res.get("opp_rate", "naive")["ci_low"] > 0  # the biased comparison "finds" a lift that is not there
