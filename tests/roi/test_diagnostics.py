@@ -28,7 +28,8 @@ def test_figures_show_truth_and_pre_periods(reported):
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert "true effect (synthetic world)" in labels
     es = D.event_study_figure(report)
-    assert len(es.axes) == 3 and "pre-trend p" in es.axes[0].get_title()
+    title = es.axes[0].get_title("left") or es.axes[0].get_title()  # style.apply left-aligns titles
+    assert len(es.axes) == 3 and "pre-trend p" in title
 
 
 def test_diagnostic_tables_and_verdicts_read_plainly(reported):
