@@ -264,7 +264,7 @@ def save_canonical(ds: Dataset, folder: str | os.PathLike, fingerprint: str) -> 
         "files": ds.files,
         "hashes": ds.hashes,
         "accounting": ds.accounting,
-        "tables": sorted(ds.tables),
+        "tables": list(ds.tables),  # the data model's order (a reload must not reorder the tables)
     }
     (folder / "dataset.json").write_text(json.dumps(meta, indent=2))
     return folder
