@@ -289,3 +289,118 @@ def truth_effects(truth_accounts: pd.DataFrame, meta: Mapping[str, Any]) -> dict
     out["deal_size"] = float(lift.get("deal_size", np.nan))
     out["opp_rate_param"] = float(lift.get("opp_rate", np.nan))
     return out
+
+
+# ---------------------------------------------------------------- summary of a simulation study ------------------
+#: Readable names of the outcomes and ROIs in the study's tables.
+OUTCOME_LABELS = {
+    "opp_rate": "Opportunity rate",
+    "pipeline": "Pipeline per account",
+    "won_revenue": "Won revenue per account",
+    "win_rate": "Win rate",
+    "deal_size": "Deal size",
+    "roi_realised": "ROI, realised to date",
+    "roi_projected": "ROI, projected (incl. open pipeline)",
+}
+#: The value of each ROI when the programme adds nothing: all cost, no incremental profit.
+ROI_AT_ZERO_LIFT = -1.0
+TARGET_COVERAGE = (0.93, 0.97)
+TARGET_FALSE_POSITIVE = 0.05
+
+
+def mc_range(k: float, n: float, level: float = 0.95) -> tuple[float, float]:
+    """Exact (Clopper–Pearson) 95% range of a binomial share: the Monte-Carlo error of a coverage or a
+    false-positive rate measured on n worlds."""
+    from scipy.stats import beta
+
+    if n <= 0:
+        return (np.nan, np.nan)
+    a = (1 - level) / 2
+    lo = float(beta.ppf(a, k, n - k + 1)) if k > 0 else 0.0
+    hi = float(beta.ppf(1 - a, k + 1, n - k)) if k < n else 1.0
+    return (lo, hi)
+
+
+def _scale(g: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
+    """Estimate, truth, low, high on the reported scale: relative for outcomes, the ROI itself for ROIs."""
+    roi = g["outcome"].isin(ROIS)
+    est = g["relative"].where(~roi, g["estimate"])
+    tru = g["truth_relative"].where(~roi, g["truth"])
+    lo = g["rel_low"].where(~roi, g["low"])
+    hi = g["rel_high"].where(~roi, g["high"])
+    return est, tru, lo, hi
+
+
+def summarise(df: pd.DataFrame) -> pd.DataFrame:
+    """Per outcome × method × setting (and all settings pooled): bias, RMSE, coverage, width, false positives."""
+    ok = df.loc[df["error"].eq("") & df["outcome"].isin(list(OUTCOME_LABELS))].copy()
+    null = np.where(ok["outcome"].isin(ROIS), ROI_AT_ZERO_LIFT, 0.0)
+    ok["excludes_null"] = (ok["low"] > null) | (ok["high"] < null)
+    out = []
+    pooled = ok.assign(setting="all settings")
+    for (oc, m, st), g in pd.concat([pooled, ok]).groupby(["outcome", "method", "setting"], sort=False):
+        g = g.loc[np.isfinite(g["estimate"]) & np.isfinite(g["low"]) & np.isfinite(g["high"])]
+        est, tru, lo, hi = _scale(g)
+        err = est - tru
+        z = g.loc[g["zero"]]
+        out.append(
+            {
+                "outcome": oc,
+                "method": m,
+                "setting": st,
+                "headline": bool(g["headline"].any()),
+                "worlds": len(g),
+                "bias": float(err.mean()),
+                "rmse": float(np.sqrt((err**2).mean())),
+                "bias_abs": float((g["estimate"] - g["truth"]).mean()),
+                "coverage": float(g["covered"].mean()),
+                "coverage_rel": float(g["rel_covered"].mean()) if not g["outcome"].isin(ROIS).all() else np.nan,
+                "width": float((hi - lo).mean()),
+                "zero_worlds": len(z),
+                "false_positive": float(z["excludes_null"].mean()) if len(z) else np.nan,
+                "n_covered": int(g["covered"].sum()),
+                "n_fp": int(z["excludes_null"].sum()),
+            }
+        )
+    s = pd.DataFrame(out)
+    order = {o: i for i, o in enumerate(OUTCOME_LABELS)}
+    s["_o"] = s["outcome"].map(order)
+    s["_s"] = (s["setting"] != "all settings").astype(int)
+    return s.sort_values(["_o", "method", "_s", "setting"], kind="stable").drop(columns=["_o", "_s"])
+
+
+def misses(s: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """Plain sentences on the headline method: misses beyond Monte-Carlo noise (the exact 95% range of the
+    rate lies wholly outside the target), and rates outside the target that noise alone could explain."""
+    real: list[str] = []
+    noise: list[str] = []
+    for _, r in s.loc[s["headline"]].iterrows():
+        what = f"{r['setting']}, {OUTCOME_LABELS.get(r['outcome'], r['outcome'])}"
+        lo, hi = mc_range(r["n_covered"], r["worlds"])
+        if r["worlds"] and not TARGET_COVERAGE[0] <= r["coverage"] <= TARGET_COVERAGE[1]:
+            side = "too narrow" if r["coverage"] < TARGET_COVERAGE[0] else "too wide"
+            txt = f"{what}: coverage {r['coverage']:.1%} of {r['worlds']} worlds (range {lo:.0%}–{hi:.0%}; {side})"
+            (real if hi < TARGET_COVERAGE[0] or lo > TARGET_COVERAGE[1] else noise).append(txt)
+        if r["zero_worlds"] and r["false_positive"] > TARGET_FALSE_POSITIVE:
+            flo, fhi = mc_range(r["n_fp"], r["zero_worlds"])
+            txt = (
+                f"{what}: false positives {r['false_positive']:.1%} of {r['zero_worlds']} zero-lift worlds "
+                f"(range {flo:.0%}–{fhi:.0%})"
+            )
+            (real if flo > TARGET_FALSE_POSITIVE else noise).append(txt)
+    return real, noise
+
+
+def missed_settings(s: pd.DataFrame) -> str:
+    """One sentence: per setting, the outcomes whose coverage or false-positive rate misses beyond noise."""
+    real, _ = misses(s)
+    by: dict[str, dict[str, list[str]]] = {}
+    for m in real:
+        setting, rest = m.split(", ", 1)
+        what = rest.split(": ", 1)[0]
+        kind = "coverage" if ": coverage" in rest else "false positives"
+        by.setdefault(setting, {}).setdefault(what, []).append(kind)
+    if not by:
+        return "The headline method meets both targets in every setting (within Monte-Carlo noise)."
+    parts = [f"**{k}**: " + "; ".join(f"{o} ({' and '.join(kinds)})" for o, kinds in v.items()) for k, v in by.items()]
+    return "Misses beyond Monte-Carlo noise — " + " · ".join(parts) + "."

@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from abm_lab.validation.lift import mc_range
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -89,9 +91,9 @@ def test_summary_counts_coverage_and_false_positives(S):
 
 
 def test_monte_carlo_range_is_exact(S):
-    lo, hi = S.mc_range(0, 20)
+    lo, hi = mc_range(0, 20)
     assert lo == 0 and hi == pytest.approx(1 - 0.025 ** (1 / 20))
-    lo, hi = S.mc_range(19, 20)
+    lo, hi = mc_range(19, 20)
     assert lo < 0.95 < hi
     real, noise = S.misses(
         pd.DataFrame(
