@@ -15,6 +15,7 @@ import pandas as pd
 
 from ...config.roi import LiftParams
 from ...errors import ABMDataError
+from .weighting import add_category_indicators
 
 
 @dataclass
@@ -47,15 +48,7 @@ def _covariates(acc: pd.DataFrame) -> pd.DataFrame:
     rev = pd.to_numeric(acc.get("annual_revenue"), errors="coerce").astype(float)
     if rev.notna().any():
         X["log_revenue"] = np.log1p(rev.fillna(rev.median()))
-    for col in ("industry", "region"):
-        if col in acc.columns:
-            s = acc[col].astype("string").fillna("unknown")
-            for lv in sorted(s.unique())[1:]:
-                X[f"{col}={lv}"] = (s == lv).astype(float)
-    for c in acc.columns:
-        if str(c).startswith("tech_"):
-            X[c] = acc[c].fillna(False).astype(bool).astype(float)
-    return X
+    return add_category_indicators(X, acc)
 
 
 def prepare(

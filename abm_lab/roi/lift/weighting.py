@@ -65,6 +65,12 @@ def firmographics(acc: pd.DataFrame) -> pd.DataFrame:
             X[f"{name} spline {j + 1}"] = c
         if v.isna().any():
             X[f"{col} missing"] = v.isna().astype(float)
+    return add_category_indicators(X, acc)
+
+
+def add_category_indicators(X: pd.DataFrame, acc: pd.DataFrame) -> pd.DataFrame:
+    """``X`` with the pre-programme categorical covariates of ``acc`` added: one indicator per industry and
+    region level beyond the first (blank = "unknown"), and each ``tech_*`` flag as 0 / 1."""
     for col in ("industry", "region"):
         if col in acc.columns:
             s = acc[col].astype("string").fillna("unknown")
