@@ -12,12 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, model_validator
 
 from ..errors import ABMParamsError
 from .base import Section
 from .core import DataParams, DemoParams, LiftTruth, RunParams, ScenarioParams
 from .engagement import EngagementParams
+from .experiment import ExperimentParams
 from .grading import GradingParams
 from .icp import IcpParams
 from .mapping import MappingParams
@@ -39,8 +40,17 @@ class Params(Section):
     mapping: MappingParams = Field(default_factory=MappingParams)
     engagement: EngagementParams = Field(default_factory=EngagementParams)
     roi: RoiParams = Field(default_factory=RoiParams)
+    experiment: ExperimentParams = Field(default_factory=ExperimentParams)
     report: ReportParams = Field(default_factory=ReportParams)
     validation: ValidationParams = Field(default_factory=ValidationParams)
+
+    @model_validator(mode="after")
+    def _holdout_share(self) -> Params:
+        """A synthetic world with a holdout: its share is the experiment's expected share unless one is given."""
+        share = self.demo.holdout_share
+        if self.data.source == "demo" and share is not None and "holdout_share" not in self.experiment.model_fields_set:
+            self.experiment = self.experiment.model_copy(update={"holdout_share": share})
+        return self
 
 
 def _scan_secrets(obj: Any, path: str = "") -> None:

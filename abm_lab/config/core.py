@@ -198,6 +198,13 @@ class DemoParams(Section):
     scenario: ScenarioParams = Field(
         default_factory=ScenarioParams, description="How hard the world is for lift estimation (switches)."
     )
+    holdout_share: float | None = Field(
+        None,
+        gt=0,
+        lt=0.9,
+        description="Randomise this share of the targets (within tier x start cohort, ±1 account per stratum) "
+        "into a control group that gets no programme (programs.arm = control); None = no experiment.",
+    )
     cost_per_target_account: float = Field(
         1500.0, ge=0, description="Program spend per target account per quarter (USD)."
     )

@@ -35,10 +35,30 @@ class Targets:
     tier: np.ndarray  # None for accounts that are not targets
     cohort: np.ndarray  # start cohort 0, 1, ... of each target; -1 for accounts that are not targets
     score: np.ndarray  # judged score when chosen (fit logit + noise + intent weight x recent intent); NaN if not
+    arm: np.ndarray | None = None  # "treatment" / "control" per account (None for non-targets) when randomised
 
     @property
     def n(self) -> int:
         return len(self.chosen)
+
+    @property
+    def in_programme(self) -> np.ndarray:
+        """Targets that get the programme: all of them, or the treatment arm of a randomised holdout."""
+        return self.is_target if self.arm is None else self.is_target & (self.arm == "treatment")
+
+
+def randomise_holdout(rng: np.random.Generator, targets: Targets, account_ids: np.ndarray, share: float | None) -> None:
+    """With ``share`` set, hold out that share of the targets as a control group, stratified by tier × start
+    cohort (:func:`abm_lab.experiment.assign.assign_arms`); draws nothing when ``share`` is None."""
+    if share is None:
+        return
+    from ..experiment.assign import assign_arms
+
+    c = np.flatnonzero(targets.is_target)
+    strata = pd.Series(targets.tier[c]).astype(str) + "|" + pd.Series(targets.cohort[c]).astype(str)
+    arm = np.full(len(targets.is_target), None, dtype=object)
+    arm[c] = assign_arms(account_ids[c], strata.to_numpy(), share, rng)
+    targets.arm = arm
 
 
 @dataclass
@@ -129,7 +149,7 @@ def schedule(
     and the weekly effect multiplier (tier, anticipation, spillover)."""
     n, n_sim = len(targets.is_target), cal.n_sim
     u_exit, u_when = rng.random(n), rng.random(n)  # drawn whatever the switches: the same world otherwise
-    tg = targets.is_target
+    tg = targets.in_programme  # a held-out control target is never treated (its start date is its cohort's)
     dates = cohort_dates(cal, scenario)
     start_week = np.full(n, n_sim)
     start_week[tg] = cal.week_index(dates)[targets.cohort[tg]]
@@ -138,13 +158,14 @@ def schedule(
     end_week = np.full(n, n_sim)
     end_week[leaves] = (start_week + WEEKS_PER_QUARTER * (1 + np.floor(u_when * n_q)).astype(int))[leaves]
     start_date = np.full(n, np.datetime64("NaT"), "datetime64[ns]")
-    start_date[tg] = np.array([d.to_datetime64() for d in dates], "datetime64[ns]")[targets.cohort[tg]]
+    every = targets.is_target
+    start_date[every] = np.array([d.to_datetime64() for d in dates], "datetime64[ns]")[targets.cohort[every]]
     end_date = np.full(n, np.datetime64("NaT"), "datetime64[ns]")
     end_date[leaves] = (cal.sim_weeks[end_week[leaves]] - pd.Timedelta(days=1)).values
 
     t = np.arange(n_sim)
     treated = (t[None, :] >= start_week[:, None]) & (t[None, :] < end_week[:, None])
-    mult = pd.Series(targets.tier).map(scenario.tier_effect).fillna(0.0).to_numpy(float)
+    mult = pd.Series(targets.tier).where(tg).map(scenario.tier_effect).fillna(0.0).to_numpy(float)
     effect = treated * mult[:, None].astype(np.float32)
     if scenario.anticipation_weeks > 0:
         early = (t[None, :] >= start_week[:, None] - scenario.anticipation_weeks) & (t[None, :] < start_week[:, None])
@@ -173,7 +194,8 @@ def hazard_lift(lift: LiftTruth, effect: np.ndarray) -> np.ndarray:
 def program_tables(
     account_ids: np.ndarray, targets: Targets, sched: Schedule, cal: Calendar, cost_per_target_account: float
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The ``programs`` table (one row per target, its own start and end) and ``costs`` per quarter and channel.
+    """The ``programs`` table (one row per target, its own start and end; ``arm`` when randomised) and ``costs``
+    per quarter and channel (held-out control targets cost nothing).
 
     A quarter's cost is ``cost_per_target_account`` x the target-quarters active in it (weeks in the
     programme / 13, so staggered starts and exits pay for the weeks they are in) x the channel's share.
@@ -188,6 +210,8 @@ def program_tables(
             "end_date": sched.end_date[c],
         }
     )
+    if targets.arm is not None:
+        programs["arm"] = targets.arm[c]
     active_weeks = sched.treated[c].sum(axis=0)  # targets in the programme, per simulated week
     cost_rows = []
     for q in pd.period_range(cal.program_start, cal.as_of, freq="Q"):

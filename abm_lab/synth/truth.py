@@ -33,6 +33,12 @@ def post_weeks(cal: Calendar, sched: Schedule, anticipation_weeks: int) -> np.nd
     return np.arange(cal.n_weeks) >= first
 
 
+def _all_treated(is_target: np.ndarray) -> np.ndarray:
+    arm = np.full(len(is_target), None, dtype=object)
+    arm[np.asarray(is_target, bool)] = "treatment"
+    return arm
+
+
 def truth_accounts(
     account_ids: Any,
     fit: Fit,
@@ -62,6 +68,7 @@ def truth_accounts(
             "is_customer": fit.is_customer,
             "is_target": targets.is_target,
             "tier": targets.tier,
+            "arm": targets.arm if targets.arm is not None else _all_treated(targets.is_target),
             "cohort": targets.cohort,
             "start_date": sched.start_date,
             "end_date": sched.end_date,
@@ -102,6 +109,16 @@ def _quarter_counts(dates: pd.DatetimeIndex) -> dict[str, int]:
     return {str(k): int(v) for k, v in d.dt.to_period("Q").value_counts().sort_index().items()}
 
 
+def _holdout(targets: Targets, share: float | None) -> dict[str, Any]:
+    arm = targets.arm if targets.arm is not None else np.array([])
+    return {
+        "share": share,
+        "strata": "tier x start cohort",
+        "treatment": int((arm == "treatment").sum()),
+        "control": int((arm == "control").sum()),
+    }
+
+
 def world_meta(
     demo: DemoParams,
     cal: Calendar,
@@ -132,5 +149,6 @@ def world_meta(
         "program_starts": _quarter_counts(sched.start_date[c]),
         "program_exits": _quarter_counts(sched.end_date[c]),
         "sizes": {**sizes, "weeks": cal.n_weeks, "targets": int(targets.n)},
+        **({"holdout": _holdout(targets, demo.holdout_share)} if targets.arm is not None else {}),
         "notes": NOTES,
     }

@@ -96,7 +96,10 @@ def true_effects(
     pot = _potential(world_or_truth)
     observed = arm_opportunities(pot, "observed", as_of)
     untreated = arm_opportunities(pot, "no_programme", as_of)
-    raw = estimands.true_att(observed, untreated, tables["accounts"], tables["programs"], as_of, p)
+    from ..experiment.analysis import observational_programs
+
+    prog = observational_programs(tables["programs"])  # held-out controls are never treated
+    raw = estimands.true_att(observed, untreated, tables["accounts"], prog, as_of, p)
     names = [o for o in OUTCOMES if o in raw] + [o for o in raw if o not in OUTCOMES]
     eff = pd.DataFrame([{"outcome": o, **{k: float(v) for k, v in raw[o].items()}} for o in names])
     eff = eff.set_index("outcome")
@@ -112,7 +115,9 @@ def true_roi(
     from ..roi.economics import lift_cost, roi_two_ways
     from ..roi.lift import estimands
 
-    prog = tables["programs"]
+    from ..experiment.analysis import observational_programs
+
+    prog = observational_programs(tables["programs"])
     dsg = estimands.design(tables["accounts"], observed, prog, as_of, params.lift)
     treated_periods = dsg.grid.table().loc[dsg.matrix("estimand").any(axis=0)]
     cost = lift_cost(tables.get("costs"), prog["program_id"].unique(), treated_periods, params.program_cost)

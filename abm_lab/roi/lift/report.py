@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ...config.experiment import ExperimentParams
 from ...config.mapping import MappingParams
 from ...config.roi import RoiParams
 from ...errors import ABMDataError
@@ -56,6 +57,9 @@ from .estimands import (
 from .imputation import Panel
 from .weighting import balance, firmographics, fit_weighting, overlap
 
+#: The experiment's methods (:mod:`abm_lab.experiment.analysis`), headline first.
+EXPERIMENT_METHODS = ("experiment", "experiment_dm", "experiment_poisson")
+EXPERIMENT = EXPERIMENT_METHODS[0]
 #: Outcome → (readable name, unit).
 OUTCOME_NAMES = {
     "opp_rate": ("Opportunity rate", "opportunities per target account per period"),
@@ -99,11 +103,19 @@ class LiftReport(Results):
     extra: dict[str, Any] = field(default_factory=dict)
 
     def get(self, outcome: str, method: str | None = None) -> pd.Series:
+        """The ``method`` estimate of ``outcome``; by default the headline's, or the observational headline's
+        for outcomes the experiment does not measure (win rate, deal size)."""
         e = self.effects
-        row = e.loc[(e["outcome"] == outcome) & (e["method"] == (method or self.headline_method))]
-        if row.empty:
-            raise KeyError(f"no {method or self.headline_method} estimate of {outcome}")
-        return row.iloc[0]
+        for m in [method] if method else [self.headline_method, an.HEADLINE]:
+            row = e.loc[(e["outcome"] == outcome) & (e["method"] == m)]
+            if not row.empty:
+                return row.iloc[0]
+        raise KeyError(f"no {method or self.headline_method} estimate of {outcome}")
+
+    @property
+    def experiment(self) -> dict[str, Any] | None:
+        """The randomised holdout's sample and checks (``diagnostics["experiment"]``), None without one."""
+        return self.diagnostics.get("experiment")
 
     @property
     def verdicts(self) -> list[str]:
@@ -206,13 +218,24 @@ def estimated_touch_accounts(tables: dict[str, pd.DataFrame], params: MappingPar
 
 
 def run_lift(
-    tables: dict[str, pd.DataFrame], touchpoints: pd.DataFrame | None, *, as_of: Any, params: RoiParams | None = None
+    tables: dict[str, pd.DataFrame],
+    touchpoints: pd.DataFrame | None,
+    *,
+    as_of: Any,
+    params: RoiParams | None = None,
+    experiment: ExperimentParams | None = None,
 ) -> LiftReport:
     """Lift of the ABM programme on its targets by every method, diagnostics, and ROI two ways.
 
     ``tables``: canonical accounts, opportunities, programs, costs; ``touchpoints`` with ``account_id`` resolved
-    (:func:`abm_lab.mapping.resolve.resolve_touch_accounts`; optional: pre-programme touches as a covariate)."""
+    (:func:`abm_lab.mapping.resolve.resolve_touch_accounts`; optional: pre-programme touches as a covariate,
+    and the contamination check of an experiment). When ``programs.arm`` marks held-out controls, the randomised
+    comparison (:mod:`abm_lab.experiment`) is estimated too and is the headline unless its checks fail; the
+    observational methods then see the programme as run (controls are never treated)."""
+    from ...experiment.analysis import arms_of, observational_programs
+
     rp = params or RoiParams()
+    ep = experiment or ExperimentParams()
     p = rp.lift
     prog = tables.get("programs")
     if prog is None or prog.empty:
@@ -223,6 +246,8 @@ def run_lift(
             reason="empty",
         )
     accounts, opps = tables["accounts"], tables["opportunities"]
+    arms = arms_of(prog)
+    full_prog, prog = prog, observational_programs(prog)
     rng = np.random.default_rng(p.seed)
     with limit_threads(1):
         dsg = design(accounts, opps, prog, as_of, p)
@@ -272,11 +297,15 @@ def run_lift(
         placebo = an.placebo_rows(core, p)
         bal = balance(wt, cov).assign(in_model=lambda b: b["covariate"].isin(used))
         ovl = overlap(wt)
+        exp = _experiment(full_prog, arms, ids, grid, Y, cov, touchpoints, ep, p) if arms is not None else None
+    if exp is not None:
+        rows += exp.rows
+    headline = EXPERIMENT if exp is not None and exp.valid else an.HEADLINE
     allrows = pd.DataFrame(rows)
-    allrows["headline"] = allrows["method"] == an.HEADLINE
+    allrows["headline"] = allrows["method"] == headline
     effects = allrows.loc[allrows["tier"] == "all"].drop(columns="tier").reset_index(drop=True)
     order = {o: i for i, o in enumerate([*OUTCOME_NAMES, OPEN_OUTCOME, PROJECTED])}
-    rank = {m: i for i, m in enumerate(an.METHODS)}
+    rank = {m: i for i, m in enumerate([*EXPERIMENT_METHODS, *an.METHODS])}
     effects = (
         effects.assign(_o=effects["outcome"].map(order), _m=effects["method"].map(rank))
         .sort_values(["_o", "_m"], kind="stable")
@@ -287,15 +316,21 @@ def run_lift(
     hl = effects.set_index(["outcome", "method"])
     treated_periods = grid.table().loc[panel.est.any(0)]
     cost = lift_cost(tables.get("costs"), prog["program_id"].unique(), treated_periods, rp.program_cost)
-    won = hl.loc[("won_revenue", an.HEADLINE)]
-    proj = hl.loc[(PROJECTED, an.HEADLINE)]
+    n_cells, n_targets = int(panel.est.sum()), int(target.sum())
+    if headline == EXPERIMENT and exp is not None:
+        from ...experiment.measure import experiment_cost
+
+        cost = experiment_cost(cost, dsg.matrix("treated").astype(bool), exp.sample)
+        n_cells, n_targets = int(exp.sample.weights[exp.sample.treat == 1].sum()), exp.sample.n_treatment
+    won = hl.loc[("won_revenue", headline)]
+    proj = hl.loc[(PROJECTED, headline)]
     roi = roi_two_ways(
         (won["total"], won["total_low"], won["total_high"]),
         (proj["total"], proj["total_low"], proj["total_high"]),
         cost,
         rp.gross_margin,
     )
-    roi |= {"method": an.HEADLINE, "n_treated_cells": int(panel.est.sum()), "n_targets": int(target.sum())}
+    roi |= {"method": headline, "n_treated_cells": n_cells, "n_targets": n_targets}
     diagnostics = {
         "event_study": es,
         "pretrend": pretrend,
@@ -313,6 +348,28 @@ def run_lift(
             "treated_periods": [int(x) for x in treated_periods["period"]],
         },
         "effects_by_tier": by_tier[["outcome", "tier", *EFFECT_KEYS[2:]]],
-        "verdicts": an.verdicts(pretrend, placebo, bal, ovl, p),
+        "verdicts": an.verdicts(pretrend, placebo, bal, ovl, p) + (exp.verdicts if exp is not None else []),
     }
-    return LiftReport(effects, by_tier, roi, diagnostics, an.HEADLINE, p.ci_level, {"win_prob_by_age": wp})
+    if exp is not None:
+        diagnostics["experiment"] = exp.diagnostics()
+    return LiftReport(effects, by_tier, roi, diagnostics, headline, p.ci_level, {"win_prob_by_age": wp})
+
+
+def _experiment(
+    programs: pd.DataFrame,
+    arms: pd.Series,
+    ids: np.ndarray,
+    grid: Any,
+    Y: np.ndarray,
+    cov: pd.DataFrame,
+    touchpoints: pd.DataFrame | None,
+    ep: ExperimentParams,
+    p: Any,
+) -> Any:
+    """The randomised holdout on the panel's outcomes, plus won + open value (the projected ROI's outcome)."""
+    from ...experiment.measure import measure_experiment
+
+    k_won, k_open = [*PANEL_OUTCOMES, OPEN_OUTCOME].index("won_revenue"), len(PANEL_OUTCOMES)
+    Yx = np.concatenate([Y[..., :k_open], (Y[..., k_won] + Y[..., k_open])[..., None]], axis=-1)
+    outcomes = [*PANEL_OUTCOMES, PROJECTED]
+    return measure_experiment(programs, arms, ids, grid, Yx, outcomes, cov, touchpoints, ep, p.ci_level, p.partial_days)
