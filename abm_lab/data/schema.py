@@ -82,6 +82,8 @@ CHANNELS: tuple[str, ...] = (
 )
 FUNNEL_STAGES: tuple[str, ...] = ("tofu", "mofu", "bofu")
 TIERS: tuple[str, ...] = ("strategic", "abm_lite", "programmatic")
+#: Arms of a randomised holdout (programs.arm).
+ARMS: tuple[str, ...] = ("treatment", "control")
 RECORD_TYPES: tuple[str, ...] = ("contact", "lead")
 
 ACCOUNTS = Table(
@@ -205,8 +207,17 @@ PROGRAMS = Table(
         Column("tier", "str", False, "strategic / abm_lite / programmatic.", allowed=TIERS),
         Column("start_date", "date", True, "First day the account is in the program."),
         Column("end_date", "date", False, "Last day (blank while still enrolled)."),
+        Column(
+            "arm",
+            "str",
+            False,
+            "Randomised holdout arm: treatment (gets the programme; blank = treatment) or control (held out: "
+            "start_date is the date it would have started, and it gets no programme). With controls, the "
+            "experiment is the headline lift (docs/experiments.md).",
+            allowed=ARMS,
+        ),
     ),
-    "Which account is in which ABM program and tier, from when to when.",
+    "Which account is in which ABM program and tier, from when to when (and in which holdout arm).",
     foreign_keys={"account_id": "accounts.account_id"},
     date_order=(("start_date", "end_date"),),
 )

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-ARMS = ("treatment", "control")
+from ..data.schema import ARMS
 
 
 def assign_arms(

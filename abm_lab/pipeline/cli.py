@@ -94,7 +94,7 @@ def _cmd_lift(a) -> int:
     params = load_params(a.params)
     ds = load_dataset(params)
     touches = estimated_touch_accounts(ds.tables, params.mapping)
-    report = run_lift(ds.tables, touches, as_of=params.run.as_of, params=params.roi)
+    report = run_lift(ds.tables, touches, as_of=params.run.as_of, params=params.roi, experiment=params.experiment)
     out = report.to_dict()
     print(json.dumps(out, indent=2, sort_keys=False) if a.json else _lift_table(out))
     return 0

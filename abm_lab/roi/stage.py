@@ -11,12 +11,13 @@ accounts by the synthetic truth here. ``run(inputs)`` computes the window KPIs, 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from ..config.core import RunParams
+from ..config.experiment import ExperimentParams
 from ..config.roi import RoiParams
 from ..mapping.resolve import resolve_touch_accounts
 from ..results import Results, Summary
@@ -45,6 +46,7 @@ class RoiInputs:
     params: RoiParams
     run: RunParams
     touch_source: str = TOUCH_SOURCE
+    experiment: ExperimentParams = field(default_factory=ExperimentParams)
 
     @property
     def opportunities(self) -> pd.DataFrame:
@@ -110,6 +112,7 @@ def run_inputs(ctx: RunContext) -> RoiInputs:
         touchpoints=resolve_touch_accounts(tables["touchpoints"], mapped),
         params=ctx.params.roi,
         run=ctx.params.run,
+        experiment=ctx.params.experiment,
     )
 
 
@@ -172,7 +175,11 @@ class RoiResults(Results):
 def run(inputs: RoiInputs) -> RoiResults:
     """Lift and ROI (when there is a program), then the window KPIs with ROI among the tiles."""
     p = inputs.params
-    lift = run_lift(inputs.tables, inputs.touchpoints, as_of=inputs.run.as_of, params=p) if inputs.has_program else None
+    lift = (
+        run_lift(inputs.tables, inputs.touchpoints, as_of=inputs.run.as_of, params=p, experiment=inputs.experiment)
+        if inputs.has_program
+        else None
+    )
     kpis = window_results(
         inputs.segments,
         inputs.touchpoints,
