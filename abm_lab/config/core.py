@@ -205,6 +205,10 @@ class DemoParams(Section):
         description="Randomise this share of the targets (within tier x start cohort, ±1 account per stratum) "
         "into a control group that gets no programme (programs.arm = control); None = no experiment.",
     )
+    holdout_exclude_tiers: list[str] = Field(
+        default_factory=lambda: ["strategic"],
+        description="Tiers the synthetic world never holds out (as experiment.exclude_tiers: sales keep 1:1 accounts).",
+    )
     cost_per_target_account: float = Field(
         1500.0, ge=0, description="Program spend per target account per quarter (USD)."
     )

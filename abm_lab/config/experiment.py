@@ -51,7 +51,8 @@ class ExperimentParams(Section):
         "opp_rate", description="Pre-registered primary metric (per target account per period)."
     )
     secondary_metrics: list[Metric] = Field(
-        default_factory=lambda: list[Metric](["pipeline", "won_revenue"]), description="Pre-registered secondary metrics."
+        default_factory=lambda: list[Metric](["pipeline", "won_revenue"]),
+        description="Pre-registered secondary metrics.",
     )
     length_quarters: int = Field(1, ge=1, le=8, description="Experiment length in quarters (analysis date = end).")
     start_date: dt.date | None = Field(None, description="First day of the experiment; None = the day after as_of.")

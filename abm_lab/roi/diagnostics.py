@@ -14,8 +14,9 @@ import numpy as np
 import pandas as pd
 
 from .. import style
+from ..experiment.analysis import METHODS as EXPERIMENT_METHODS
 from ..style import PALETTE, fmt_money, fmt_pct
-from .lift.analysis import METHODS
+from .lift.analysis import METHODS as OBSERVATIONAL_METHODS
 from .lift.report import OUTCOME_NAMES, LiftReport
 
 #: Outcomes whose effect is read in absolute points (a share), not relative to the counterfactual.
@@ -23,7 +24,16 @@ ABSOLUTE = ("win_rate",)
 #: Outcomes measured in money.
 MONEY = ("pipeline", "won_revenue", "deal_size")
 TRUTH_COLOR = "#2e8b57"
-METHOD_COLORS = {"imputation": PALETTE[0], "poisson": PALETTE[2], "ra_ipw": PALETTE[1]}
+#: Every method's readable name: the experiment's first.
+METHODS = {**EXPERIMENT_METHODS, **OBSERVATIONAL_METHODS}
+METHOD_COLORS = {
+    "imputation": PALETTE[0],
+    "poisson": PALETTE[2],
+    "ra_ipw": PALETTE[1],
+    "experiment": PALETTE[3],
+    "experiment_dm": PALETTE[4],
+    "experiment_poisson": PALETTE[5],
+}
 EVENT_STUDY_FIGSIZE = (10, 3.4)
 FOREST_FIGSIZE = (8.5, 4.6)
 

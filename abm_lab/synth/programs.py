@@ -47,9 +47,16 @@ class Targets:
         return self.is_target if self.arm is None else self.is_target & (self.arm == "treatment")
 
 
-def randomise_holdout(rng: np.random.Generator, targets: Targets, account_ids: np.ndarray, share: float | None) -> None:
+def randomise_holdout(
+    rng: np.random.Generator,
+    targets: Targets,
+    account_ids: np.ndarray,
+    share: float | None,
+    exclude_tiers: list[str] | tuple[str, ...] = (),
+) -> None:
     """With ``share`` set, hold out that share of the targets as a control group, stratified by tier × start
-    cohort (:func:`abm_lab.experiment.assign.assign_arms`); draws nothing when ``share`` is None."""
+    cohort (:func:`abm_lab.experiment.assign.assign_arms`), never in ``exclude_tiers``; draws nothing when
+    ``share`` is None."""
     if share is None:
         return
     from ..experiment.assign import assign_arms
@@ -57,7 +64,8 @@ def randomise_holdout(rng: np.random.Generator, targets: Targets, account_ids: n
     c = np.flatnonzero(targets.is_target)
     strata = pd.Series(targets.tier[c]).astype(str) + "|" + pd.Series(targets.cohort[c]).astype(str)
     arm = np.full(len(targets.is_target), None, dtype=object)
-    arm[c] = assign_arms(account_ids[c], strata.to_numpy(), share, rng)
+    randomised = ~pd.Series(targets.tier[c]).isin(list(exclude_tiers)).to_numpy(bool)
+    arm[c] = assign_arms(account_ids[c], strata.to_numpy(), share, rng, randomised)
     targets.arm = arm
 
 

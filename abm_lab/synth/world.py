@@ -70,7 +70,7 @@ def generate_world(demo: DemoParams | None = None, as_of: dt.date | str = "2026-
     intent = latent_intent(rng, fit_std, cal.n_sim)  # over the burn-in and the observed weeks
     recent = recent_intent(intent, cal, sc)
     targets = choose_targets(rng, fit.logit, fit.is_customer, demo.target_share, recent, sc.selection_intent_weight)
-    randomise_holdout(rng, targets, acc["account_id"].to_numpy(), demo.holdout_share)
+    randomise_holdout(rng, targets, acc["account_id"].to_numpy(), demo.holdout_share, demo.holdout_exclude_tiers)
     sched = schedule(rng, targets, fit.is_customer, cal, sc)
     outcomes = simulate_outcomes(
         rng, acc["employees"].to_numpy(), fit_std, intent, fit.is_customer, sched, cal, demo.lift, sc

@@ -144,3 +144,14 @@ def check_experiment_world(demo: Any, params: Any, as_of: Any = None) -> pd.Data
         verdicts=len(rep.verdicts),
     )
     return out
+
+
+def demo_truth(ctx: Any) -> dict[str, Any] | None:
+    """:func:`true_experiment_effects` of the run's synthetic world; None for real data or without a holdout."""
+    from ..experiment.analysis import arms_of
+
+    if not ctx.is_synthetic or ctx.truth is None or arms_of(ctx.tables.get("programs")) is None:
+        return None
+    p = ctx.params
+    pot = ctx.truth["opportunities_potential"]
+    return true_experiment_effects(pot, ctx.tables, p.run.as_of, p.roi, p.experiment)

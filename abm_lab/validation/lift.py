@@ -112,10 +112,9 @@ def true_roi(
     """Both ROIs from the true totals, as :func:`run_lift` computes them from its estimates: realised =
     (margin × Σ effect on won revenue − cost) / cost, projected adds Σ effect on the open pipeline's expected
     value; cost = the programme's spend over the periods holding treated cells (:func:`lift_cost`)."""
+    from ..experiment.analysis import observational_programs
     from ..roi.economics import lift_cost, roi_two_ways
     from ..roi.lift import estimands
-
-    from ..experiment.analysis import observational_programs
 
     prog = observational_programs(tables["programs"])
     dsg = estimands.design(tables["accounts"], observed, prog, as_of, params.lift)
@@ -153,6 +152,8 @@ def truth_check(report: Any, truth: TrueEffects, methods: Sequence[str] | None =
     fraction), ``truth``, ``covered``, ``relative``, ``rel_low``, ``rel_high``, ``truth_relative``,
     ``rel_covered``, ``headline``."""
     eff = report.effects
+    # the experiment's estimand is its own (the treatment arm, intention to treat): see validation.experiment
+    eff = eff.loc[~eff["method"].astype(str).str.startswith("experiment")]
     if methods is not None:
         eff = eff.loc[eff["method"].isin(list(methods))]
     rows = []
@@ -185,6 +186,8 @@ def truth_check(report: Any, truth: TrueEffects, methods: Sequence[str] | None =
 def _roi_rows(report: Any, truth: TrueEffects) -> list[dict[str, Any]]:
     r = report.roi or {}
     method = r.get("method") or _headline_method(report)
+    if str(method).startswith("experiment"):
+        return []  # the experiment's ROI truth: abm_lab.validation.experiment
     keys = {
         "roi_realised": ("estimate", "ci_low", "ci_high", "realised"),
         "roi_projected": ("projected", "projected_low", "projected_high", "projected"),
