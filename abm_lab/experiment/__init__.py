@@ -7,3 +7,7 @@
 * :mod:`.analysis` — the experiment's sample and effect rows; :mod:`.checks` — sample-ratio mismatch, balance,
   contamination; :mod:`.measure` — the experiment inside :func:`abm_lab.roi.lift.run_lift` (the headline).
 """
+
+from . import views
+
+__all__ = ["views"]

@@ -30,15 +30,7 @@ import pandas as pd
 
 from ..config.experiment import ExperimentParams
 from ..roi.lift.sample import PeriodGrid, treatment_cells
-from .estimators import Estimate, lin_estimate, poisson_estimate
-
-#: Method keys → readable names (the headline first).
-METHODS = {
-    "experiment": "Randomised holdout: regression-adjusted difference in means (CUPED / Lin; HC3 SE)",
-    "experiment_dm": "Randomised holdout: difference in means (Neyman SE)",
-    "experiment_poisson": "Randomised holdout: Poisson rate ratio (robust SE)",
-}
-HEADLINE = "experiment"
+from .estimators import HEADLINE, METHODS, Estimate, lin_estimate, poisson_estimate
 
 
 def arms_of(programs: pd.DataFrame | None) -> pd.Series | None:

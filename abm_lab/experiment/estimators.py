@@ -16,6 +16,14 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+#: Method keys of the experiment's effect rows → readable names (the headline first).
+METHODS = {
+    "experiment": "Randomised holdout: regression-adjusted difference in means (CUPED / Lin; HC3 SE)",
+    "experiment_dm": "Randomised holdout: difference in means (Neyman SE)",
+    "experiment_poisson": "Randomised holdout: Poisson rate ratio (robust SE)",
+}
+HEADLINE = "experiment"
+
 
 @dataclass(frozen=True)
 class Estimate:

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .. import style
-from ..experiment.analysis import METHODS as EXPERIMENT_METHODS
+from ..experiment.estimators import METHODS as EXPERIMENT_METHODS
 from ..style import PALETTE, fmt_money, fmt_pct
 from .lift.analysis import METHODS as OBSERVATIONAL_METHODS
 from .lift.report import OUTCOME_NAMES, LiftReport
@@ -87,7 +87,8 @@ def effects_table(report: LiftReport, currency: str = "$") -> pd.DataFrame:
 
 @needs_report
 def tier_table(report: LiftReport, currency: str = "$") -> pd.DataFrame:
-    """Headline effects by tier (relative to each tier's counterfactual)."""
+    """Effects by tier (relative to each tier's counterfactual): the observational headline's, and the
+    experiment's for the tiers it randomised (a separate ``Method`` level when there is one)."""
     pct = int(round(report.level * 100))
     t = report.by_tier
     if t.empty:
@@ -96,6 +97,7 @@ def tier_table(report: LiftReport, currency: str = "$") -> pd.DataFrame:
         {
             "Outcome": OUTCOME_NAMES[r["outcome"]][0],
             "Tier": str(r["tier"]).replace("_", " "),
+            "Method": "Experiment" if str(r["method"]).startswith("experiment") else "Observational",
             "Effect": _effect_text(r["outcome"], r["estimate"], currency),
             f"{pct}% CI": f"{_effect_text(r['outcome'], r['ci_low'], currency)} to "
             f"{_effect_text(r['outcome'], r['ci_high'], currency)}",
@@ -104,7 +106,10 @@ def tier_table(report: LiftReport, currency: str = "$") -> pd.DataFrame:
         for _, r in t.iterrows()
         if r["outcome"] in OUTCOME_NAMES
     ]
-    return pd.DataFrame(rows).set_index(["Outcome", "Tier"])
+    out = pd.DataFrame(rows)
+    if out["Method"].nunique() == 1:
+        return out.drop(columns="Method").set_index(["Outcome", "Tier"])
+    return out.sort_values(["Method", "Tier"], kind="stable").set_index(["Outcome", "Method", "Tier"])
 
 
 @needs_report

@@ -85,13 +85,18 @@ def check_experiment_world(demo: Any, params: Any, as_of: Any = None) -> pd.Data
     path; touches mapped to accounts by the synthetic truth: only the contamination check reads them) and compare
     every experimental estimate and both ROIs with :func:`true_experiment_effects`. One row per outcome × method
     (and ``roi_realised`` / ``roi_projected`` of the headline), with ``covered`` and ``excludes_zero``."""
-    from ..mapping.resolve import resolve_touch_accounts
-    from ..roi.lift.report import run_lift
     from ..synth import generate_world
 
     as_of = as_of or params.run.as_of
+    return compare_world(generate_world(demo, as_of), demo, params, as_of)
+
+
+def compare_world(w: Any, demo: Any, params: Any, as_of: Any) -> pd.DataFrame:
+    """:func:`check_experiment_world` on a generated world ``w``."""
+    from ..mapping.resolve import resolve_touch_accounts
+    from ..roi.lift.report import run_lift
+
     ep = params.experiment.model_copy(update={"holdout_share": demo.holdout_share})
-    w = generate_world(demo, as_of)
     tt = w.truth["touchpoints"]
     mapped = tt.rename(columns={"true_account_id": "account_id"}) if "true_account_id" in tt.columns else None
     tp = resolve_touch_accounts(w.tables["touchpoints"], mapped)
@@ -143,6 +148,49 @@ def check_experiment_world(demo: Any, params: Any, as_of: Any = None) -> pd.Data
         srm_p=(x.get("sample_ratio") or {}).get("p_value"),
         verdicts=len(rep.verdicts),
     )
+    return out
+
+
+def design_mde(w: Any, demo: Any, params: Any, as_of: Any) -> float:
+    """The absolute MDE of the primary metric that ``abm-lab design-holdout`` would have computed the day before the
+    programme started: the randomised targets' own history (:mod:`abm_lab.experiment.power`), their arm sizes,
+    and as many experiment periods as the analysis at ``as_of`` will have."""
+    from ..experiment.analysis import arms_of, experiment_sample, observational_programs
+    from ..experiment.power import VarianceComponents, history_panel, mde
+    from ..roi.lift import estimands
+
+    ep, rp = params.experiment, params.roi
+    prog = w.tables["programs"]
+    dsg = estimands.design(w.tables["accounts"], w.tables["opportunities"], observational_programs(prog), as_of, rp)
+    sample = experiment_sample(prog, arms_of(prog), dsg.account_ids, dsg.grid, ep, rp.lift.partial_days)
+    start = pd.Timestamp(prog["start_date"].min()) - pd.Timedelta(days=1)
+    panel, _ = history_panel(w.tables["opportunities"], sample.account_ids, start, rp, ep.history_quarters)
+    vc = VarianceComponents.from_panel(panel, ep.primary_metric, sample.account_ids)
+    length = int(round(float(sample.weights.mean())))
+    r = mde(vc, sample.n_treatment, sample.n_control, alpha=ep.alpha, power=ep.power, length=length)
+    return float(r.absolute)
+
+
+def calibrated_power_world(make_demo: Any, params: Any, base_lift: Mapping[str, float], as_of: Any = None) -> Any:
+    """A world whose true effect on the primary metric equals its design's MDE: generate it at ``base_lift``,
+    compute the MDE (:func:`design_mde`) and the true effect, scale the opportunity-rate lift by their ratio
+    (the same seed: the same targets, arms and history) and compare that world's estimates with its truth
+    (:func:`compare_world`; ``attrs["mde"]`` holds the MDE). ``make_demo(lift) -> DemoParams``."""
+    from ..synth import generate_world
+
+    as_of = as_of or params.run.as_of
+    demo0 = make_demo(dict(base_lift))
+    w0 = generate_world(demo0, as_of)
+    target = design_mde(w0, demo0, params, as_of)
+    ep = params.experiment.model_copy(update={"holdout_share": demo0.holdout_share})
+    e0 = true_experiment_effects(w0.truth["opportunities_potential"], w0.tables, as_of, params.roi, ep)
+    att0 = e0[ep.primary_metric]["att"]
+    lift = dict(base_lift)
+    lift["opp_rate"] = float(base_lift["opp_rate"]) * target / att0 if att0 > 0 else float(base_lift["opp_rate"])
+    demo1 = make_demo(lift)
+    out = compare_world(generate_world(demo1, as_of), demo1, params, as_of)
+    out = out.loc[out["outcome"] == ep.primary_metric].reset_index(drop=True) if len(out) else out
+    out.attrs.update(mde=target, lift=lift["opp_rate"])
     return out
 
 
