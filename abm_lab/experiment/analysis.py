@@ -177,9 +177,9 @@ def _row(outcome: str, method: str, e: Estimate, d: ArmData, m: np.ndarray, leve
         se = mean_t * np.exp(-e.tau) * e.se
         rel = (float(np.expm1(e.tau)), float(np.expm1(lo)), float(np.expm1(hi)))
         row = effect_row(outcome, method, est, ci, se, mean_t, int(n_cells), tier, rel)
-        row["p_value"] = e.p_value()
     else:
         row = effect_row(outcome, method, e.tau, (lo, hi), e.se, mean_t, int(n_cells), tier)
+    row["p_value"] = e.p_value()  # the t reference of the interval
     row |= {"n_control": e.n_control, "n_treatment_accounts": e.n_treatment}
     return row
 

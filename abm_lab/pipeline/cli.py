@@ -65,12 +65,21 @@ def _lift_table(d: dict) -> str:
         return f"{v:+.1%}" if pct else f"{v:,.4g}" if abs(v) < 100 else f"{v:,.0f}"
 
     lines = [f"Lift of the ABM programme on its targets (headline: {d['headline_method']})", ""]
-    lines.append(f"{'outcome':12s} {'method':11s} {'effect':>10s} {'95% interval':>24s} {'relative':>9s}")
+    lines.append(f"{'outcome':12s} {'method':18s} {'effect':>10s} {'95% interval':>24s} {'relative':>9s}")
     for e in d["effects"]:
         ci = f"[{num(e['ci_low'])}, {num(e['ci_high'])}]"
         lines.append(
-            f"{e['outcome']:12s} {e['method']:11s} {num(e['estimate']):>10s} {ci:>24s} {num(e['relative'], True):>9s}"
+            f"{e['outcome']:12s} {e['method']:18s} {num(e['estimate']):>10s} {ci:>24s} {num(e['relative'], True):>9s}"
         )
+    x = d["diagnostics"].get("experiment")
+    if x:
+        srm = x["sample_ratio"]
+        lines += [
+            "",
+            f"Randomised holdout: {x['n_treatment']} treatment, {x['n_control']} control accounts "
+            f"(control share {srm['observed_share']:.1%}, pre-registered {srm['expected_share']:.1%}, "
+            f"sample-ratio p = {srm['p_value']:.2g}); {'headline' if x['headline'] else 'NOT the headline'}",
+        ]
     r = d["roi"]
     lines += [
         "",
