@@ -40,9 +40,10 @@ def arms_of(programs: pd.DataFrame | None) -> pd.Series | None:
     p = programs.dropna(subset=["account_id"])
     arm = p["arm"].astype("string").str.strip().str.lower().fillna("treatment")
     arm = arm.mask(arm == "", "treatment")
-    by = pd.Series(arm.to_numpy(object), index=p["account_id"].astype(str).to_numpy(object))
-    by = by.groupby(level=0).agg(lambda s: "control" if (s == "control").all() else "treatment")
-    return by if (by == "control").any() else None
+    is_control = pd.Series(arm.eq("control").to_numpy(bool), index=p["account_id"].astype(str).to_numpy(object))
+    ctrl = is_control.groupby(level=0).all()  # a control only if every row of the account says so
+    by = pd.Series(np.where(ctrl.to_numpy(bool), "control", "treatment"), index=ctrl.index, dtype=object)
+    return by if ctrl.any() else None
 
 
 def observational_programs(programs: pd.DataFrame) -> pd.DataFrame:
