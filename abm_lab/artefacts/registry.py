@@ -5,6 +5,8 @@ the pydantic model of a ``summary_*.json``). The runner derives the notebook ord
 (:func:`notebook_dependencies`), consumers load artefacts through :meth:`abm_lab.pipeline.RunContext.load`
 (a missing upstream artefact is a clear :class:`~abm_lab.errors.ABMArtefactError`, never a silent fallback),
 and ``docs/architecture.md``'s artefact table is generated from it (:func:`markdown_table`).
+:data:`COMMAND_ARTEFACTS` names the files a command writes into the run folder (``abm-lab design-holdout``):
+looked up by :func:`artefact` like the others, but never edges of the notebook order.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from .summaries import (
     RoiSummary,
 )
 
-Kind = Literal["parquet", "csv", "yaml", "json"]
+Kind = Literal["parquet", "csv", "yaml", "json", "md", "png"]
+KINDS: tuple[str, ...] = ("parquet", "csv", "yaml", "json", "md", "png")
 
 #: Notebook stems, one per stage.
 ICP = "01_icp_discovery"
@@ -31,6 +34,8 @@ GRADING = "02_account_grading"
 MAPPING = "03_lead_to_account"
 ENGAGEMENT = "04_engagement"
 ROI = "05_program_roi"
+#: Commands that write artefacts outside the notebook run (the runner never schedules them).
+DESIGN = "design-holdout"
 
 
 @dataclass(frozen=True)
@@ -48,7 +53,7 @@ class Artefact:
     @property
     def kind(self) -> Kind:
         suffix = self.file.rsplit(".", 1)[-1]
-        if suffix not in ("parquet", "csv", "yaml", "json"):
+        if suffix not in KINDS:
             raise ValueError(f"artefact {self.name}: unknown file type {suffix!r}")
         return suffix  # type: ignore[return-value]
 
@@ -148,7 +153,31 @@ _ALL: tuple[Artefact, ...] = (
     Artefact("summary_roi", "summary_roi.json", ROI, (), "programme ROI headline figures", model=RoiSummary),
 )
 
+#: Artefacts written by a command (``producer`` is the command), not by a notebook of the run.
+_COMMANDS: tuple[Artefact, ...] = (
+    Artefact(
+        "holdout_assignment",
+        "holdout_assignment.csv",
+        DESIGN,
+        (),
+        "arm (treatment / control) of each next-quarter target account, its stratum and design variables",
+        ("account_id", "stratum", "arm", "tier", "grade", "engagement_band", "randomised"),
+    ),
+    Artefact(
+        "holdout_design",
+        "holdout_design.json",
+        DESIGN,
+        (),
+        "holdout design record: share, seed, strata, MDEs, cost of holding out, MDE curves, provenance",
+    ),
+    Artefact("holdout_preregistration", "holdout_preregistration.md", DESIGN, (), "pre-registration of the holdout"),
+    Artefact("holdout_power", "holdout_power.png", DESIGN, (), "MDE by holdout share and experiment length (chart)"),
+)
+
+#: Artefacts of the notebook run (the runner's order derives from these).
 ARTEFACTS: dict[str, Artefact] = {a.name: a for a in _ALL}
+#: Artefacts of commands (``abm-lab design-holdout``).
+COMMAND_ARTEFACTS: dict[str, Artefact] = {a.name: a for a in _COMMANDS}
 
 #: Summary section name (``summary_<section>.json``) → its model.
 SUMMARY_MODELS: dict[str, type[BaseModel]] = {
@@ -160,14 +189,17 @@ def artefact(name: str) -> Artefact:
     """The registered artefact ``name`` (a registry key such as ``"fit_scores"`` or its file name)."""
     if name in ARTEFACTS:
         return ARTEFACTS[name]
-    for a in _ALL:
+    if name in COMMAND_ARTEFACTS:
+        return COMMAND_ARTEFACTS[name]
+    for a in (*_ALL, *_COMMANDS):
         if a.file == name:
             return a
     raise KeyError(f"no artefact named {name!r} in the registry (abm_lab.artefacts.registry)")
 
 
 def notebook_dependencies(notebooks: Iterable[str] | None = None) -> dict[str, list[str]]:
-    """Notebook → notebooks whose artefacts it reads, derived from the registry (sorted, no self-edges)."""
+    """Notebook → notebooks whose artefacts it reads, derived from the registry (sorted, no self-edges).
+    Command artefacts are not edges: the runner does not run commands."""
     deps: dict[str, set[str]] = {}
     for a in _ALL:
         for c in a.consumers:
@@ -184,7 +216,7 @@ def notebook_dependencies(notebooks: Iterable[str] | None = None) -> dict[str, l
 def markdown_table() -> str:
     """The artefact table of ``docs/architecture.md``."""
     rows = ["| file | producer | consumers | content |", "|---|---|---|---|"]
-    for a in _ALL:
+    for a in (*_ALL, *_COMMANDS):
         content = a.description
         if a.columns:
             content += ": " + ", ".join(a.columns)

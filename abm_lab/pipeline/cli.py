@@ -1,5 +1,5 @@
 """Command line: ``abm-lab run``, ``abm-lab demo-data``, ``abm-lab validate``, ``abm-lab new-quarter``,
-``abm-lab lift``.
+``abm-lab lift``, ``abm-lab design-holdout`` (:mod:`abm_lab.experiment.cli`).
 
 Errors in data or params are printed as one clear message (file, column, rows) without
 a traceback, and the exit code is non-zero (2 for bad input, 3 for a failed run).
@@ -133,6 +133,9 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("quarter", help="e.g. 2026Q4")
     q.add_argument("--params-dir", default="params")
     q.set_defaults(func=_cmd_new_quarter)
+    from ..experiment.cli import add_parser as add_design_holdout
+
+    add_design_holdout(sub)
     return ap
 
 
