@@ -30,6 +30,11 @@ class ExperimentParams(Section):
         "set and this left unset, the world's share.",
     )
     seed: int | None = Field(None, description="Seed of the random assignment; None = run.seed.")
+    preregistration: str | None = Field(
+        None,
+        description="holdout_design.json of the experiment being analysed (written by abm-lab design-holdout in the "
+        "quarter it started, e.g. reports/2026Q4/artefacts/holdout_design.json); quoted in the leadership summary.",
+    )
     target_list: str | None = Field(
         None,
         description="CSV of the next quarter's target accounts (account_id, tier, grade columns); None = the run's "

@@ -34,6 +34,27 @@ def _value(outcome: str, v: float, currency: str) -> str:
     return f"{v:+.3f}" if outcome == "opp_rate" else fmt_money(v, currency)
 
 
+def preregistration(params: Any, root: Any = None) -> dict[str, Any] | None:
+    """The analysed experiment's design (``experiment.preregistration``: its ``holdout_design.json``), or None."""
+    import json
+    from pathlib import Path
+
+    from ..errors import ABMParamsError
+
+    rel = params.experiment.preregistration
+    if not rel:
+        return None
+    path = Path(rel) if Path(rel).is_absolute() or root is None else Path(root) / rel
+    if not path.exists():
+        raise ABMParamsError(
+            f"experiment.preregistration: {path} not found (the holdout_design.json written by abm-lab design-holdout)",
+            file=str(path),
+            column="experiment.preregistration",
+            reason="not found",
+        )
+    return dict(json.loads(path.read_text()))
+
+
 def summary_markdown(report: Any) -> str:
     """The experiment in words: arms, excluded tiers, the three checks, and whether it is the headline."""
     exp = None if report is None else report.experiment

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..style import fmt_money, fmt_pct
-from .lift.report import LiftReport
+from .lift.report import OUTCOME_NAMES, LiftReport
 
 
 def leadership_summary(
@@ -96,12 +96,15 @@ def how_we_know(result: LiftReport, design: dict[str, Any] | None = None) -> str
         )
     e = result.get("opp_rate", "experiment")
     srm = exp["sample_ratio"]
-    reg = (
-        f"pre-registered on {design.get('created_at', '')[:10]} (primary metric "
-        f"{str(design.get('primary_metric', '')).replace('_', ' ')})"
-        if design
-        else "no pre-registration on file for this run"
-    )
+    reg = "no pre-registration on file (experiment.preregistration)"
+    if design:
+        pm = str(design.get("primary_metric", ""))
+        mde = (design.get("metrics") or {}).get(pm, {}).get("mde_relative")
+        when = str((design.get("provenance") or {}).get("created_at", ""))[:10]
+        reg = (
+            f"pre-registered on {when}: primary metric {OUTCOME_NAMES.get(pm, (pm,))[0].lower()}, analysis after "
+            f"{design.get('analysis_date', '?')}, minimum detectable effect {fmt_pct(mde, 0)}"
+        )
     lead = (
         "The experiment is the headline"
         if result.headline_method == "experiment"
