@@ -86,6 +86,12 @@ class ExperimentParams(Section):
     power_simulations: int = Field(
         0, ge=0, le=20000, description="Placebo experiments on the history that check the MDE formula (0 = skip)."
     )
+    min_control_accounts: int = Field(
+        60,
+        ge=2,
+        description="A design with fewer control accounts is flagged: with about 30 controls and sparse counts the "
+        "intervals are too narrow (docs/experiment_coverage.md: 12.5% of zero-lift worlds excluded zero).",
+    )
     srm_alpha: float = Field(
         0.001, gt=0, lt=0.5, description="Sample-ratio mismatch: chi-square p-value below this is a failure."
     )

@@ -29,6 +29,7 @@ from ..errors import ABMArtefactError, ABMDataError, ABMParamsError, format_rows
 from ..results import Results, Summary
 from . import power as pw
 from .assign import ARMS, assign_arms, stratum_counts
+from .prereg import SMALL_ARM
 
 #: Registry names of the design's artefacts (file names live in :mod:`abm_lab.artefacts.registry`).
 OUTPUTS = ("holdout_assignment", "holdout_design", "holdout_preregistration", "holdout_power")
@@ -180,6 +181,8 @@ class HoldoutDesign(Results):
             )
         c = d["cost_of_holdout"]
         s.add_note(f"expected cost of holding out: {c['foregone_pipeline']:,.0f} {d['currency']} of pipeline")
+        if d["checks"].get("small_control_arm"):
+            s.add_note(SMALL_ARM.format(n=d["n"]["control"], m=d["checks"]["min_control_accounts"]))
         if d.get("power_check"):
             pc = d["power_check"]
             s.add_note(
@@ -402,6 +405,8 @@ def design_holdout(
             "srm_alpha": ep.srm_alpha,
             "balance_alpha": ep.balance_alpha,
             "contamination_share": ep.contamination_share,
+            "min_control_accounts": ep.min_control_accounts,
+            "small_control_arm": bool(n_c < ep.min_control_accounts),
         },
         "mde_curves": {"share": share_rows, "length": length_rows},
         "power_check": power_check,

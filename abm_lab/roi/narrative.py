@@ -65,7 +65,19 @@ def leadership_summary(
         "projected once the open incremental pipeline closes at the observed win rates."
     )
     parts.append(how_we_know(result, design))
-    if result.verdicts:
+    exp_warnings = list(exp["verdicts"]) if exp else []
+    obs_warnings = len(result.verdicts) - len(exp_warnings)
+    if exp_warnings:
+        parts.append(
+            f"**Caution:** {len(exp_warnings)} warning(s) about the experiment itself (sample ratio, balance or "
+            "contamination) below; read them before acting on these figures."
+        )
+    elif exp and obs_warnings:
+        parts.append(
+            f"The {obs_warnings} diagnostic warning(s) below (pre-trends, placebo, balance or overlap) concern the "
+            "observational estimates only; the experiment's checks pass."
+        )
+    elif result.verdicts:
         parts.append(
             f"**Caution:** {len(result.verdicts)} diagnostic warning(s) below (pre-trends, placebo, balance or "
             "overlap); read them before acting on these figures."
@@ -96,7 +108,7 @@ def how_we_know(result: LiftReport, design: dict[str, Any] | None = None) -> str
         )
     e = result.get("opp_rate", "experiment")
     srm = exp["sample_ratio"]
-    reg = "no pre-registration on file (experiment.preregistration)"
+    reg = "no pre-registration on file for it"
     if design:
         pm = str(design.get("primary_metric", ""))
         mde = (design.get("metrics") or {}).get(pm, {}).get("mde_relative")

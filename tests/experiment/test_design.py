@@ -257,3 +257,14 @@ def test_command_end_to_end(small_world, targets, tmp_path, capsys):
     assert "abm-lab run PARAMS" in err and "Traceback" not in err
     assert not (tmp_path / "reports" / "q2").exists()  # nothing created on failure
     assert Path(data).is_dir()
+
+
+def test_small_control_arm_is_flagged(run, targets):
+    from abm_lab.experiment.prereg import render
+
+    small = run(targets, params(min_control_accounts=100_000))
+    assert small.design["checks"]["small_control_arm"] is True
+    assert "fewer than 100000" in small.summary().as_text() and "Small control arm" in render(small.design)
+    fine = run(targets, params(min_control_accounts=2))
+    assert fine.design["checks"]["small_control_arm"] is False
+    assert "Small control arm" not in render(fine.design) and "fewer than" not in fine.summary().as_text()
