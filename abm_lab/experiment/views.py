@@ -55,6 +55,13 @@ def preregistration(params: Any, root: Any = None) -> dict[str, Any] | None:
     return dict(json.loads(path.read_text()))
 
 
+def demo_truth(ctx: Any) -> dict[str, Any] | None:
+    """The true experimental effects of the run's synthetic world (None for real data or without a holdout)."""
+    from ..validation.experiment import demo_truth as truth
+
+    return truth(ctx)
+
+
 def summary_markdown(report: Any) -> str:
     """The experiment in words: arms, excluded tiers, the three checks, and whether it is the headline."""
     exp = None if report is None else report.experiment

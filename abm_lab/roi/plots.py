@@ -185,3 +185,20 @@ def tiles_table(tiles: pd.DataFrame, currency: str = "$") -> pd.DataFrame:
             "Status": tiles["status"],
         }
     ).set_index("KPI")
+
+
+#: What the attribution views show when no touchpoint has an account.
+NO_ATTRIBUTION = "No touchpoints with accounts: attribution skipped."
+
+
+def attribution_tables(att: Any, view: str) -> list[Any]:
+    """Notebook 05's attribution tables: ``"channel_value"`` (pipeline credit per channel and the Markov removal
+    effects) or ``"programme"`` (credit per programme and the won-revenue view); the skip message without
+    attribution."""
+    if att is None:
+        return [NO_ATTRIBUTION]
+    if view == "channel_value":
+        return [att.channel.table("value").style.format("{:,.0f}"), att.channel.markov.removal_effects.round(4)]
+    if view == "programme":
+        return [att.program.table("value").round(0), att.won.table("value", share=True).round(3)]
+    raise ValueError(f"unknown attribution view {view!r}")

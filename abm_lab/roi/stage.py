@@ -19,6 +19,7 @@ import pandas as pd
 from ..config.core import RunParams
 from ..config.experiment import ExperimentParams
 from ..config.roi import RoiParams
+from ..experiment.views import preregistration
 from ..mapping.resolve import resolve_touch_accounts
 from ..results import Results, Summary
 from .attribution import AttributionResult, account_paths, attribute
@@ -47,6 +48,7 @@ class RoiInputs:
     run: RunParams
     touch_source: str = TOUCH_SOURCE
     experiment: ExperimentParams = field(default_factory=ExperimentParams)
+    preregistration: dict[str, Any] | None = None  # the analysed experiment's design (experiment.preregistration)
 
     @property
     def opportunities(self) -> pd.DataFrame:
@@ -113,6 +115,7 @@ def run_inputs(ctx: RunContext) -> RoiInputs:
         params=ctx.params.roi,
         run=ctx.params.run,
         experiment=ctx.params.experiment,
+        preregistration=preregistration(ctx.params, ctx.root),
     )
 
 
