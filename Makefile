@@ -50,5 +50,8 @@ docs: $(STAMP)
 benchmarks: $(STAMP)
 	$(BIN)/python benchmarks/bench_generator.py
 
+## Remove the generated demo world and the demo run (only what `make test` / `abm-lab run params/demo.yaml`
+## create: reports/demo when it is a run folder, data/demo when it holds the generator's stamp). Other runs are
+## never touched; remove those yourself.
 clean:
-	rm -rf reports/*/ data/demo
+	$(BIN)/python -m abm_lab.pipeline.devtools clean

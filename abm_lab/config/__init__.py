@@ -29,6 +29,16 @@ from .validation import ValidationParams
 __all__ = ["Params", "load_params", "DataParams", "DemoParams", "RunParams", "LiftTruth", "ScenarioParams"]
 
 _SECRET_WORDS = ("password", "passwd", "secret", "token", "api_key", "apikey")
+#: Sections whose keys are the source's own column / table names (a column may be called API_Token_Count__c).
+_NAME_MAPS = ("column_map", "value_map", "files")
+#: Values that look like a credential whatever their key: well-known token formats.
+_TOKEN_PATTERNS = (
+    r"^(sk|pk|rk)_(live|test)_[A-Za-z0-9]{10,}$",  # Stripe-style keys
+    r"^gh[pousr]_[A-Za-z0-9]{20,}$",  # GitHub tokens
+    r"^xox[abpors]-[A-Za-z0-9-]{10,}$",  # Slack tokens
+    r"^AKIA[0-9A-Z]{16}$",  # AWS access key ids
+    r"^eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}$",  # JSON web tokens
+)
 
 
 class Params(Section):
@@ -53,21 +63,38 @@ class Params(Section):
         return self
 
 
-def _scan_secrets(obj: Any, path: str = "") -> None:
+def _is_secret_key(key: str) -> bool:
+    """A params key naming a credential: a secret word as the whole key or one of its ``_``-separated parts
+    (``password``, ``db_password``, ``api_key``), not a longer name that merely contains one."""
+    k = key.lower()
+    parts = k.replace("-", "_").split("_")
+    return k in _SECRET_WORDS or any(w in parts for w in _SECRET_WORDS) or k.endswith(("_api_key", "apikey"))
+
+
+def _scan_secrets(obj: Any, path: str = "", names: bool = False) -> None:
+    """Refuse credentials in params: keys naming one (outside the source-name maps, where keys are the export's
+    own column names), URLs with a password, and values in well-known token formats."""
+    import re
+
     if isinstance(obj, dict):
         for k, v in obj.items():
-            key = str(k).lower()
-            if any(w in key for w in _SECRET_WORDS):
+            if not names and _is_secret_key(str(k)):
                 raise ABMParamsError(
                     f"params key '{path}{k}' looks like a credential; put secrets in environment "
                     f"variables and name the variable (e.g. data.database_url_env)",
                     column=f"{path}{k}",
                     reason="credential in params",
                 )
-            _scan_secrets(v, f"{path}{k}.")
+            _scan_secrets(v, f"{path}{k}.", names or str(k) in _NAME_MAPS)
     elif isinstance(obj, list):
         for i, v in enumerate(obj):
-            _scan_secrets(v, f"{path}{i}.")
+            _scan_secrets(v, f"{path}{i}.", names)
+    elif isinstance(obj, str) and any(re.match(p, obj.strip()) for p in _TOKEN_PATTERNS):
+        raise ABMParamsError(
+            f"params value at '{path.rstrip('.')}' looks like an access token; put secrets in environment variables",
+            column=path.rstrip("."),
+            reason="credential in params",
+        )
     elif isinstance(obj, str) and "://" in obj and "@" in obj.split("://", 1)[1]:
         raise ABMParamsError(
             f"params value at '{path.rstrip('.')}' contains a URL with credentials",

@@ -11,7 +11,12 @@ from .base import Section
 
 
 class RunParams(Section):
-    name: str = Field("demo", description="Run name; outputs go to <output_dir>/<name>/.")
+    name: str = Field(
+        "demo",
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
+        description="Run name; outputs go to <output_dir>/<name>/. A safe slug: letters, digits, '.', '_', '-', "
+        "starting with a letter or digit (never empty, '..' or a path).",
+    )
     output_dir: str = Field("reports", description="Folder holding one sub-folder per run.")
     as_of: dt.date = Field(dt.date(2026, 12, 31), description="Analysis date: 'today' for the run.")
     window_start: dt.date = Field(

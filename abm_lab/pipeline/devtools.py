@@ -94,8 +94,33 @@ def refresh_docs(root: Path | None = None) -> Path:
     return doc
 
 
+def clean(root: Path | None = None) -> list[Path]:
+    """``make clean``: remove the demo run and the generated demo world, and only when they are what ABM Lab
+    wrote (a run folder holding only run files; a data folder with the generator's stamp). Returns what went."""
+    import shutil
+
+    from ..synth.store import STAMP_FILE
+    from .runfolder import foreign_entries
+
+    base = Path(root) if root is not None else Path(__file__).resolve().parents[2]
+    gone = []
+    run = base / "reports" / "demo"
+    if run.is_dir() and (run / "manifest.json").exists() and not foreign_entries(run):
+        shutil.rmtree(run)
+        gone.append(run)
+    data = base / "data" / "demo"
+    if data.is_dir() and (data / STAMP_FILE).exists():
+        shutil.rmtree(data)
+        gone.append(data)
+    return gone
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "clean":
+        for p in clean():
+            print(f"removed {p}")
+        return 0
     if argv and argv[0] == "refresh-notebooks":
         refresh(argv[1:])
         return 0

@@ -9,9 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import shutil
 import time
 from pathlib import Path
+from typing import Any
 
 from ..artefacts import notebook_dependencies
 from ..config import load_params
@@ -19,6 +19,7 @@ from ..data.io import data_fingerprint, load_dataset, save_canonical
 from ..errors import ABMRunError
 from .context import find_root
 from .manifest import build_manifest
+from .runfolder import replacing, run_folder
 
 PAGE_TITLES = {
     "00_data_health": "Data health",
@@ -152,12 +153,12 @@ def run_params(
     pp = pp if pp.is_absolute() else (Path.cwd() / pp)
     params = load_params(pp)
     reports_dir = root / params.run.output_dir
-    run_dir = reports_dir / params.run.name
-    if run_dir.exists() and any(run_dir.iterdir()):
-        if not force:
-            raise ABMRunError(f"run folder {run_dir} already exists; rerun with --force to overwrite it")
-        shutil.rmtree(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
+    run_dir = run_folder(reports_dir, params.run.name)
+    with replacing(run_dir, force):
+        return _run(pp, params, root, reports_dir, run_dir, quiet)
+
+
+def _run(pp: Path, params: Any, root: Path, reports_dir: Path, run_dir: Path, quiet: bool) -> Path:
     started = dt.datetime.now(dt.UTC)
     t0 = time.perf_counter()
     _log(f"ABM Lab run '{params.run.name}' ({pp.name}) → {run_dir}", quiet)
@@ -184,12 +185,31 @@ def run_params(
     (run_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True))
     t = time.perf_counter()
     render_run(run_dir, params, manifest, reports_dir)
+    check_pages(run_dir, dataset.tables)
     timings["render"] = time.perf_counter() - t
     manifest["timings"] = {k: round(v, 2) for k, v in timings.items()}
     manifest["total_seconds"] = round(time.perf_counter() - t0, 1)
     (run_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True))
     _log(f"Done in {manifest['total_seconds']:.1f} s. Report: {run_dir / 'index.html'}", quiet)
     return run_dir
+
+
+def check_pages(run_dir: Path, tables: dict) -> None:
+    """Fail the run when a rendered page shows personal data (contacts' e-mail addresses or names): the pages are
+    for leaders and must never show a person (:class:`abm_lab.report.PiiScanner`)."""
+    from .. import report
+
+    if "contacts" not in tables:
+        return
+    scanner = report.PiiScanner.from_tables(tables["contacts"], tables.get("accounts"))
+    found = scanner.scan_files(sorted(run_dir.glob("*.html")))
+    if found:
+        page, hits = next(iter(found.items()))
+        raise ABMRunError(
+            f"personal data on the rendered page {Path(page).name}: {', '.join(hits[:3])}"
+            + (f" (and {len(found) - 1} more page(s))" if len(found) > 1 else "")
+            + "; pages must not show contacts — aggregate or pseudonymise them in the notebook"
+        )
 
 
 def render_run(run_dir: Path, params, manifest: dict, reports_dir: Path) -> None:

@@ -44,3 +44,32 @@ def test_credentials_are_refused(raw):
 def test_missing_file(tmp_path):
     with pytest.raises(ABMParamsError, match="not found"):
         load_params(tmp_path / "nope.yaml")
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        {"data": {"column_map": {"accounts": {"API_Token_Count__c": "api_tokens", "Secret_Sauce__c": "sauce"}}}},
+        {"data": {"value_map": {"accounts": {"Password_Reset__c": {"Yes": "true"}}}}},
+        {"data": {"files": {"token_usage": "Token_Usage.csv"}}},
+    ],
+)
+def test_source_column_names_are_not_credentials(raw):
+    parse_params(raw)  # an export's own column names may contain 'token', 'secret', 'password'
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "sk_live_4eC39HqLyjWDarjtT1zdp7dc",
+        "ghp_16C7e42F292c6912E7710c838347Ae178B4a",
+        "xoxb-123456789012-abcdefghijkl",
+        "AKIAIOSFODNN7EXAMPLE",
+        "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+    ],
+)
+def test_token_values_are_refused_wherever_they_are(value):
+    with pytest.raises(ABMParamsError, match="token"):
+        parse_params({"data": {"column_map": {"accounts": {"Owner": value}}}})
+    with pytest.raises(ABMParamsError, match="token"):
+        parse_params({"run": {"name": value}} if value.isalnum() else {"data": {"path": value}})
