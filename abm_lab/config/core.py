@@ -37,6 +37,13 @@ class RunParams(Section):
     )
     currency: str = Field("USD", description="Currency of amounts and costs.")
     workers: int = Field(2, ge=1, le=8, description="Notebooks executed at the same time (independent ones only).")
+    cell_timeout: int = Field(
+        1800,
+        ge=10,
+        description="Seconds one notebook cell may run before the run stops with an error naming the notebook and "
+        "the cell (a hung kernel never blocks a run).",
+    )
+    kernel_start_timeout: int = Field(120, ge=10, description="Seconds to wait for a notebook's kernel to start.")
 
     @model_validator(mode="after")
     def _window(self):

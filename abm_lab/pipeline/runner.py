@@ -52,8 +52,12 @@ def kernel_environment() -> None:
     os.environ["IPYTHONDIR"] = os.environ["ABM_LAB_IPYTHONDIR"]
 
 
-def execute_notebook(src: Path, dst: Path, parameters: dict, cwd: Path) -> None:
-    """Execute one notebook; raise ABMRunError naming the notebook and the failing cell."""
+def execute_notebook(
+    src: Path, dst: Path, parameters: dict, cwd: Path, cell_timeout: int = 1800, start_timeout: int = 120
+) -> None:
+    """Execute one notebook; raise ABMRunError naming the notebook and the failing (or timed-out) cell. Every cell
+    has ``cell_timeout`` seconds and the kernel ``start_timeout`` to start; papermill shuts the kernel down
+    whatever happens."""
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
@@ -68,6 +72,8 @@ def execute_notebook(src: Path, dst: Path, parameters: dict, cwd: Path) -> None:
             log_output=False,
             kernel_name="python3",
             request_save_on_cell_execute=False,
+            execution_timeout=cell_timeout,
+            start_timeout=start_timeout,
         )
     except PapermillExecutionError as exc:
         raise ABMRunError(
@@ -75,7 +81,37 @@ def execute_notebook(src: Path, dst: Path, parameters: dict, cwd: Path) -> None:
             f"{exc.ename}: {exc.evalue}\nSee the executed notebook: {dst}"
         ) from None
     except Exception as exc:
+        if "timeout" in type(exc).__name__.lower() or isinstance(exc, TimeoutError):
+            raise ABMRunError(
+                f"notebook {src.name}: {_timed_out_cell(src, dst, exc)} ran longer than run.cell_timeout = "
+                f"{cell_timeout} s "
+                f"(or its kernel did not start within run.kernel_start_timeout = {start_timeout} s); the kernel "
+                f"was shut down. {type(exc).__name__}: {exc}"
+            ) from None
         raise ABMRunError(f"notebook {src.name} could not be executed: {type(exc).__name__}: {exc}") from None
+
+
+def _timed_out_cell(src: Path, dst: Path, exc: BaseException) -> str:
+    """The cell that was running when execution stopped: marked so in the output notebook by papermill, or the
+    source cell whose code nbclient's timeout message quotes ("a cell" when neither is known)."""
+    import nbformat
+
+    for path, quoted in ((dst, False), (src, True)):
+        try:
+            nb = nbformat.read(str(path), as_version=4)
+        except Exception:  # the output notebook may not exist yet
+            continue
+        for i, c in enumerate(nb.cells):
+            running = c.get("metadata", {}).get("papermill", {}).get("status") == "running"
+            if (running and not quoted) or (quoted and c.cell_type == "code" and c.source and c.source in str(exc)):
+                first = (c.source.splitlines() or [""])[0][:60]
+                return f"cell index {i} ({first!r})"
+    return "a cell"
+    for i, c in enumerate(nb.cells):
+        if c.get("metadata", {}).get("papermill", {}).get("status") == "running":
+            first = (c.source.splitlines() or [""])[0][:60]
+            return f"cell index {i} ({first!r})"
+    return "a cell"
 
 
 #: Start order among notebooks that are ready: the longest chain (01 → 02 → 04) first.
@@ -90,7 +126,14 @@ PRIORITY = {
 
 
 def run_notebooks(
-    names: list[str], nb_dir: Path, run_dir: Path, parameters: dict, root: Path, quiet: bool = False, workers: int = 2
+    names: list[str],
+    nb_dir: Path,
+    run_dir: Path,
+    parameters: dict,
+    root: Path,
+    quiet: bool = False,
+    workers: int = 2,
+    timeouts: tuple[int, int] = (1800, 120),
 ) -> dict[str, float]:
     """Execute notebooks in the order the artefact registry implies, up to ``workers`` at a time.
 
@@ -110,7 +153,7 @@ def run_notebooks(
 
     def job(nb: str) -> tuple[str, float]:
         t = time.perf_counter()
-        execute_notebook(nb_dir / f"{nb}.ipynb", run_dir / f"{nb}.ipynb", parameters, root)
+        execute_notebook(nb_dir / f"{nb}.ipynb", run_dir / f"{nb}.ipynb", parameters, root, *timeouts)
         return nb, time.perf_counter() - t
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as ex:
@@ -179,6 +222,7 @@ def _run(pp: Path, params: Any, root: Path, reports_dir: Path, run_dir: Path, qu
         root,
         quiet=quiet,
         workers=params.run.workers,
+        timeouts=(params.run.cell_timeout, params.run.kernel_start_timeout),
     )
     timings.update(nb_times)
     manifest = build_manifest(params, dataset, root, timings, started)

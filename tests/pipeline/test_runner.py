@@ -68,3 +68,29 @@ def test_run_writes_reports_manifest_and_refuses_overwrite(tmp_path):
     with pytest.raises(ABMRunError, match="--force"):
         run_params(root / "params" / "tiny.yaml", quiet=True, root=root)
     run_params(root / "params" / "tiny.yaml", quiet=True, root=root, force=True)
+
+
+def test_a_hung_cell_stops_with_the_notebook_and_cell_named(tmp_path):
+    """Class 11 of issue 16: every cell has run.cell_timeout; the kernel is shut down and the message names the cell."""
+    from abm_lab.pipeline.runner import execute_notebook
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_code_cell("import time\ntime.sleep(60)")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    src = tmp_path / "98_hangs.ipynb"
+    nbformat.write(nb, src)
+    import time
+
+    t0 = time.perf_counter()
+    with pytest.raises(ABMRunError) as e:
+        execute_notebook(src, tmp_path / "out.ipynb", {}, tmp_path, cell_timeout=3, start_timeout=60)
+    assert time.perf_counter() - t0 < 45  # stopped by the timeout, not by the sleep
+    msg = str(e.value)
+    assert "98_hangs.ipynb" in msg and "run.cell_timeout = 3 s" in msg and "cell index 1" in msg
+
+
+def test_timeouts_come_from_params():
+    from abm_lab.config import parse_params
+
+    p = parse_params({"run": {"cell_timeout": 600, "kernel_start_timeout": 30}})
+    assert (p.run.cell_timeout, p.run.kernel_start_timeout) == (600, 30)
