@@ -17,6 +17,7 @@ from ..artefacts import notebook_dependencies
 from ..config import load_params
 from ..data.io import data_fingerprint, load_dataset, save_canonical
 from ..errors import ABMRunError
+from ..report.stable import normalise_executed
 from .context import find_root
 from .manifest import build_manifest
 from .runfolder import replacing, run_folder
@@ -75,6 +76,7 @@ def execute_notebook(
             execution_timeout=cell_timeout,
             start_timeout=start_timeout,
         )
+        normalise_executed(dst)  # same inputs → same notebook: stable table ids, no per-cell timings
     except PapermillExecutionError as exc:
         raise ABMRunError(
             f"notebook {src.name} failed in cell {exc.exec_count} (cell index {exc.cell_index}): "

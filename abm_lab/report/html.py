@@ -19,6 +19,7 @@ import nbformat
 from .formatting import fmt_date, fmt_ts, window_text
 from .load import get, params_dict, report_params
 from .page import manifest_html, page
+from .stable import stable_ids
 
 HIDE_TAGS = {"parameters", "injected-parameters", "remove-cell", "remove_cell", "report-hide", "hide"}
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
@@ -263,5 +264,5 @@ def render_notebook_html(executed_ipynb: Path, out_html: Path, title: str, manif
         page_class="report-page",
     )
     out_html.parent.mkdir(parents=True, exist_ok=True)
-    out_html.write_text(text, encoding="utf-8")
+    out_html.write_text(stable_ids(text), encoding="utf-8")
     return out_html

@@ -71,7 +71,8 @@ def kv_table(rows: list[tuple[str, str]], head: tuple[str, str] | None = None, c
 
 
 def manifest_html(manifest: dict, open_: bool = False) -> str:
-    """The run manifest as HTML: run facts, params (YAML), data hashes, package versions, timings."""
+    """The run manifest as HTML: run facts, params (YAML), data hashes, package versions (timings stay in
+    ``manifest.json``: pages must not change between identical reruns)."""
     m = manifest or {}
     params = params_dict(m)
     timings = m.get("timings") or {}
@@ -86,16 +87,11 @@ def manifest_html(manifest: dict, open_: bool = False) -> str:
         ("Reporting window", window_text(params) or "–"),
     ]
     if total:
-        facts.append(("Notebook run time", f"{total:.1f} s"))
+        facts.append(("Timings", "in manifest.json (kept off the pages so that reruns give identical pages)"))
     inputs = m.get("inputs") or {}
     inputs_rows = [(k, v) for k, v in sorted(inputs.items())] if isinstance(inputs, dict) else []
     pk = m.get("packages") or {}
     pk_rows = [(k, v) for k, v in sorted(pk.items())] if isinstance(pk, dict) else []
-    tm_rows = (
-        [(k, f"{t:.1f} s" if (t := num(v)) is not None else str(v)) for k, v in timings.items()]
-        if isinstance(timings, dict)
-        else []
-    )
     pyaml = (
         yaml.safe_dump(params, sort_keys=False, allow_unicode=True, default_flow_style=False) if params else "(none)"
     )
@@ -111,9 +107,5 @@ def manifest_html(manifest: dict, open_: bool = False) -> str:
         f"<details{op}><summary>Package versions ({len(pk_rows)})</summary>"
         f"{kv_table(pk_rows, ('Package', 'Version'))}</details>",
     ]
-    if tm_rows:
-        parts.append(
-            f"<details{op}><summary>Notebook timings</summary>{kv_table(tm_rows, ('Notebook', 'Run time'))}</details>"
-        )
     parts.append("</section>")
     return "\n".join(parts)

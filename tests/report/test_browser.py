@@ -9,7 +9,7 @@ never downloads a browser. Install on a fresh Debian/Ubuntu machine with::
 Which run is tested: ``$ABM_BROWSER_RUN`` (a run folder) if set, else ``reports/demo`` when it
 has been rendered (index.html + manifest.json), else a small example run built here with
 ``abm_lab.report`` (the ``example_run`` fixture of ``tests/report/conftest.py``, independent of the
-notebooks). The screenshot of the run's index page is saved as ``<run_dir>/index.png``.
+notebooks). The screenshot of the run's index page is saved in the test's temporary folder (never in the run folder).
 
 Without /usr/bin/chromium the test is skipped, except under CI (env ``CI`` set), where it fails.
 """
@@ -158,7 +158,7 @@ def test_every_page_opens_cleanly(browser, run_dir):
             page.close()
 
 
-def test_index_summary_tiles_and_screenshot(browser, run_dir):
+def test_index_summary_tiles_and_screenshot(browser, run_dir, tmp_path):
     page, errors, bad = _open(browser, run_dir / "index.html")
     try:
         assert not errors and not bad, (errors, bad)
@@ -181,7 +181,7 @@ def test_index_summary_tiles_and_screenshot(browser, run_dir):
         # tiles sit side by side on a laptop screen (a dashboard, not a list)
         ys = {round(tiles.nth(i).bounding_box()["y"]) for i in range(3)}
         assert len(ys) == 1, "first three KPI tiles are not on one row"
-        shot = run_dir / "index.png"
+        shot = tmp_path / "index.png"  # never into the run folder: a run's --force only replaces what a run wrote
         page.screenshot(path=str(shot), full_page=True)
         assert shot.stat().st_size > 20_000
     finally:
