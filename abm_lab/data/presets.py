@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..errors import ABMDataError
+
 _SF_STAGES = {
     "Prospecting": "prospecting",
     "Qualification": "discovery",
@@ -196,14 +198,45 @@ def value_map(preset: str, table: str) -> dict[str, dict[str, str]]:
     return {k: dict(v) for k, v in PRESETS[preset]["values"].get(table, {}).items()}
 
 
-def transform(preset: str, table: str, df: pd.DataFrame) -> pd.DataFrame:
-    """Preset-specific fixes after renaming (derived columns, unit conversions)."""
+def _source_column(preset: str, table: str, canonical: str) -> str:
+    """The export's own name of a canonical column under a preset (for messages)."""
+    return next((src for src, dst in column_map(preset, table).items() if dst == canonical), canonical)
+
+
+def require_columns(preset: str, table: str, df: pd.DataFrame, needed: list[str], file: str | None = None) -> None:
+    """Raise a clear :class:`ABMDataError` naming the file and column when a preset's source column is missing
+    (instead of a ``KeyError`` deep in a transform)."""
+    missing = [c for c in needed if c not in df.columns]
+    if not missing:
+        return
+    where = file or " + ".join(files(preset, table)) or f"{table} table"
+    names = ", ".join(
+        repr(src) if (src := _source_column(preset, table, c)) == c else f"{src!r} (canonical {c!r})" for c in missing
+    )
+    raise ABMDataError(
+        f"{where} ({preset} preset, table '{table}'): missing column {names}; the preset needs it",
+        file=where,
+        column=_source_column(preset, table, missing[0]),
+        reason="missing column",
+    )
+
+
+def transform(preset: str, table: str, df: pd.DataFrame, file: str | None = None) -> pd.DataFrame:
+    """Preset-specific fixes after renaming (derived columns, unit conversions).
+
+    A source column a fix needs must exist (a clear error naming the file and column otherwise); optional ones
+    (Maven's revenue and office location) are converted only when present."""
     df = df.copy()
     if preset == "maven_crm" and table == "accounts":
+        require_columns(preset, table, df, ["account"], file)
         df["account_id"] = df["account"]
         df["name"] = df["account"]
-        df["annual_revenue"] = pd.to_numeric(df["annual_revenue"], errors="coerce") * 1_000_000
-        df["region"] = df["country"].map(region_of)
+        if "annual_revenue" in df.columns:  # millions of USD in the source
+            df["annual_revenue"] = pd.to_numeric(df["annual_revenue"], errors="coerce") * 1_000_000
+        if "country" in df.columns:
+            df["region"] = df["country"].map(region_of)
+    if preset == "maven_crm" and table == "opportunities":
+        require_columns(preset, table, df, ["opportunity_id", "account_id", "stage"], file)
     if preset == "salesforce" and table == "accounts" and "region" not in df.columns and "country" in df.columns:
         df["region"] = df["country"].map(region_of)
     if preset == "salesforce" and table == "touchpoints":

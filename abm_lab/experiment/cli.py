@@ -34,13 +34,14 @@ def cmd_design_holdout(args: argparse.Namespace) -> int:
     """Run the command: the target list, the history and the touches of the run → the four design artefacts."""
     from ..artefacts import artefact
     from ..config import load_params
-    from ..pipeline.context import RunContext, find_root
+    from ..pipeline.context import RunContext
+    from ..pipeline.paths import locate_params, project_root
     from .design import OUTPUTS, design_holdout, parse_share, read_target_list, sha256_file
 
     t0 = time.perf_counter()
-    root = find_root()
-    pp = Path(args.params)
-    params = load_params(pp if pp.is_absolute() else root / pp)
+    pp = locate_params(args.params)
+    root = project_root(pp)
+    params = load_params(pp)
     ep = params.experiment
     share = parse_share(args.share, params)  # bad input fails before any data is read
     run_dir = Path(params.run.output_dir) / params.run.name

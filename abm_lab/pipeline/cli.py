@@ -1,8 +1,12 @@
 """Command line: ``abm-lab run``, ``abm-lab demo-data``, ``abm-lab validate``, ``abm-lab new-quarter``,
 ``abm-lab lift``, ``abm-lab design-holdout`` (:mod:`abm_lab.experiment.cli`).
 
-Errors in data or params are printed as one clear message (file, column, rows) without
-a traceback, and the exit code is non-zero (2 for bad input, 3 for a failed run).
+Errors in data or params (:class:`~abm_lab.errors.ABMDataError`, :class:`~abm_lab.errors.ABMParamsError`) are
+printed as one clear message (file, column, rows) without a traceback, exit code 2; a failed run or a missing or
+malformed artefact (:class:`~abm_lab.errors.ABMRunError`, :class:`~abm_lab.errors.ABMArtefactError`) exits 3.
+
+Every command finds the params file and resolves the paths inside it the same way, whichever the working
+directory (:mod:`abm_lab.pipeline.paths`: against the project root of the params file).
 """
 
 from __future__ import annotations
@@ -12,22 +16,41 @@ import sys
 import time
 from pathlib import Path
 
-from ..errors import ABMDataError, ABMRunError
+from ..errors import ABMArtefactError, ABMDataError, ABMParamsError, ABMRunError
+from .paths import locate_params, project_root, resolve, resolve_path
+
+
+def _load(arg: str):
+    """(params, project root) of the params file named on the command line."""
+    from ..config import load_params
+
+    pp = locate_params(arg)
+    return load_params(pp), project_root(pp)
 
 
 def _cmd_run(a) -> int:
     from .runner import run_params
 
-    run_params(a.params, force=a.force, quiet=a.quiet)
+    pp = locate_params(a.params)
+    run_params(pp, force=a.force, quiet=a.quiet, root=project_root(pp))
     return 0
 
 
 def _cmd_demo_data(a) -> int:
-    from ..config import load_params
     from ..synth import ensure_world
 
-    params = load_params(a.params)
-    out = Path(a.out or params.data.path)
+    params, root = _load(a.params)
+    data_path = resolve_path(params.data.path, root)
+    out = Path(a.out).resolve() if a.out else data_path
+    if params.data.source != "demo" and (not a.out or out == data_path):
+        raise ABMParamsError(
+            f"{a.params}: data.source is '{params.data.source}' (data.path {params.data.path} → {data_path}), not "
+            "'demo': demo-data generates the synthetic world only for a demo source and never into a real-data "
+            "folder; use a demo params file (e.g. params/demo.yaml) or --out NEW_FOLDER",
+            file=str(a.params),
+            column="data.source",
+            reason="not a demo source",
+        )
     t = time.perf_counter()
     ensure_world(params.demo, params.run.as_of, out, force=a.force)
     print(
@@ -37,21 +60,24 @@ def _cmd_demo_data(a) -> int:
 
 
 def _cmd_validate(a) -> int:
-    from ..config import load_params
     from ..data.io import load_dataset
+    from ..data.readiness import check_ready
 
-    params = load_params(a.params)
-    ds = load_dataset(params)
+    params, root = _load(a.params)
+    ds = load_dataset(params, root)
     for k, v in ds.tables.items():
         print(f"{k:15s} {len(v):>10,} rows  ({ds.files.get(k, '-')})")
-    print("OK: all tables valid")
+    notes = check_ready(ds, params)  # what would stop a notebook of this run stops validate too
+    for n in notes:
+        print(f"note: {n}")
+    print(f"OK: all tables valid and ready for {', '.join(params.run.notebooks)}")
     return 0
 
 
 def _cmd_new_quarter(a) -> int:
     from .quarters import new_quarter_params
 
-    p = new_quarter_params(a.quarter, Path(a.params_dir))
+    p = new_quarter_params(a.quarter, locate_params(a.params_dir))  # params/ of the project, from any subfolder
     print(f"Created {p}")
     return 0
 
@@ -96,14 +122,14 @@ def _lift_table(d: dict) -> str:
 def _cmd_lift(a) -> int:
     import json
 
-    from ..config import load_params
     from ..data.io import load_dataset
     from ..roi.lift.report import estimated_touch_accounts, run_lift
 
-    params = load_params(a.params)
-    ds = load_dataset(params)
+    params, root = _load(a.params)
+    ds = load_dataset(params, root)
     touches = estimated_touch_accounts(ds.tables, params.mapping)
-    report = run_lift(ds.tables, touches, as_of=params.run.as_of, params=params.roi, experiment=params.experiment)
+    experiment = resolve(params, root).experiment  # its file paths, resolved like data.path
+    report = run_lift(ds.tables, touches, as_of=params.run.as_of, params=params.roi, experiment=experiment)
     out = report.to_dict()
     print(json.dumps(out, indent=2, sort_keys=False) if a.json else _lift_table(out))
     return 0
@@ -143,9 +169,12 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except ABMDataError as exc:
+    except ABMDataError as exc:  # ABMParamsError too
         print(f"abm-lab: error: {exc}", file=sys.stderr)
         return 2
+    except ABMArtefactError as exc:
+        print(f"abm-lab: error: {exc}", file=sys.stderr)
+        return 3
     except ABMRunError as exc:
         print(f"abm-lab: run failed: {exc}", file=sys.stderr)
         return 3

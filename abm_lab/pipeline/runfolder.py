@@ -67,6 +67,7 @@ def replacing(run_dir: Path, force: bool) -> Iterator[Path]:
                 "then rerun"
             )
         run_dir.rename(previous)
+    made_parent = not run_dir.parent.exists()
     run_dir.mkdir(parents=True, exist_ok=True)
     try:
         yield run_dir
@@ -76,6 +77,8 @@ def replacing(run_dir: Path, force: bool) -> Iterator[Path]:
             previous.rename(run_dir)
         elif existed:
             run_dir.mkdir()  # it was there, empty, before the run
+        elif made_parent and not any(run_dir.parent.iterdir()):
+            run_dir.parent.rmdir()  # the output folder this run created for itself
         if isinstance(exc, ABMRunError) and previous is not None:
             raise ABMRunError(f"{exc}\n(the previous run in {run_dir} is untouched)") from exc
         raise

@@ -16,10 +16,12 @@ from typing import Any
 from ..artefacts import notebook_dependencies
 from ..config import load_params
 from ..data.io import data_fingerprint, load_dataset, save_canonical
+from ..data.readiness import check_ready
 from ..errors import ABMRunError
 from ..report.stable import normalise_executed
 from .context import find_root
 from .manifest import build_manifest
+from .paths import project_root
 from .runfolder import replacing, run_folder
 
 PAGE_TITLES = {
@@ -193,9 +195,9 @@ def run_params(
     params_path: str | os.PathLike, force: bool = False, quiet: bool = False, root: str | os.PathLike | None = None
 ) -> Path:
     """Execute every notebook of the run, render HTML, write manifest and index. Returns the run folder."""
-    root = find_root(root)
     pp = Path(params_path)
     pp = pp if pp.is_absolute() else (Path.cwd() / pp)
+    root = find_root(root) if root is not None else project_root(pp)
     params = load_params(pp)
     reports_dir = root / params.run.output_dir
     run_dir = run_folder(reports_dir, params.run.name)
@@ -209,6 +211,7 @@ def _run(pp: Path, params: Any, root: Path, reports_dir: Path, run_dir: Path, qu
     _log(f"ABM Lab run '{params.run.name}' ({pp.name}) → {run_dir}", quiet)
     _log("Loading and validating data …", quiet)
     dataset = load_dataset(params, root)  # generates the demo world on first use; fails early on bad data
+    check_ready(dataset, params)  # the same check as abm-lab validate: stop before any notebook
     save_canonical(dataset, run_dir / "artefacts", data_fingerprint(params))
     timings = {"load_data": time.perf_counter() - t0}
     _log("  " + ", ".join(f"{k}: {len(v):,}" for k, v in dataset.tables.items()), quiet)

@@ -94,3 +94,40 @@ def test_cached_dataset_keeps_the_table_order(tmp_path, small_dataset):
     save_canonical(small_dataset, tmp_path, "fp")
     again = load_canonical(tmp_path, "fp", tmp_path / "none")
     assert again is not None and list(again.tables) == list(small_dataset.tables)
+
+
+def _maven_folder(tmp_path, drop: dict[str, str]):
+    """The repo's Maven files (200 deals) with one source column removed per file named in ``drop``."""
+    import csv
+
+    for name, limit in (("accounts.csv", None), ("sales_pipeline.csv", 200)):
+        with (ROOT / "data/real/maven_crm" / name).open(newline="", encoding="utf-8-sig") as f:
+            rows = list(csv.DictReader(f))[:limit]
+        cols = [c for c in rows[0] if c != drop.get(name)]
+        with (tmp_path / name).open("w", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=cols, extrasaction="ignore")
+            w.writeheader()
+            w.writerows(rows)
+    return parse_params({"data": {"source": "folder", "path": str(tmp_path), "preset": "maven_crm"}})
+
+
+def test_maven_preset_names_a_missing_source_column(tmp_path):
+    """Issue 16, class 5: a KeyError before; now the file, the export's column name and the canonical one."""
+    import pytest
+
+    from abm_lab.errors import ABMDataError
+
+    with pytest.raises(ABMDataError) as e:
+        load_dataset(_maven_folder(tmp_path, {"accounts.csv": "account"}), ROOT)
+    assert "accounts.csv" in str(e.value) and "'account'" in str(e.value) and e.value.column == "account"
+    with pytest.raises(ABMDataError) as e:
+        load_dataset(_maven_folder(tmp_path, {"sales_pipeline.csv": "account"}), ROOT)
+    assert "sales_pipeline.csv" in str(e.value) and "'account' (canonical 'account_id')" in str(e.value)
+
+
+def test_maven_preset_loads_without_its_optional_columns(tmp_path):
+    """Revenue and office location are converted when present; without them the accounts still load."""
+    ds = load_dataset(_maven_folder(tmp_path, {"accounts.csv": "revenue"}), ROOT)
+    assert len(ds["accounts"]) == 85 and ds["accounts"]["annual_revenue"].isna().all()
+    ds = load_dataset(_maven_folder(tmp_path, {"accounts.csv": "office_location"}), ROOT)
+    assert len(ds["accounts"]) == 85 and ds["accounts"]["region"].isna().all()

@@ -74,6 +74,7 @@ def test_a_first_run_that_fails_leaves_nothing(tmp_path):
         (d / "x.html").write_text("half")
         raise ABMRunError("failed")
     assert not run.exists()
+    assert not run.parent.exists()  # nor the output folder it created for itself
 
 
 def test_force_never_removes_files_a_run_did_not_write(tmp_path):
