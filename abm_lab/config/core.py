@@ -75,6 +75,42 @@ class DataParams(Section):
     database_url_env: str | None = Field(
         None, description="Name of an environment variable holding a database URL. Never put credentials here."
     )
+    date_format: str | None = Field(
+        None,
+        description="strptime format of day/month dates in text files, e.g. '%d/%m/%Y'. Needed when a column's "
+        "dates are ambiguous (05/01/2026) or mix formats; ISO dates (2026-01-05) are always read. None = detect "
+        "and refuse what is ambiguous.",
+    )
+    timezone: str = Field(
+        "UTC",
+        description="Time zone of the analysis: timestamps with an offset are converted to it, timestamps without "
+        "one are taken as in it (IANA name, e.g. 'Europe/Berlin').",
+    )
+    decimal: Literal[".", ","] = Field(".", description="Decimal separator of numbers in text files.")
+    thousands: Literal[",", ".", " ", "'"] | None = Field(
+        None,
+        description="Thousands separator of numbers in text files. None = none, except grouped values that cannot "
+        "be read otherwise (1,200,000 in a column without decimal commas).",
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        import zoneinfo
+
+        try:
+            zoneinfo.ZoneInfo(v)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"data.timezone '{v}' is not a known time zone (IANA name, e.g. 'UTC', 'Europe/Berlin')"
+            ) from None
+        return v
+
+    @model_validator(mode="after")
+    def _separators(self):
+        if self.thousands == self.decimal:
+            raise ValueError(f"data.thousands and data.decimal are both '{self.decimal}'")
+        return self
 
     @field_validator("database_url_env")
     @classmethod

@@ -97,6 +97,14 @@ def executive_summary(tables: dict[str, pd.DataFrame], dataset, params) -> str:
         "All tables passed validation (types, unique ids, links between tables, date order, non-negative amounts) "
         "and no row was dropped.",
     ]
+    warns = list(getattr(dataset, "warnings", []) or [])
+    if warns:
+        parts.append(
+            f"Loading raised {len(warns)} warning(s), listed below: "
+            + "; ".join(w.replace("\n", " ") for w in warns[:5])
+            + ("; ..." if len(warns) > 5 else "")
+            + "."
+        )
     if len(c):
         parts.append(
             f"{cov['contacts linked to an account in the CRM']:.0%} of people are already linked to an account "
@@ -112,7 +120,12 @@ def executive_summary(tables: dict[str, pd.DataFrame], dataset, params) -> str:
         parts.append(
             f"{int(o['is_won'].sum()):,} opportunities are won, {int((~o['is_closed']).sum()):,} are still open."
         )
-    return " ".join(parts[:5])
+    return " ".join(parts[: 6 if warns else 5])
+
+
+def load_warnings(dataset) -> pd.DataFrame:
+    """The loader's warnings (literal NULL texts kept in text columns, dates after run.as_of, ...), one a row."""
+    return pd.DataFrame({"warning": list(getattr(dataset, "warnings", []) or [])})
 
 
 def format_overview(overview: pd.DataFrame) -> pd.DataFrame:

@@ -13,11 +13,13 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..config import Params
 from ..errors import ABMDataError
 from . import presets, schema, validate
+from .parse import Lines, ParseOptions, read_csv
 
 TRUTH_DIR = "truth"
 
@@ -32,6 +34,9 @@ class Dataset:
     truth: dict[str, pd.DataFrame] | None = None  # synthetic world only
     truth_meta: dict | None = None
     accounting: dict[str, dict] = field(default_factory=dict)  # table -> row accounting
+    #: problems that did not stop loading but must be seen (literal NULL texts, dates after as_of, ...):
+    #: listed on the data-health page and printed by ``abm-lab validate``
+    warnings: list[str] = field(default_factory=list)
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         return self.tables[name]
@@ -52,24 +57,48 @@ def sha256_file(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
 
 
 def _find_file(folder: Path, table: str) -> Path | None:
-    """``<table>.parquet``, ``.csv`` or ``.csv.gz`` in ``folder``, if any."""
-    for ext in (".parquet", ".csv", ".csv.gz"):
-        p = folder / f"{table}{ext}"
-        if p.exists():
-            return p
-    return None
+    """``<table>.parquet``, ``.csv`` or ``.csv.gz`` in ``folder``, if any; two of them is an error.
+
+    A Parquet file beside a CSV of the same table is usually a stale copy of an older export: neither is
+    preferred silently, the user names the one to read in ``data.files``."""
+    found = [folder / f"{table}{ext}" for ext in (".parquet", ".csv", ".csv.gz")]
+    found = [p for p in found if p.exists()]
+    if len(found) > 1:
+        raise ABMDataError(
+            f"{folder}: table '{table}' has several files ({', '.join(str(p) for p in found)}); one is probably a "
+            f"stale copy. Remove it or name the file to read in data.files (e.g. {{{table}: {found[-1].name}}}).",
+            file=" + ".join(str(p) for p in found),
+            reason="ambiguous table file",
+        )
+    return found[0] if found else None
+
+
+def _read(path: Path) -> tuple[pd.DataFrame, np.ndarray | None]:
+    """Raw columns of a CSV or Parquet file and, for CSV, each row's physical line (see :func:`parse.read_csv`)."""
+    if path.suffix == ".parquet":
+        try:
+            df = pd.read_parquet(path)
+        except Exception as exc:
+            raise ABMDataError(
+                f"{path}: could not be read ({type(exc).__name__}: {exc})", file=str(path), reason="unreadable file"
+            ) from None
+        dup = df.columns[df.columns.duplicated()]
+        if len(dup):
+            raise ABMDataError(
+                f"{path}: column '{dup[0]}' appears more than once",
+                file=str(path),
+                column=str(dup[0]),
+                reason="duplicate column",
+            )
+        return df, None
+    return read_csv(path)
 
 
 def read_file(path: Path) -> pd.DataFrame:
-    """Read a CSV or Parquet file as raw columns (CSV cells as text, blanks as missing)."""
-    try:
-        if path.suffix == ".parquet":
-            return pd.read_parquet(path)
-        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
-    except Exception as exc:
-        raise ABMDataError(
-            f"{path}: could not be read ({type(exc).__name__}: {exc})", file=str(path), reason="unreadable file"
-        ) from None
+    """Read a CSV or Parquet file as raw columns (CSV cells as text, blanks as missing).
+
+    CSV records are checked (quotes, field counts, duplicate column names): see :func:`parse.read_csv`."""
+    return _read(path)[0]
 
 
 def apply_mapping(df: pd.DataFrame, table: str, params: Params, file: str) -> pd.DataFrame:
@@ -100,8 +129,10 @@ def apply_mapping(df: pd.DataFrame, table: str, params: Params, file: str) -> pd
     return presets.transform(params.data.preset, table, df)
 
 
-def _read_table(folder: Path, name: str, params: Params) -> tuple[pd.DataFrame, list[Path]] | None:
-    """Raw rows of one table: a data.files override, the preset's files, or <table>.csv/.parquet."""
+def _read_table(folder: Path, name: str, params: Params) -> tuple[pd.DataFrame, list[Path], Lines | None] | None:
+    """Raw rows of one table: a data.files override, the preset's files, or <table>.csv/.parquet.
+
+    Also returns where each row came from (file and physical line) when every file is a CSV."""
     override = params.data.files.get(name)
     if override:
         candidates = [folder / override]
@@ -119,13 +150,15 @@ def _read_table(folder: Path, name: str, params: Params) -> tuple[pd.DataFrame, 
             candidates = [p] if p is not None else []
     if not candidates:
         return None
-    frames = []
+    frames, parts = [], []
     for path in candidates:
-        raw = read_file(path)
+        raw, lines = _read(path)
         if name == "contacts" and "record_type" not in raw.columns and path.stem in ("Contact", "Lead"):
             raw["record_type"] = path.stem.lower()
         frames.append(raw)
-    return (frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)), candidates
+        parts.append(Lines.simple(str(path), lines) if lines is not None else None)
+    origin = Lines.concat([p for p in parts if p is not None]) if all(p is not None for p in parts) else None
+    return (frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)), candidates, origin
 
 
 def load_folder(folder: str | os.PathLike, params: Params) -> Dataset:
@@ -134,7 +167,8 @@ def load_folder(folder: str | os.PathLike, params: Params) -> Dataset:
         raise ABMDataError(
             f"{folder}: data folder does not exist (data.path in params)", file=str(folder), reason="folder not found"
         )
-    tables, files, hashes = {}, {}, {}
+    tables, files, hashes, origins = {}, {}, {}, {}
+    opts, warnings = ParseOptions.from_params(params), list[str]()
     for name, t in schema.TABLES.items():
         got = _read_table(folder, name, params)
         if got is None:
@@ -148,14 +182,16 @@ def load_folder(folder: str | os.PathLike, params: Params) -> Dataset:
             if name in schema.REQUIRED_TABLES:
                 tables[name] = schema.empty_table(name)
             continue
-        raw, paths = got
+        raw, paths, lines = got
         label = " + ".join(str(p) for p in paths)
         raw = apply_mapping(raw, name, params, label)
-        tables[name] = validate.validate_table(raw, t, file=label)
+        tables[name] = validate.validate_table(raw, t, file=label, opts=opts, lines=lines, warnings=warnings)
         files[name] = label
+        if lines is not None:
+            origins[name] = lines
         for p in paths:
             hashes[str(p)] = sha256_file(p)
-    return _finish(tables, files, hashes, folder)
+    return _finish(tables, files, hashes, folder, origins, warnings)
 
 
 def load_duckdb(db_path: str | os.PathLike, params: Params) -> Dataset:
@@ -168,6 +204,7 @@ def load_duckdb(db_path: str | os.PathLike, params: Params) -> Dataset:
     try:
         present = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
         tables, files = {}, {}
+        opts, warnings = ParseOptions.from_params(params), list[str]()
         for name, t in schema.TABLES.items():
             src = params.data.files.get(name, name)
             if src not in present:
@@ -181,15 +218,15 @@ def load_duckdb(db_path: str | os.PathLike, params: Params) -> Dataset:
             raw = con.execute(f'select * from "{src}"').df()
             label = f"{db_path}:{src}"
             raw = apply_mapping(raw, name, params, label)
-            tables[name] = validate.validate_table(raw, t, file=label)
+            tables[name] = validate.validate_table(raw, t, file=label, opts=opts, warnings=warnings)
             files[name] = label
     finally:
         con.close()
-    return _finish(tables, files, {str(db_path): sha256_file(db_path)}, None)
+    return _finish(tables, files, {str(db_path): sha256_file(db_path)}, None, {}, warnings)
 
 
-def _finish(tables, files, hashes, folder: Path | None) -> Dataset:
-    validate.check_foreign_keys(tables, files)
+def _finish(tables, files, hashes, folder: Path | None, origins: dict[str, Lines], warnings: list[str]) -> Dataset:
+    validate.check_foreign_keys(tables, files, origins)
     tables["opportunities"] = validate.derive_opportunity_flags(tables["opportunities"])
     acc = tables["accounts"]
     derive = acc["domain"].isna() & acc["website"].notna()
@@ -207,6 +244,7 @@ def _finish(tables, files, hashes, folder: Path | None) -> Dataset:
         files=files,
         hashes=hashes,
         accounting={k: {"rows_in": len(v), "rows_loaded": len(v)} for k, v in tables.items()},
+        warnings=list(warnings),
     )
     if folder is not None and (folder / TRUTH_DIR).is_dir():
         ds.truth, ds.truth_meta = load_truth(folder)
@@ -265,6 +303,7 @@ def save_canonical(ds: Dataset, folder: str | os.PathLike, fingerprint: str) -> 
         "hashes": ds.hashes,
         "accounting": ds.accounting,
         "tables": list(ds.tables),  # the data model's order (a reload must not reorder the tables)
+        "warnings": ds.warnings,
     }
     (folder / "dataset.json").write_text(json.dumps(meta, indent=2))
     return folder
@@ -282,7 +321,13 @@ def load_canonical(folder: str | os.PathLike, fingerprint: str, data_path: Path)
     if meta.get("fingerprint") != fingerprint:
         return None
     tables = {name: pd.read_parquet(folder / f"{name}.parquet") for name in meta["tables"]}
-    ds = Dataset(tables=tables, files=meta["files"], hashes=meta["hashes"], accounting=meta.get("accounting", {}))
+    ds = Dataset(
+        tables=tables,
+        files=meta["files"],
+        hashes=meta["hashes"],
+        accounting=meta.get("accounting", {}),
+        warnings=meta.get("warnings", []),
+    )
     if data_path.is_dir() and (data_path / TRUTH_DIR).is_dir():
         ds.truth, ds.truth_meta = load_truth(data_path)
     return ds

@@ -70,6 +70,8 @@ def _cmd_validate(a) -> int:
     notes = check_ready(ds, params)  # what would stop a notebook of this run stops validate too
     for n in notes:
         print(f"note: {n}")
+    for w in ds.warnings:  # loaded, but worth a look (literal NULL strings, dates after as_of, ...)
+        print(f"warning: {w}")
     print(f"OK: all tables valid and ready for {', '.join(params.run.notebooks)}")
     return 0
 
