@@ -24,7 +24,10 @@ def list_runs(reports_dir: Path) -> list[Path]:
         [
             d
             for d in reports_dir.iterdir()
-            if d.is_dir() and (d / "index.html").exists() and (d / MANIFEST_FILE).exists()
+            if d.is_dir()
+            and not d.name.startswith(".")  # a previous run set aside while --force rebuilds it
+            and (d / "index.html").exists()
+            and (d / MANIFEST_FILE).exists()
         ]
         if reports_dir.is_dir()
         else []
@@ -49,7 +52,7 @@ def find_previous_run(reports_dir: Path, manifest: dict) -> Path | None:
     best: Path | None = None
     best_key: tuple[dt.date, str] | None = None
     for d in Path(reports_dir).iterdir():
-        if not d.is_dir() or d.name == name or not (d / ARTEFACTS).is_dir():
+        if not d.is_dir() or d.name == name or d.name.startswith(".") or not (d / ARTEFACTS).is_dir():
             continue
         m = read_manifest(d)
         we = parse_date(get(params_dict(m), "run", "window_end"))

@@ -130,3 +130,22 @@ def test_make_clean_removes_only_what_abm_lab_wrote(tmp_path):
     (data).mkdir()
     (data / "accounts.csv").write_text("x")  # no stamp: not the generator's folder
     assert clean(tmp_path) == [] and (run / "mine.xlsx").exists() and (data / "accounts.csv").exists()
+
+
+def test_a_run_set_aside_is_not_listed_as_a_run(tmp_path):
+    """While --force rebuilds a run its previous version sits in .<name>.previous: never a 'previous run' link."""
+    import json
+
+    from abm_lab.report.runs_index import find_previous_run, list_runs
+
+    reports = tmp_path / "reports"
+    for name in (".demo.previous", "2026Q3"):
+        d = reports / name
+        (d / "artefacts").mkdir(parents=True)
+        (d / "index.html").write_text("<html></html>")
+        manifest = {"run": name, "params": {"run": {"window_start": "2026-07-01", "window_end": "2026-09-30"}}}
+        (d / "manifest.json").write_text(json.dumps(manifest))
+    assert [p.name for p in list_runs(reports)] == ["2026Q3"]
+    q4 = {"run": "demo", "params": {"run": {"window_start": "2026-10-01", "window_end": "2026-12-31"}}}
+    prev = find_previous_run(reports, q4)
+    assert prev is not None and prev.name == "2026Q3"
