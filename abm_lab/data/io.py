@@ -268,10 +268,28 @@ def load_dataset(params: Params, root: str | os.PathLike = ".") -> Dataset:
         from ..synth import ensure_world
 
         ensure_world(params.demo, params.run.as_of, path)
-        return load_folder(path, params)
-    if params.data.source == "folder":
-        return load_folder(path, params)
-    return load_duckdb(path, params)
+        ds = load_folder(path, params)
+    elif params.data.source == "folder":
+        ds = load_folder(path, params)
+    else:
+        ds = load_duckdb(path, params)
+    return known_at(ds, params.run.as_of)
+
+
+def known_at(ds: Dataset, as_of: object) -> Dataset:
+    """The dataset as known on ``as_of`` (:func:`abm_lab.data.asof.as_known_at`): later rows set aside and
+    counted in ``accounting`` (``excluded_after_as_of``) and ``warnings``, deals closed later read as open."""
+    from .asof import as_known_at, describe
+
+    tables, excluded = as_known_at(ds.tables, as_of)
+    if not excluded:
+        return ds
+    for name, n in excluded.items():
+        if name in ds.accounting:
+            ds.accounting[name] = {**ds.accounting[name], "excluded_after_as_of": n, "rows_loaded": len(tables[name])}
+    ds.tables = tables
+    ds.warnings = [*ds.warnings, *describe(excluded, as_of)]
+    return ds
 
 
 CACHE_DIR = "canonical"
