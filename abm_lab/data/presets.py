@@ -221,6 +221,27 @@ def require_columns(preset: str, table: str, df: pd.DataFrame, needed: list[str]
     )
 
 
+def _millions(raw: pd.Series, file: str | None) -> pd.Series:
+    """Maven's revenue (millions of USD) as USD; a value that is not a number is an error naming its rows."""
+    from ..errors import ABMDataError, format_rows
+    from .parse import ParseOptions, parse_numbers
+
+    if pd.api.types.is_numeric_dtype(raw):
+        return raw.astype(float) * 1_000_000
+    values, refused, reason = parse_numbers(raw, ParseOptions.default())
+    if refused.any():
+        rows, text = format_rows(pd.DataFrame({"revenue": raw}), refused, ["revenue"])
+        raise ABMDataError(
+            f"{file or 'accounts'}: column 'revenue' (canonical 'annual_revenue') is not a number in "
+            f"{int(refused.sum())} row(s) ({reason}):\n{text}",
+            file=file or "accounts",
+            column="revenue",
+            rows=rows,
+            reason="not a number",
+        )
+    return values.astype(float) * 1_000_000
+
+
 def transform(preset: str, table: str, df: pd.DataFrame, file: str | None = None) -> pd.DataFrame:
     """Preset-specific fixes after renaming (derived columns, unit conversions).
 
@@ -231,8 +252,8 @@ def transform(preset: str, table: str, df: pd.DataFrame, file: str | None = None
         require_columns(preset, table, df, ["account"], file)
         df["account_id"] = df["account"]
         df["name"] = df["account"]
-        if "annual_revenue" in df.columns:  # millions of USD in the source
-            df["annual_revenue"] = pd.to_numeric(df["annual_revenue"], errors="coerce") * 1_000_000
+        if "annual_revenue" in df.columns:  # millions of USD in the source; text such as "n/a" is refused
+            df["annual_revenue"] = _millions(df["annual_revenue"], file)
         if "country" in df.columns:
             df["region"] = df["country"].map(region_of)
     if preset == "maven_crm" and table == "opportunities":

@@ -131,3 +131,27 @@ def test_maven_preset_loads_without_its_optional_columns(tmp_path):
     assert len(ds["accounts"]) == 85 and ds["accounts"]["annual_revenue"].isna().all()
     ds = load_dataset(_maven_folder(tmp_path, {"accounts.csv": "office_location"}), ROOT)
     assert len(ds["accounts"]) == 85 and ds["accounts"]["region"].isna().all()
+
+
+def test_maven_revenue_text_is_refused_not_blanked(tmp_path):
+    """Issue 16, class 4: 'n/a' in Maven's revenue (millions of USD) used to become a blank revenue silently."""
+    import csv
+
+    import pytest
+
+    from abm_lab.errors import ABMDataError
+
+    p = _maven_folder(tmp_path, {})
+    with (tmp_path / "accounts.csv").open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    rows[2]["revenue"] = "n/a"
+    with (tmp_path / "accounts.csv").open("w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    with pytest.raises(ABMDataError) as e:
+        load_dataset(p, ROOT)
+    assert "revenue" in str(e.value) and "n/a" in str(e.value) and 4 in list(e.value.rows)  # the file's line 4
+    (tmp_path / "ok").mkdir()
+    ok = load_dataset(_maven_folder(tmp_path / "ok", {}), ROOT)
+    assert ok.tables["accounts"]["annual_revenue"].notna().all()
