@@ -90,8 +90,20 @@ def problems(dataset: Dataset, params: Params) -> list[Problem]:
             out.append(
                 Problem("accounts", "no customers: notebook 01 fits no model and says so", ("01_icp_discovery",), False)
             )
-    if "05_program_roi" in nbs and _rows(dataset, "programs").empty:
+    prog = _rows(dataset, "programs")
+    if "05_program_roi" in nbs and prog.empty:
         out.append(Problem("programs", "no rows: notebook 05 reports no programme", ("05_program_roi",), False))
+    elif "05_program_roi" in nbs and params.roi.program_cost is None:
+        costs = _rows(dataset, "costs")
+        ids = set(prog["program_id"].dropna().astype(str)) if "program_id" in prog.columns else set()
+        has = not costs.empty and "program_id" in costs.columns and costs["program_id"].astype(str).isin(ids).any()
+        if not has:
+            need(
+                "costs",
+                f"no spend rows for programme {', '.join(sorted(ids)) or '?'}, so ROI has no denominator; load a "
+                "costs table or set roi.program_cost",
+                "05_program_roi",
+            )
     return sorted(out, key=lambda p: not p.blocking)
 
 

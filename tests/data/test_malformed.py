@@ -87,14 +87,18 @@ def test_literal_null_in_text_column_is_a_visible_warning(tmp_path):
     assert len(hits) == 1 and "accounts.csv" in hits[0] and "2 row(s)" in hits[0] and "[2, 4]" in hits[0]
 
 
-def test_dates_after_as_of_are_counted_not_dropped(tmp_path):
-    """Class 4: a timestamp after run.as_of is a warning with the column and count; the row stays."""
+def test_dates_after_as_of_are_reported_and_set_aside_with_a_count(tmp_path):
+    """Classes 4 and 8: a timestamp after run.as_of is a warning naming the column, count and line, and the row is
+    set aside (not yet known on as_of) and counted, so every input row is accounted for."""
     folder = folder_with(tmp_path, "touchpoints__after_as_of")
     p = parse_params({"run": {"as_of": "2026-12-31"}, "data": {"source": "folder", "path": str(folder)}})
     ds = load_dataset(p, root="/")
-    assert len(ds["touchpoints"]) == 2
+    assert len(ds["touchpoints"]) == 1
+    acc = ds.accounting["touchpoints"]
+    assert acc["rows_in"] == 2 and acc["rows_loaded"] == 1 and acc["excluded_after_as_of"] == 1
     hits = [w for w in ds.warnings if "'timestamp'" in w]
     assert len(hits) == 1 and "1 date(s) after run.as_of 2026-12-31" in hits[0] and "[3]" in hits[0]
+    assert any(w.startswith("touchpoints: 1 row(s) dated after run.as_of") for w in ds.warnings)
 
 
 def test_header_only_file_is_zero_rows(tmp_path):

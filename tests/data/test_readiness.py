@@ -37,6 +37,7 @@ def _dataset(**override: pd.DataFrame) -> Dataset:
         ),
         "touchpoints": pd.DataFrame({"touchpoint_id": ["T1"], "contact_id": ["C1"]}),
         "programs": pd.DataFrame({"program_id": ["P1"], "account_id": ["A1"]}),
+        "costs": pd.DataFrame({"program_id": ["P1"], "amount": [100.0]}),
     }
     tables.update(override)
     return Dataset(tables=tables, files={k: f"data/{k}.csv" for k in tables})
@@ -113,3 +114,17 @@ def test_inputs_a_notebook_handles_are_notes_not_errors():
     }
     assert not any(n.blocking for n in notes) and "no customers" in str(notes[0])
     assert check_ready(ds, _params(["00_data_health"])) == []
+
+
+def test_a_programme_without_spend_blocks_the_roi_notebook_unless_a_cost_is_given():
+    """Notebook 05 needed the programme's cost and failed mid-run without it; now validate says so first."""
+    for costs in (
+        pd.DataFrame({"program_id": [], "amount": []}),
+        pd.DataFrame({"program_id": ["OTHER"], "amount": [1.0]}),
+    ):
+        with pytest.raises(ABMDataError, match="roi.program_cost") as e:
+            check_ready(_dataset(costs=costs), _params(ALL_NOTEBOOKS))
+        assert "05_program_roi" in str(e.value) and "P1" in str(e.value)
+    given = parse_params({"run": {"notebooks": ALL_NOTEBOOKS}, "roi": {"program_cost": 50_000}})
+    assert check_ready(_dataset(costs=pd.DataFrame({"program_id": [], "amount": []})), given) == []
+    assert check_ready(_dataset(costs=pd.DataFrame()), _params(["00_data_health"])) == []  # 05 not in the run
