@@ -1,8 +1,9 @@
-"""Small shared helpers: thread limits for reproducible, polite numerics."""
+"""Small shared helpers: thread limits for reproducible, polite numerics; JSON-safe numbers."""
 
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -32,3 +33,15 @@ def single_threaded(func: F) -> F:
             return func(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
+
+
+def finite_json(o: Any) -> Any:
+    """``o`` with every NaN / infinite float (in nested dicts and lists) replaced by None: JSON has no such
+    numbers, so they are written as null (or omitted by the caller)."""
+    if isinstance(o, float) and not math.isfinite(o):
+        return None
+    if isinstance(o, dict):
+        return {k: finite_json(v) for k, v in o.items()}
+    if isinstance(o, list):
+        return [finite_json(v) for v in o]
+    return o

@@ -27,6 +27,7 @@ from ..artefacts import artefact
 from ..config import Params
 from ..errors import ABMArtefactError, ABMDataError, ABMParamsError, format_rows
 from ..results import Results, Summary
+from ..utils import finite_json
 from . import power as pw
 from .assign import ARMS, assign_arms, stratum_counts
 from .prereg import SMALL_ARM
@@ -192,7 +193,7 @@ class HoldoutDesign(Results):
         return s
 
     def json_text(self) -> str:
-        return json.dumps(_finite(self.design), indent=2, default=str) + "\n"
+        return json.dumps(finite_json(self.design), indent=2, default=str) + "\n"
 
     def write(self, folder: str | Path, *, force: bool = False) -> dict[str, Path]:
         """Write the four artefacts into ``folder``; existing ones only with ``force`` (nothing else is touched)."""
@@ -214,16 +215,6 @@ class HoldoutDesign(Results):
         paths["holdout_preregistration"].write_text(render(self.design))
         save_power_chart(self.design, paths["holdout_power"])
         return paths
-
-
-def _finite(o: Any) -> Any:
-    if isinstance(o, float) and not np.isfinite(o):
-        return None
-    if isinstance(o, dict):
-        return {k: _finite(v) for k, v in o.items()}
-    if isinstance(o, list):
-        return [_finite(v) for v in o]
-    return o
 
 
 def design_holdout(

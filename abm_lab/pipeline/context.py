@@ -27,6 +27,7 @@ from ..artefacts import SUMMARY_MODELS, Artefact, artefact
 from ..config import Params, load_params
 from ..data.io import Dataset, load_dataset
 from ..errors import ABMArtefactError
+from ..utils import finite_json
 
 ARTEFACTS_DIR = "artefacts"
 
@@ -146,7 +147,7 @@ class RunContext:
         if model is None:
             raise KeyError(f"no summary model for section {section!r}; add it to abm_lab.artefacts")
         plain = values.model_dump() if isinstance(values, BaseModel) else values
-        plain = _finite(json.loads(json.dumps(plain, default=_json_default)))
+        plain = finite_json(json.loads(json.dumps(plain, default=_json_default)))
         try:
             typed = model.model_validate(plain)
         except ValidationError as exc:
@@ -181,17 +182,6 @@ def _check_columns(a: Artefact, df: pd.DataFrame, path: Path) -> pd.DataFrame:
             file=str(path),
         )
     return df
-
-
-def _finite(o: Any) -> Any:
-    """NaN / infinity become None (omitted from the file): JSON has no such numbers."""
-    if isinstance(o, float) and not np.isfinite(o):
-        return None
-    if isinstance(o, dict):
-        return {k: _finite(v) for k, v in o.items()}
-    if isinstance(o, list):
-        return [_finite(v) for v in o]
-    return o
 
 
 def _json_default(o: Any) -> Any:
