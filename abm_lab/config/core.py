@@ -52,6 +52,67 @@ class RunParams(Section):
         return self
 
 
+class FileSpec(Section):
+    """One input file of a table, with constant columns for its rows (e.g. a web-visits file: channel web)."""
+
+    path: str = Field(description="File name in data.path (or an absolute path).")
+    columns: dict[str, str] = Field(
+        default_factory=dict,
+        description="Canonical column -> value set on every row of this file (e.g. {channel: web, activity_type: "
+        "web_visit}); a column the file already has is not overwritten where it has a value.",
+    )
+    format: Literal["table", "web_visits"] = Field(
+        "table",
+        description="'table': rows already in the table's layout (after column_map); 'web_visits': an anonymous "
+        "company-level (reverse-IP) visits file (domain, date, page views) read as touchpoints with visitor_domain.",
+    )
+
+
+class AdSpendFile(Section):
+    """An ad-platform spend export read into ``costs``."""
+
+    path: str = Field(description="File name in data.path (or an absolute path).")
+    platform: Literal["linkedin"] = Field(
+        "linkedin", description="Export layout: 'linkedin' = LinkedIn Campaign Manager campaign performance report."
+    )
+    campaign_group: str | None = Field(
+        None,
+        description="Keep only rows of this campaign group (name, case-insensitive); None = every row of the file.",
+    )
+    program_id: str | None = Field(None, description="Programme the spend belongs to; None = data.program's id.")
+    channel: str = Field("paid_social", description="Canonical channel of the spend.")
+
+
+class ProgramSource(Section):
+    """Where the ABM programme (targets, tiers, start, costs) is found in a CRM export (``data.program``).
+
+    Salesforce: ``campaign`` names the programme's campaign; its account members are the targets from the
+    member's creation date, the tier comes from the member status or ``tier_field`` on the account, its child
+    campaigns' ActualCost are the costs by channel. HubSpot: ``target_property`` (a company property, true =
+    target) and ``tier_property`` with ``start_date`` (HubSpot keeps no enrolment date)."""
+
+    campaign: str | None = Field(None, description="Salesforce: the programme campaign's Name (or Id).")
+    id: str | None = Field(None, description="Programme id in programs/costs; None = the campaign's name.")
+    start_date: dt.date | None = Field(
+        None, description="First day of the programme, for sources without an enrolment date per account."
+    )
+    target_property: str | None = Field(None, description="HubSpot: company property marking target accounts.")
+    tier_property: str | None = Field(None, description="HubSpot: company property holding the tier label.")
+    tier_field: str | None = Field(
+        None, description="Salesforce: Account field holding the tier label (else the member's Status)."
+    )
+    arm_field: str | None = Field(
+        None,
+        description="Account field / company property holding the randomised holdout arm (treatment / control; "
+        "'holdout' reads as control). Salesforce also reads 'holdout' or 'control' in the member Status.",
+    )
+    tier_values: dict[str, str] = Field(
+        default_factory=dict,
+        description="Tier label -> canonical tier (strategic / abm_lite / programmatic) for labels not recognised "
+        "('Tier 1 ...', 'Strategic', '1:1', '1:few', '1:many' are).",
+    )
+
+
 class DataParams(Section):
     source: Literal["demo", "folder", "duckdb"] = Field(
         "demo",
@@ -59,12 +120,26 @@ class DataParams(Section):
         "'duckdb' reads a database file.",
     )
     path: str = Field("data/demo", description="Folder of files, or the .duckdb file.")
-    preset: Literal["canonical", "salesforce", "maven_crm"] = Field(
-        "canonical", description="Column-name mapping preset for known exports."
+    preset: Literal["canonical", "salesforce", "hubspot", "maven_crm"] = Field(
+        "canonical", description="Layout of known exports (docs/import.md): canonical, salesforce, hubspot, maven_crm."
     )
-    files: dict[str, str] = Field(
+    files: dict[str, str | list[str | FileSpec]] = Field(
         default_factory=dict,
-        description="Table -> file name (or DuckDB table) overrides, e.g. {accounts: Account.csv}.",
+        description="Table -> file(s) (or DuckDB table). One name or a list; a list entry may carry constant "
+        "columns ({path: visits.csv, columns: {channel: web}}). With the canonical and maven_crm presets these "
+        "replace the default file of the table; with salesforce and hubspot they add canonical-layout files to "
+        "what the preset reads.",
+    )
+    program: ProgramSource | None = Field(
+        None, description="Where the ABM programme is in a CRM export (targets, tiers, costs); docs/import.md."
+    )
+    ad_spend: list[AdSpendFile] = Field(
+        default_factory=list, description="Ad-platform spend exports read into costs (LinkedIn Campaign Manager)."
+    )
+    epoch_unit: Literal["s", "ms"] | None = Field(
+        None,
+        description="Unit of numeric (Unix epoch) timestamps in date and time columns of text files: 's' or 'ms'. "
+        "None = numbers in a date column are refused.",
     )
     column_map: dict[str, dict[str, str]] = Field(
         default_factory=dict, description="Table -> {source column: canonical column}, applied after the preset."

@@ -95,7 +95,7 @@ def executive_summary(tables: dict[str, pd.DataFrame], dataset, params) -> str:
         f"This run loaded {len(a):,} accounts, {len(c):,} people, {len(o):,} opportunities "
         f"and {len(t):,} touchpoints{span} from {src}.",
         "All tables passed validation (types, unique ids, links between tables, date order, non-negative amounts) "
-        "and no row was dropped.",
+        + _accounted(dataset),
     ]
     warns = list(getattr(dataset, "warnings", []) or [])
     if warns:
@@ -121,6 +121,41 @@ def executive_summary(tables: dict[str, pd.DataFrame], dataset, params) -> str:
             f"{int(o['is_won'].sum()):,} opportunities are won, {int((~o['is_closed']).sum()):,} are still open."
         )
     return " ".join(parts[: 6 if warns else 5])
+
+
+def _accounted(dataset) -> str:
+    """'and no row was dropped.' or how many rows were set aside and why (every input row is accounted for)."""
+    aside: dict[str, int] = {}
+    for acc in (getattr(dataset, "accounting", {}) or {}).values():
+        for k, v in acc.items():
+            if k.startswith("set_aside: ") or k == "excluded_after_as_of":
+                reason = k.removeprefix("set_aside: ").replace("excluded_after_as_of", "dated after the as-of date")
+                aside[reason] = aside.get(reason, 0) + int(v)
+    if not aside:
+        return "and no row was dropped."
+    said = "; ".join(f"{v:,} {k}" for k, v in aside.items())
+    return f"and every input row is accounted for: rows set aside ({said}) are counted in the manifest."
+
+
+def import_report(dataset) -> pd.DataFrame:
+    """What the import did not use and what it did on the way, one line each (``what``, ``detail``).
+
+    From :class:`abm_lab.data.presets.base.ImportReport`: files no table was read from, columns not used per
+    file (a custom field to map with data.column_map, or noise), merges and derivations (converted leads merged,
+    customers derived from won deals, expected close dates of open deals not used) and suspicious patterns."""
+    rep = getattr(dataset, "import_report", None)
+    rows: list[dict[str, str]] = []
+    if rep is not None:
+        from pathlib import Path
+
+        for f in rep.ignored_files:
+            rows.append({"what": "file not used", "detail": Path(f).name})
+        for f, cols in rep.ignored_columns.items():
+            shown = ", ".join(cols[:10]) + (f" and {len(cols) - 10} more" if len(cols) > 10 else "")
+            rows.append({"what": f"columns not used in {Path(f).name}", "detail": shown})
+        rows += [{"what": "done on import", "detail": n} for n in rep.notes]
+        rows += [{"what": "check", "detail": w} for w in rep.warnings]
+    return pd.DataFrame(rows, columns=["what", "detail"])
 
 
 def load_warnings(dataset) -> pd.DataFrame:

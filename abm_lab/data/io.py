@@ -17,9 +17,11 @@ import numpy as np
 import pandas as pd
 
 from ..config import Params
-from ..errors import ABMDataError
+from ..config.core import FileSpec
+from ..errors import ABMDataError, ABMParamsError
 from . import presets, schema, validate
 from .parse import Lines, ParseOptions, read_csv
+from .presets.base import ImportReport, RawTable
 
 TRUTH_DIR = "truth"
 
@@ -37,6 +39,10 @@ class Dataset:
     #: problems that did not stop loading but must be seen (literal NULL texts, dates after as_of, ...):
     #: listed on the data-health page and printed by ``abm-lab validate``
     warnings: list[str] = field(default_factory=list)
+    #: what the import read, did not use (files, columns) and did on the way (merges, derivations)
+    import_report: ImportReport | None = None
+    #: values the loader derived because the source lacked them, with counts (e.g. is_customer_from_won_deals)
+    derived: dict[str, int] = field(default_factory=dict)
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         return self.tables[name]
@@ -129,36 +135,113 @@ def apply_mapping(df: pd.DataFrame, table: str, params: Params, file: str) -> pd
     return presets.transform(params.data.preset, table, df)
 
 
-def _read_table(folder: Path, name: str, params: Params) -> tuple[pd.DataFrame, list[Path], Lines | None] | None:
-    """Raw rows of one table: a data.files override, the preset's files, or <table>.csv/.parquet.
+def read_source(path: Path) -> tuple[pd.DataFrame, np.ndarray | None]:
+    """Raw text columns of one export file and each row's physical line (None for Parquet)."""
+    return _read(path)
 
-    Also returns where each row came from (file and physical line) when every file is a CSV."""
-    override = params.data.files.get(name)
-    if override:
-        candidates = [folder / override]
-        if not candidates[0].exists():
-            raise ABMDataError(
-                f"{candidates[0]}: file named in data.files for table '{name}' does not exist",
-                file=str(candidates[0]),
-                reason="file not found",
+
+def _file_specs(params: Params, name: str) -> list[FileSpec]:
+    """The ``data.files`` entries of a table as :class:`FileSpec` (one name, or a list of names / specs)."""
+    v = params.data.files.get(name)
+    if v is None:
+        return []
+    items = [v] if isinstance(v, str) else list(v)
+    return [FileSpec(path=i) if isinstance(i, str) else i for i in items]
+
+
+def _resolve(folder: Path, path: str, what: str) -> Path:
+    p = Path(path) if Path(path).is_absolute() else folder / path
+    if not p.exists():
+        raise ABMDataError(f"{p}: file named in {what} does not exist", file=str(p), reason="file not found")
+    return p
+
+
+def _canonical_file(path: Path, name: str, params: Params, report: ImportReport, spec: FileSpec | None) -> RawTable:
+    """One file in the table's own layout (after the column preset and data.column_map / value_map)."""
+    if spec is not None and spec.format == "web_visits":
+        if name != "touchpoints":
+            raise ABMParamsError(
+                f"data.files.{name}: format 'web_visits' is for touchpoints files only ({path})", file=str(path)
             )
-    else:
+        from .presets.webvisits import read_web_visits
+
+        rt = read_web_visits(spec, path, report)
+        report.use(path, name)
+        return rt
+    raw, lines = _read(path)
+    if name == "contacts" and "record_type" not in raw.columns and path.stem in ("Contact", "Lead"):
+        raw["record_type"] = path.stem.lower()
+    raw = apply_mapping(raw, name, params, str(path))
+    for col, value in (spec.columns if spec is not None else {}).items():
+        raw[col] = raw[col].where(raw[col].notna(), value) if col in raw.columns else value
+    t = schema.TABLES[name]
+    known = {c.name for c in t.columns}
+    extra = [c for c in raw.columns if c not in known and not (t.prefixed and str(c).startswith(t.prefixed))]
+    extra = [c for c in extra if not (name == "touchpoints" and c == "email")]  # used by the e-mail join
+    if extra:
+        report.ignored_columns[str(path)] = [str(c) for c in extra]
+    report.use(path, name)
+    return RawTable(raw, [path], Lines.simple(str(path), lines) if lines is not None else None)
+
+
+def _column_preset_tables(folder: Path, params: Params, report: ImportReport) -> dict[str, list[RawTable]]:
+    """Tables of a column preset: ``data.files``, else the preset's files, else ``<table>.csv/.parquet``."""
+    out: dict[str, list[RawTable]] = {}
+    for name in schema.TABLES:
+        specs = _file_specs(params, name)
+        if specs:
+            out[name] = [
+                _canonical_file(_resolve(folder, s.path, f"data.files for table '{name}'"), name, params, report, s)
+                for s in specs
+            ]
+            continue
         candidates = [folder / f for f in presets.files(params.data.preset, name)]
         candidates = [p for p in candidates if p.exists()]
         if not candidates:
             p = _find_file(folder, name)
             candidates = [p] if p is not None else []
-    if not candidates:
-        return None
-    frames, parts = [], []
-    for path in candidates:
-        raw, lines = _read(path)
-        if name == "contacts" and "record_type" not in raw.columns and path.stem in ("Contact", "Lead"):
-            raw["record_type"] = path.stem.lower()
-        frames.append(raw)
-        parts.append(Lines.simple(str(path), lines) if lines is not None else None)
-    origin = Lines.concat([p for p in parts if p is not None]) if all(p is not None for p in parts) else None
-    return (frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)), candidates, origin
+        if candidates:
+            out[name] = [_canonical_file(p, name, params, report, None) for p in candidates]
+    return out
+
+
+def _program_id(params: Params) -> str | None:
+    prog = params.data.program
+    return None if prog is None else (prog.id or prog.campaign)
+
+
+def _join_by_email(tp: RawTable, contacts: pd.DataFrame, report: ImportReport) -> RawTable:
+    """Touches that carry a person's e-mail instead of a contact id (marketing-automation and e-mail tool
+    exports): contact_id from the e-mail (case-insensitive; the earliest-created person when several share it).
+    Rows whose e-mail matches nobody are set aside and counted (a touch of nobody cannot reach an account)."""
+    df = tp.df
+    if "email" not in df.columns:
+        return tp
+    cid = df["contact_id"] if "contact_id" in df.columns else pd.Series(pd.NA, index=df.index, dtype="object")
+    blank = cid.isna() | (cid.astype("string").str.strip() == "").fillna(True)
+    mail = df["email"].astype("string").str.strip().str.lower()
+    todo = blank & mail.notna()
+    if not todo.any():
+        return RawTable(df.drop(columns=["email"]), tp.paths, tp.lines, tp.set_aside)
+    people = contacts.loc[contacts["email"].notna(), ["contact_id", "email", "created_date"]].copy()
+    people["key"] = people["email"].astype("string").str.strip().str.lower()
+    people = people.sort_values(["key", "created_date", "contact_id"], na_position="last", kind="stable")
+    lookup = people.drop_duplicates("key").set_index("key")["contact_id"]
+    found = mail.map(lookup)
+    df = df.copy()
+    df["contact_id"] = cid.where(~todo, found).astype("object")
+    unmatched = todo & found.isna()
+    joined = int((todo & found.notna()).sum())
+    report.note(f"touchpoints: {joined:,} touch(es) linked to their person by e-mail")
+    keep = ~unmatched.to_numpy()
+    if unmatched.any():
+        first = tp.lines.label(int(np.flatnonzero(~keep)[0])) if tp.lines is not None else "row ?"
+        report.note(
+            f"touchpoints: {int(unmatched.sum()):,} touch(es) with an e-mail that matches no person were set aside "
+            f"(first at {first}); load the people they belong to (contacts) to use them"
+        )
+    out = RawTable(df.drop(columns=["email"]), tp.paths, tp.lines, tp.set_aside)
+    return out.subset(keep, "e-mail matches no person")
 
 
 def load_folder(folder: str | os.PathLike, params: Params) -> Dataset:
@@ -167,12 +250,35 @@ def load_folder(folder: str | os.PathLike, params: Params) -> Dataset:
         raise ABMDataError(
             f"{folder}: data folder does not exist (data.path in params)", file=str(folder), reason="folder not found"
         )
-    tables, files, hashes, origins = {}, {}, {}, {}
+    preset = params.data.preset
+    report = ImportReport(preset)
+    reader = presets.reader(preset)
+    parts: dict[str, list[RawTable]]
+    if reader is not None:
+        parts = {name: [rt] for name, rt in reader(folder, params, report).items()}
+        for name in schema.TABLES:  # canonical-layout files added to what the reader built
+            for s in _file_specs(params, name):
+                path = _resolve(folder, s.path, f"data.files for table '{name}'")
+                parts.setdefault(name, []).append(_canonical_file(path, name, params, report, s))
+    else:
+        parts = _column_preset_tables(folder, params, report)
+    for spend in params.data.ad_spend:
+        from .presets.adspend import read_ad_spend
+
+        path = _resolve(folder, spend.path, "data.ad_spend")
+        parts.setdefault("costs", []).append(read_ad_spend(spend, folder, _program_id(params), report))
+        report.use(path, "costs")
+    if reader is None:
+        used = {Path(f).resolve() for f in report.used}
+        for p in sorted(folder.iterdir()):
+            if p.is_file() and p.suffix in (".csv", ".parquet", ".gz", ".tsv") and p.resolve() not in used:
+                report.ignored_files.append(str(p))
+    tables, files, hashes, origins, accounting = {}, {}, {}, {}, {}
     opts, warnings = ParseOptions.from_params(params), list[str]()
     for name, t in schema.TABLES.items():
-        got = _read_table(folder, name, params)
-        if got is None:
-            if name in schema.REQUIRED_TABLES and name not in presets.optional_tables(params.data.preset):
+        got = parts.get(name)
+        if not got:
+            if name in schema.REQUIRED_TABLES and name not in presets.optional_tables(preset) and reader is None:
                 raise ABMDataError(
                     f"{folder}: no file for required table '{name}' (expected {name}.csv or "
                     f"{name}.parquet, or name it in data.files)",
@@ -182,16 +288,21 @@ def load_folder(folder: str | os.PathLike, params: Params) -> Dataset:
             if name in schema.REQUIRED_TABLES:
                 tables[name] = schema.empty_table(name)
             continue
-        raw, paths, lines = got
-        label = " + ".join(str(p) for p in paths)
-        raw = apply_mapping(raw, name, params, label)
-        tables[name] = validate.validate_table(raw, t, file=label, opts=opts, lines=lines, warnings=warnings)
-        files[name] = label
-        if lines is not None:
-            origins[name] = lines
-        for p in paths:
+        rt = RawTable.concat(got)
+        if name == "touchpoints":
+            rt = _join_by_email(rt, tables["contacts"], report)
+        tables[name] = validate.validate_table(rt.df, t, file=rt.label, opts=opts, lines=rt.lines, warnings=warnings)
+        files[name] = rt.label
+        accounting[name] = {"rows_in": len(rt.df) + sum(rt.set_aside.values()), "rows_loaded": len(rt.df)}
+        accounting[name].update({f"set_aside: {k}": v for k, v in rt.set_aside.items()})
+        if rt.lines is not None:
+            origins[name] = rt.lines
+        for p in rt.paths:
             hashes[str(p)] = sha256_file(p)
-    return _finish(tables, files, hashes, folder, origins, warnings)
+    ds = _finish(tables, files, hashes, folder, origins, warnings, report)
+    for name, acc in accounting.items():
+        ds.accounting[name] = acc
+    return ds
 
 
 def load_duckdb(db_path: str | os.PathLike, params: Params) -> Dataset:
@@ -206,7 +317,10 @@ def load_duckdb(db_path: str | os.PathLike, params: Params) -> Dataset:
         tables, files = {}, {}
         opts, warnings = ParseOptions.from_params(params), list[str]()
         for name, t in schema.TABLES.items():
-            src = params.data.files.get(name, name)
+            spec = _file_specs(params, name)
+            if len(spec) > 1:
+                raise ABMParamsError(f"data.files.{name}: a DuckDB source names one table per canonical table")
+            src = spec[0].path if spec else name
             if src not in present:
                 if name in schema.REQUIRED_TABLES:
                     raise ABMDataError(
@@ -222,10 +336,12 @@ def load_duckdb(db_path: str | os.PathLike, params: Params) -> Dataset:
             files[name] = label
     finally:
         con.close()
-    return _finish(tables, files, {str(db_path): sha256_file(db_path)}, None, {}, warnings)
+    return _finish(tables, files, {str(db_path): sha256_file(db_path)}, None, {}, warnings, ImportReport("duckdb"))
 
 
-def _finish(tables, files, hashes, folder: Path | None, origins: dict[str, Lines], warnings: list[str]) -> Dataset:
+def _finish(
+    tables, files, hashes, folder: Path | None, origins: dict[str, Lines], warnings: list[str], report: ImportReport
+) -> Dataset:
     validate.check_foreign_keys(tables, files, origins)
     tables["opportunities"] = validate.derive_opportunity_flags(tables["opportunities"])
     acc = tables["accounts"]
@@ -235,16 +351,28 @@ def _finish(tables, files, hashes, folder: Path | None, origins: dict[str, Lines
 
         acc.loc[derive, "domain"] = registered_domains(acc.loc[derive, "website"]).astype("string")
         tables["accounts"] = acc
-    if acc["is_customer"].isna().all():
+    derived: dict[str, int] = {}
+    region = acc["region"].isna() & acc["country"].notna()
+    if region.any():  # sales region from the country, for every source
+        acc.loc[region, "region"] = acc.loc[region, "country"].map(presets.region_of).astype("string")
+        tables["accounts"] = acc
+    if len(acc) and acc["is_customer"].isna().all():
         won = tables["opportunities"].loc[tables["opportunities"]["is_won"], "account_id"].dropna().unique()
         acc["is_customer"] = acc["account_id"].isin(won).astype("boolean")
         tables["accounts"] = acc
+        derived["is_customer_from_won_deals"] = int(acc["is_customer"].sum())
+        report.note(
+            f"accounts: no customer flag in the source; {derived['is_customer_from_won_deals']:,} account(s) with a "
+            "won deal taken as customers"
+        )
     ds = Dataset(
         tables=tables,
         files=files,
         hashes=hashes,
         accounting={k: {"rows_in": len(v), "rows_loaded": len(v)} for k, v in tables.items()},
         warnings=list(warnings),
+        import_report=report,
+        derived=derived,
     )
     if folder is not None and (folder / TRUTH_DIR).is_dir():
         ds.truth, ds.truth_meta = load_truth(folder)
@@ -322,6 +450,8 @@ def save_canonical(ds: Dataset, folder: str | os.PathLike, fingerprint: str) -> 
         "accounting": ds.accounting,
         "tables": list(ds.tables),  # the data model's order (a reload must not reorder the tables)
         "warnings": ds.warnings,
+        "import_report": ds.import_report.to_dict() if ds.import_report is not None else None,
+        "derived": ds.derived,
     }
     (folder / "dataset.json").write_text(json.dumps(meta, indent=2))
     return folder
@@ -345,6 +475,8 @@ def load_canonical(folder: str | os.PathLike, fingerprint: str, data_path: Path)
         hashes=meta["hashes"],
         accounting=meta.get("accounting", {}),
         warnings=meta.get("warnings", []),
+        import_report=ImportReport.from_dict(meta["import_report"]) if meta.get("import_report") else None,
+        derived=meta.get("derived", {}),
     )
     if data_path.is_dir() and (data_path / TRUTH_DIR).is_dir():
         ds.truth, ds.truth_meta = load_truth(data_path)

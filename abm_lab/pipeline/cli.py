@@ -68,6 +68,9 @@ def _cmd_validate(a) -> int:
     for k, v in ds.tables.items():
         print(f"{k:15s} {len(v):>10,} rows  ({ds.files.get(k, '-')})")
     notes = check_ready(ds, params)  # what would stop a notebook of this run stops validate too
+    if ds.import_report is not None:  # files and columns not used, merges and derivations of the import
+        for line in ds.import_report.lines():
+            print(line)
     for n in notes:
         print(f"note: {n}")
     for w in ds.warnings:  # loaded, but worth a look (literal NULL strings, dates after as_of, ...)

@@ -49,6 +49,26 @@ def quarter_bounds(year: int, q: int) -> tuple[dt.date, dt.date]:
     return start, end
 
 
+def _file_paths(entries) -> list[str]:
+    """File names in data.files values / data.ad_spend entries: a name, a list of names or {path: ...} specs."""
+    out: list[str] = []
+    for v in entries:
+        for item in v if isinstance(v, list) else [v]:
+            path = item.get("path") if isinstance(item, dict) else item
+            if path:
+                out.append(str(path))
+    return out
+
+
+def _relabel(v, old: str, new: str):
+    """``v`` (a file name, a list, or a {path: ...} spec) with the quarter label of its paths replaced."""
+    if isinstance(v, list):
+        return [_relabel(i, old, new) for i in v]
+    if isinstance(v, dict):
+        return {**v, "path": str(v["path"]).replace(old, new)} if "path" in v else v
+    return str(v).replace(old, new)
+
+
 def quarter_files(params_dir: Path) -> dict[tuple[int, int], Path]:
     """Existing ``YEARQn.yaml`` files in ``params_dir`` by (year, quarter)."""
     out = {}
@@ -132,7 +152,9 @@ def new_quarter_params(quarter: str, params_dir: Path) -> Path:
         lines = _set_run_key(lines, k, v)
     # data locations named after the quarter move with it (data/2026Q3 -> data/2026Q4)
     data = raw.get("data") or {}
-    moved = [str(v) for v in [data.get("path"), *(data.get("files") or {}).values()] if v and old_label in str(v)]
+    named = [data.get("path"), *_file_paths((data.get("files") or {}).values())]
+    named += _file_paths(data.get("ad_spend") or [])
+    moved = [str(v) for v in named if v and old_label in str(v)]
     out_lines = []
     for ln in lines:
         if any(m in ln for m in moved) and not ln.lstrip().startswith("#"):
@@ -154,7 +176,9 @@ def new_quarter_params(quarter: str, params_dir: Path) -> Path:
             if d2.get("path") and old_label in str(d2["path"]):
                 d2["path"] = str(d2["path"]).replace(old_label, label)
             if isinstance(d2.get("files"), dict):
-                d2["files"] = {k: str(v).replace(old_label, label) for k, v in d2["files"].items()}
+                d2["files"] = {k: _relabel(v, old_label, label) for k, v in d2["files"].items()}
+            if isinstance(d2.get("ad_spend"), list):
+                d2["ad_spend"] = _relabel(d2["ad_spend"], old_label, label)
             raw2["data"] = d2
         new_text = header + "\n" + yaml.safe_dump(raw2, sort_keys=False, default_flow_style=False)
     parse_params(yaml.safe_load(new_text), str(target))  # validate before writing

@@ -1,10 +1,6 @@
-"""Column-name presets for known exports, mapped onto the canonical model (:mod:`abm_lab.data.schema`).
+"""Column-name presets: one file per table, columns renamed and values recoded onto the canonical model.
 
 * ``canonical``  – files already use canonical names (``accounts.csv`` …).
-* ``salesforce`` – Salesforce standard-object CSV exports (Data Loader / Data Export field
-  API names): ``Account.csv``, ``Contact.csv`` + ``Lead.csv`` (both become ``contacts``),
-  ``Opportunity.csv``, ``CampaignMember.csv`` (becomes ``touchpoints``; the campaign's
-  ``Type`` is read from ``Campaign.Type`` or ``CampaignType`` when the export joins it).
 * ``maven_crm``  – Maven Analytics "CRM Sales Opportunities" (``accounts.csv``,
   ``sales_pipeline.csv``). It has no people or activities: ``contacts`` and
   ``touchpoints`` are empty tables. Account ids are the account names, revenue is in
@@ -15,7 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..errors import ABMDataError
+from ...errors import ABMDataError
 
 _SF_STAGES = {
     "Prospecting": "prospecting",
@@ -182,20 +178,25 @@ def region_of(country: str | None) -> str | None:
     return _REGIONS.get(country.strip())
 
 
+def _preset(preset: str) -> dict:
+    """A column preset's definition; a reader preset (salesforce, hubspot) maps nothing here (its reader does)."""
+    return PRESETS.get(preset, PRESETS["canonical"])
+
+
 def files(preset: str, table: str) -> list[str]:
-    return list(PRESETS[preset]["files"].get(table, []))
+    return list(_preset(preset)["files"].get(table, []))
 
 
 def optional_tables(preset: str) -> tuple[str, ...]:
-    return tuple(PRESETS[preset]["optional_tables"])
+    return tuple(_preset(preset)["optional_tables"])
 
 
 def column_map(preset: str, table: str) -> dict[str, str]:
-    return dict(PRESETS[preset]["columns"].get(table, {}))
+    return dict(_preset(preset)["columns"].get(table, {}))
 
 
 def value_map(preset: str, table: str) -> dict[str, dict[str, str]]:
-    return {k: dict(v) for k, v in PRESETS[preset]["values"].get(table, {}).items()}
+    return {k: dict(v) for k, v in _preset(preset)["values"].get(table, {}).items()}
 
 
 def _source_column(preset: str, table: str, canonical: str) -> str:
@@ -223,8 +224,8 @@ def require_columns(preset: str, table: str, df: pd.DataFrame, needed: list[str]
 
 def _millions(raw: pd.Series, file: str | None) -> pd.Series:
     """Maven's revenue (millions of USD) as USD; a value that is not a number is an error naming its rows."""
-    from ..errors import ABMDataError, format_rows
-    from .parse import ParseOptions, parse_numbers
+    from ...errors import ABMDataError, format_rows
+    from ..parse import ParseOptions, parse_numbers
 
     if pd.api.types.is_numeric_dtype(raw):
         return raw.astype(float) * 1_000_000
