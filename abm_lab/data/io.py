@@ -266,7 +266,9 @@ def load_folder(folder: str | os.PathLike, params: Params) -> Dataset:
         from .presets.adspend import read_ad_spend
 
         path = _resolve(folder, spend.path, "data.ad_spend")
-        parts.setdefault("costs", []).append(read_ad_spend(spend, folder, _program_id(params), report))
+        parts.setdefault("costs", []).append(
+            read_ad_spend(spend, folder, _program_id(params), report, currency=params.run.currency)
+        )
         report.use(path, "costs")
     if reader is None:
         used = {Path(f).resolve() for f in report.used}

@@ -7,6 +7,9 @@
   ``data.thousands``; a thousands separator is otherwise accepted only where it cannot be a decimal one.
 * :func:`parse_dates` refuses ambiguous day/month dates (``05/01/2026``) and columns mixing formats unless
   ``data.date_format`` is given, and converts offsets to ``data.timezone`` (naive times are taken as in it).
+  Numbers that can only be Unix epoch timestamps (9 or more integer digits, or a fraction) are read in
+  ``data.epoch_unit`` (``s`` / ``ms``, UTC instants converted to ``data.timezone``) and refused without it:
+  :func:`epoch_to_datetime`.
 
 Parsers return the values and a mask of rows they refused with a reason; :mod:`abm_lab.data.validate` turns
 those into :class:`~abm_lab.errors.ABMDataError` messages naming the rows.
@@ -26,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ABMDataError
+from .epoch import epoch_like, epoch_reason, epoch_to_datetime
 
 #: Literal texts that stand for a missing value in some exports (compared case-insensitively). They are
 #: reported, never silently taken as blank: an error in number/date columns, a warning in text columns.
@@ -34,26 +38,28 @@ NULL_TOKENS: tuple[str, ...] = ("nan", "null", "none", "n/a")
 
 @dataclass(frozen=True)
 class ParseOptions:
-    """How values are read: from ``params.data`` (date_format, timezone, decimal, thousands) and ``run.as_of``."""
+    """How values are read: from ``params.data`` (date_format, timezone, decimal, thousands, epoch_unit) and
+    ``run.as_of``."""
 
     date_format: str | None
     timezone: str
     decimal: str
     thousands: str | None
     as_of: pd.Timestamp | None = None
+    epoch_unit: str | None = None  # 's' / 'ms': unit of numeric (Unix epoch) timestamps; None = refuse them
 
     @classmethod
     def from_params(cls, params) -> ParseOptions:
         d = params.data
         as_of = pd.Timestamp(params.run.as_of) if getattr(params, "run", None) is not None else None
-        return cls(d.date_format, d.timezone, d.decimal, d.thousands, as_of)
+        return cls(d.date_format, d.timezone, d.decimal, d.thousands, as_of, getattr(d, "epoch_unit", None))
 
     @classmethod
     def default(cls) -> ParseOptions:
         from ..config.core import DataParams
 
         d = DataParams()
-        return cls(d.date_format, d.timezone, d.decimal, d.thousands, None)
+        return cls(d.date_format, d.timezone, d.decimal, d.thousands, None, d.epoch_unit)
 
 
 @dataclass
@@ -322,6 +328,8 @@ def parse_dates(raw: pd.Series, opts: ParseOptions) -> tuple[pd.Series, pd.Serie
     ISO (``2026-01-05``, ``2026-01-05T10:00:00+0100``), year-first and unambiguous day/month values pass.
     Refused without ``data.date_format``: day/month values where both parts are at most 12 and no value of the
     column tells which comes first, columns with values proving both orders, and columns mixing formats.
+    Numbers that can only be epoch timestamps (:mod:`abm_lab.data.epoch`) are read in ``opts.epoch_unit``
+    (:func:`epoch_to_datetime`, then converted to ``opts.timezone``) and refused when it is not set.
     """
     s = raw.astype("string").str.strip()
     s = s.mask(s == "")
@@ -338,6 +346,20 @@ def parse_dates(raw: pd.Series, opts: ParseOptions) -> tuple[pd.Series, pd.Serie
             if getattr(fast.dt, "tz", None) is not None:
                 fast = fast.dt.tz_convert(opts.timezone).dt.tz_localize(None)
             return fast.astype("datetime64[ns]"), pd.Series(False, index=s.index), ""
+    epoch = epoch_like(s)
+    if epoch.any():
+        if opts.epoch_unit is None:
+            return out, epoch, epoch_reason(None)
+        got, refused = epoch_to_datetime(raw.where(epoch), opts.epoch_unit)
+        if refused.any():
+            return out, refused, epoch_reason(opts.epoch_unit)
+        out[epoch] = got[epoch].dt.tz_convert(opts.timezone).dt.tz_localize(None).astype("datetime64[ns]")
+        rest = present & ~epoch
+        if not rest.any():
+            return out, pd.Series(False, index=s.index), ""
+        r_out, r_bad, r_why = parse_dates(raw.where(rest), opts)  # the other values, as any date column
+        out[rest] = r_out[rest]
+        return out, r_bad & rest, r_why
     aware = s.str.contains(_OFFSET).fillna(False).astype(bool)
     iso = s.str.match(_ISO).fillna(False).astype(bool)
     if opts.date_format:

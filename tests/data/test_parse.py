@@ -6,6 +6,7 @@ numbers formatted with random separators, dates formatted day- or month-first.""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 from pathlib import Path
@@ -15,7 +16,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from abm_lab.data.parse import ParseOptions, _records, _records_without_quotes, parse_dates, parse_numbers, read_csv
+from abm_lab.data.parse import (
+    ParseOptions,
+    _records,
+    _records_without_quotes,
+    epoch_to_datetime,
+    parse_dates,
+    parse_numbers,
+    read_csv,
+)
 from abm_lab.errors import ABMDataError
 
 SETTINGS = settings(
@@ -198,3 +207,71 @@ def test_offsets_convert_to_the_timezone(ts, minutes):
         out, bad, _ = parse_dates(text, opts(timezone=tz))
         want = [pd.Timestamp(t.replace(tzinfo=off)).tz_convert(tz).tz_localize(None) for t in ts]
         assert not bad.any() and out.tolist() == want
+
+
+# ---- Unix epoch timestamps (issue 13: HubSpot-style epoch-ms exports) ----------------------------------------
+
+EPOCH_START, EPOCH_END = pd.Timestamp("1973-03-04", tz="UTC"), pd.Timestamp("2200-01-01", tz="UTC")
+
+
+def epoch_opts(unit: str | None, tz: str = "UTC") -> ParseOptions:
+    return dataclasses.replace(ParseOptions.default(), epoch_unit=unit, timezone=tz)
+
+
+@settings(max_examples=25, deadline=None, database=None)
+@given(
+    ms=st.lists(st.integers(int(EPOCH_START.value // 10**6), int(EPOCH_END.value // 10**6)), min_size=1, max_size=20),
+    tz=st.sampled_from(["UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata"]),
+)
+def test_epoch_seconds_and_milliseconds_read_to_exact_instants(ms, tz):
+    """Truth: random instants; written as epoch ms, epoch s with a millisecond fraction, and whole epoch s, they
+    read back exactly, converted to the time zone (naive, like offsets)."""
+    truth = pd.Series(pd.to_datetime(ms, unit="ms", utc=True)).dt.tz_convert(tz).dt.tz_localize(None)
+    truth = truth.astype("datetime64[ns]")
+    got, bad, _ = parse_dates(pd.Series([str(v) for v in ms]), epoch_opts("ms", tz))
+    assert not bad.any() and got.tolist() == truth.tolist()
+    as_s = pd.Series([f"{v // 1000}.{v % 1000:03d}" for v in ms])
+    got, bad, _ = parse_dates(as_s, epoch_opts("s", tz))
+    assert not bad.any() and got.tolist() == truth.tolist()
+    whole = pd.Series([v // 1000 for v in ms], dtype="int64")  # a numeric column (Parquet, DuckDB)
+    got, bad, _ = parse_dates(whole, epoch_opts("s", tz))
+    assert not bad.any() and got.tolist() == truth.dt.floor("s").tolist()
+
+
+def test_epoch_known_instants_and_dst():
+    got, bad, _ = parse_dates(pd.Series(["1767225600", "1782864000"]), epoch_opts("s", "Europe/Berlin"))
+    # 2026-01-01T00:00Z is 01:00 in Berlin (CET); 2026-07-01T00:00Z is 02:00 (CEST)
+    assert got.tolist() == [pd.Timestamp("2026-01-01 01:00"), pd.Timestamp("2026-07-01 02:00")] and not bad.any()
+    vals, refused = epoch_to_datetime(pd.Series(["1767225600123", None, "x"]), "ms")
+    assert vals.iloc[0] == pd.Timestamp("2026-01-01 00:00:00.123", tz="UTC")
+    assert pd.isna(vals.iloc[1]) and refused.tolist() == [False, False, True]
+
+
+def test_numbers_in_a_date_column_are_refused_without_epoch_unit():
+    s = pd.Series(["2026-01-05", "1767225600123", "1767225600", ""])
+    got, bad, why = parse_dates(s, epoch_opts(None))
+    assert bad.tolist() == [False, True, True, False]
+    assert "data.epoch_unit" in why and "'s'" in why and "'ms'" in why
+
+
+def test_the_wrong_epoch_unit_is_refused_with_the_other_one_suggested():
+    _, bad, why = parse_dates(pd.Series(["1767225600123"]), epoch_opts("s"))  # ms read as s: year 58000
+    assert bad.all() and "set data.epoch_unit to 'ms'" in why
+    _, bad, why = parse_dates(pd.Series(["1767225600"]), epoch_opts("ms"))  # s read as ms: January 1970
+    assert bad.all() and "set data.epoch_unit to 's'" in why
+
+
+def test_epoch_unit_keeps_compact_dates_and_mixes_with_iso():
+    got, bad, _ = parse_dates(pd.Series(["20260105", "2026"]), epoch_opts("s"))  # YYYYMMDD / YYYY stay dates
+    assert got.tolist() == [pd.Timestamp("2026-01-05"), pd.Timestamp("2026-01-01")] and not bad.any()
+    got, bad, _ = parse_dates(pd.Series(["1767225600000", "2026-01-02T10:00:00+01:00"]), epoch_opts("ms"))
+    assert got.tolist() == [pd.Timestamp("2026-01-01"), pd.Timestamp("2026-01-02 09:00")] and not bad.any()
+
+
+def test_epoch_unit_comes_from_params():
+    from abm_lab.config import Params
+
+    p = Params.model_validate({"data": {"epoch_unit": "ms", "timezone": "Europe/Berlin"}})
+    o = ParseOptions.from_params(p)
+    assert o.epoch_unit == "ms" and o.timezone == "Europe/Berlin"
+    assert ParseOptions.default().epoch_unit is None

@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -323,5 +324,5 @@ def first_present(*cols: pd.Series) -> pd.Series:
     return out
 
 
-Reader = Callable[[Path, object, ImportReport], dict[str, RawTable]]
+Reader = Callable[[Path, Any, ImportReport], dict[str, RawTable]]
 """``reader(folder, params, report) -> {table: RawTable}``: a preset that reads a whole export folder."""
