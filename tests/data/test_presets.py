@@ -13,24 +13,35 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_salesforce_export_maps_onto_canonical_tables():
+    """The small Salesforce export (no Campaign.csv, no Account.Type) through the reader preset: 15-character ids
+    read in their 18-character form, and the report says what could not be known (the full fixture is tested in
+    tests/data/presets/test_salesforce.py)."""
+    from abm_lab.data.presets.salesforce import sfid18
+
     p = parse_params({"data": {"source": "folder", "path": "tests/fixtures/salesforce", "preset": "salesforce"}})
     ds = load_dataset(p, ROOT)
     acc, con, opp, tp = (ds[t] for t in ("accounts", "contacts", "opportunities", "touchpoints"))
-    assert len(acc) == 3 and acc.loc[1, "parent_account_id"] == "0015g00000AAAA1"
+    assert len(acc) == 3 and acc.loc[1, "parent_account_id"] == sfid18("0015g00000AAAA1")
     assert acc["domain"].tolist() == ["acme.com", "acme.co.uk", "globex.de"]  # derived from Website
     assert acc["employees"].tolist() == [2822, 120, 900]
-    # Contact.csv and Lead.csv are both people; leads keep their typed company
+    assert acc["is_customer"].tolist() == [True, False, False]  # no Type: derived from won deals (and noted)
     assert sorted(con["record_type"].tolist()) == ["contact", "contact", "lead", "lead"]
     assert set(con.loc[con.record_type == "lead", "company_name"]) == {"ACME Corp.", "Initech"}
     assert opp.set_index("opportunity_id")["stage"].to_dict() == {
-        "0065g00000OOOO1": "closed_won",
-        "0065g00000OOOO2": "negotiation",
-        "0065g00000OOOO3": "closed_lost",
+        sfid18("0065g00000OOOO1"): "closed_won",
+        sfid18("0065g00000OOOO2"): "negotiation",
+        sfid18("0065g00000OOOO3"): "closed_lost",
     }
-    # CampaignMember: ContactId or LeadId becomes contact_id, campaign type becomes the channel
-    assert tp["contact_id"].tolist() == ["0035g00000CCCC1", "00Q5g00000LLLL1", "00Q5g00000LLLL2"]
-    assert tp["channel"].tolist() == ["webinar", "email", "event"]
+    assert opp["close_date"].isna().tolist() == [False, True, False]  # an open deal's CloseDate is expected only
+    assert opp["product"].isna().all()  # Opportunity.Type is not a product
+    # members: responders are responses (webinar Responded, event Attended), the e-mail send a membership
+    assert tp["contact_id"].tolist() == [sfid18(i) for i in ("00Q5g00000LLLL1", "0035g00000CCCC1", "00Q5g00000LLLL2")]
+    assert set(tp["channel"]) == {"other"}  # no Campaign.csv: the channel cannot be known, and the report says so
     assert pd.api.types.is_datetime64_any_dtype(tp["timestamp"])
+    rep = ds.import_report
+    assert any("no Type field" in n for n in rep.notes)
+    assert any("not in Campaign.csv" in w for w in rep.warnings) and any("no ABM programme" in w for w in rep.warnings)
+    assert "CampaignType" in next(v for f, v in rep.ignored_columns.items() if f.endswith("CampaignMember.csv"))
 
 
 def test_maven_crm_through_the_mapping():

@@ -13,93 +13,8 @@ import pandas as pd
 
 from ...errors import ABMDataError
 
-_SF_STAGES = {
-    "Prospecting": "prospecting",
-    "Qualification": "discovery",
-    "Needs Analysis": "discovery",
-    "Value Proposition": "solution",
-    "Id. Decision Makers": "solution",
-    "Perception Analysis": "solution",
-    "Proposal/Price Quote": "proposal",
-    "Negotiation/Review": "negotiation",
-    "Closed Won": "closed_won",
-    "Closed Lost": "closed_lost",
-}
-_SF_CAMPAIGN_TYPES = {
-    "Email": "email",
-    "Webinar": "webinar",
-    "Conference": "event",
-    "Trade Show": "event",
-    "Advertisement": "display",
-    "Banner Ads": "display",
-    "Direct Mail": "direct_mail",
-    "Public Relations": "other",
-    "Partners": "other",
-    "Referral Program": "other",
-    "Telemarketing": "sales",
-    "Other": "other",
-    "Social": "paid_social",
-    "Content": "content",
-}
-
 PRESETS: dict[str, dict] = {
     "canonical": {"files": {}, "columns": {}, "values": {}, "optional_tables": ()},
-    "salesforce": {
-        "files": {
-            "accounts": ["Account.csv"],
-            "contacts": ["Contact.csv", "Lead.csv"],
-            "opportunities": ["Opportunity.csv"],
-            "touchpoints": ["CampaignMember.csv"],
-        },
-        "columns": {
-            "accounts": {
-                "Id": "account_id",
-                "Name": "name",
-                "Website": "website",
-                "ParentId": "parent_account_id",
-                "Industry": "industry",
-                "NumberOfEmployees": "employees",
-                "AnnualRevenue": "annual_revenue",
-                "BillingCountry": "country",
-                "CreatedDate": "created_date",
-                "OwnerId": "owner",
-            },
-            "contacts": {
-                "Id": "contact_id",
-                "Email": "email",
-                "FirstName": "first_name",
-                "LastName": "last_name",
-                "Title": "job_title",
-                "Company": "company_name",
-                "Website": "website",
-                "AccountId": "account_id",
-                "ConvertedAccountId": "account_id",
-                "LeadSource": "source",
-                "CreatedDate": "created_date",
-                "MailingCountry": "country",
-                "Country": "country",
-            },
-            "opportunities": {
-                "Id": "opportunity_id",
-                "AccountId": "account_id",
-                "CreatedDate": "created_date",
-                "StageName": "stage",
-                "CloseDate": "close_date",
-                "Amount": "amount",
-                "OwnerId": "owner",
-                "Type": "product",
-            },
-            "touchpoints": {
-                "Id": "touchpoint_id",
-                "CreatedDate": "timestamp",
-                "CampaignId": "campaign_id",
-                "Campaign.Type": "channel",
-                "CampaignType": "channel",
-            },
-        },
-        "values": {"opportunities": {"stage": _SF_STAGES}, "touchpoints": {"channel": _SF_CAMPAIGN_TYPES}},
-        "optional_tables": (),
-    },
     "maven_crm": {
         "files": {"accounts": ["accounts.csv"], "opportunities": ["sales_pipeline.csv"]},
         "columns": {
@@ -259,16 +174,4 @@ def transform(preset: str, table: str, df: pd.DataFrame, file: str | None = None
             df["region"] = df["country"].map(region_of)
     if preset == "maven_crm" and table == "opportunities":
         require_columns(preset, table, df, ["opportunity_id", "account_id", "stage"], file)
-    if preset == "salesforce" and table == "accounts" and "region" not in df.columns and "country" in df.columns:
-        df["region"] = df["country"].map(region_of)
-    if preset == "salesforce" and table == "touchpoints":
-        if "ContactId" in df.columns or "LeadId" in df.columns:
-            cid = df.get("ContactId", pd.Series(pd.NA, index=df.index))
-            lid = df.get("LeadId", pd.Series(pd.NA, index=df.index))
-            df["contact_id"] = cid.where(cid.notna() & (cid != ""), lid)
-        if "channel" not in df.columns:
-            df["channel"] = "other"
-        df["channel"] = df["channel"].fillna("other")
-        responded = df.get("HasResponded", pd.Series("false", index=df.index)).astype(str).str.lower()
-        df["activity_type"] = responded.map(lambda r: "campaign_response" if r in ("true", "1") else "campaign_member")
     return df
