@@ -17,9 +17,7 @@ class ReportTargets(Section):
     """Targets for the KPI tiles of the run index, per reporting window."""
 
     target_accounts: float | None = Field(
-        500,
-        ge=0,
-        description="Accounts selected as ABM targets (count; the plan for the demo world of 2,000 accounts).",
+        None, ge=0, description="Accounts selected as ABM targets (count); None = no target set."
     )
     engaged_accounts: float | None = Field(
         None, ge=0, description="Engaged accounts in the window (count); None = roi.targets.engaged_accounts."

@@ -17,18 +17,34 @@ from .base import Section
 
 
 class KpiTargets(Section):
-    """Targets agreed at program outset (for the leadership KPI tiles), per reporting window."""
+    """Targets agreed at program outset (for the leadership KPI tiles), per reporting window.
 
-    engaged_accounts: float = Field(
-        1500, ge=0, description="Engaged accounts (≥ engaged_min_touches touches) in the window (count)."
+    None = no target set (the default: a target is the user's own agreement, not a number the tool can know);
+    the tile then shows the actual with "no target set" instead of a share of a target. The demo run sets the
+    demo world's targets in ``params/demo.yaml``."""
+
+    engaged_accounts: float | None = Field(
+        None,
+        ge=0,
+        description="Engaged accounts (≥ engaged_min_touches touches) in the window (count); None = no target.",
     )
-    mqas: float = Field(450, ge=0, description="Marketing-qualified accounts in the window (count).")
-    opportunities: float = Field(120, ge=0, description="Opportunities created in the window (count).")
-    pipeline: float = Field(3_500_000, ge=0, description="Pipeline created in the window (USD).")
-    win_rate: float = Field(0.55, ge=0, le=1, description="Won / (won + lost) of deals closed in the window (share).")
-    avg_deal_size: float = Field(30_000, ge=0, description="Average won deal size in the window (USD).")
-    revenue: float = Field(2_000_000, ge=0, description="Won revenue closed in the window (USD).")
-    roi: float = Field(0.5, description="Program ROI target ((gross profit − cost) / cost; 1.0 = 100%).")
+    mqas: float | None = Field(
+        None, ge=0, description="Marketing-qualified accounts in the window (count); None = no target."
+    )
+    opportunities: float | None = Field(
+        None, ge=0, description="Opportunities created in the window (count); None = no target."
+    )
+    pipeline: float | None = Field(None, ge=0, description="Pipeline created in the window (USD); None = no target.")
+    win_rate: float | None = Field(
+        None, ge=0, le=1, description="Won / (won + lost) of deals closed in the window (share); None = no target."
+    )
+    avg_deal_size: float | None = Field(
+        None, ge=0, description="Average won deal size in the window (USD); None = no target."
+    )
+    revenue: float | None = Field(None, ge=0, description="Won revenue closed in the window (USD); None = no target.")
+    roi: float | None = Field(
+        None, description="Program ROI target ((gross profit − cost) / cost; 1.0 = 100%); None = no target."
+    )
 
 
 class RuleWeights(Section):

@@ -403,7 +403,13 @@ def load_dataset(params: Params, root: str | os.PathLike = ".") -> Dataset:
         ds = load_folder(path, params)
     else:
         ds = load_duckdb(path, params)
-    return known_at(ds, params.run.as_of)
+    ds = known_at(ds, params.run.as_of)
+    from .diagnose import diagnose
+
+    # suspicious patterns (one channel only, duplicated people, no programme so no ROI, ...): seen by
+    # `abm-lab validate`, the run and the data-health page
+    ds.warnings = list(dict.fromkeys([*ds.warnings, *diagnose(ds, params)]))
+    return ds
 
 
 def known_at(ds: Dataset, as_of: object) -> Dataset:

@@ -165,3 +165,21 @@ def exports_table(paths: Mapping[str, Path]) -> pd.DataFrame:
         df = pd.read_parquet(pth) if str(pth).endswith(".parquet") else pd.read_csv(pth, nrows=None)
         rows.append({"file": Path(pth).name, "rows": len(df), "columns": ", ".join(df.columns)})
     return pd.DataFrame(rows)
+
+
+def grade_checks_text(headline: Mapping[str, Any]) -> str:
+    """The grade sanity checks as Markdown sentences: accounts per grade and whether the customer rate and the
+    prospects' opportunity rate fall from the best grade to the worst (from :meth:`GradingResult.headline`)."""
+    counts = headline["grade_counts"]
+    grades = list(counts)
+    span = f"{grades[0]} to {grades[-1]}" if grades else "best to worst"
+    per = " · ".join(f"{g}: {int(n):,}" for g, n in counts.items())
+
+    def falls(ok: bool) -> str:
+        return f"falls from grade {span}" if ok else f"does **not** fall steadily from grade {span}"
+
+    return (
+        f"**Accounts per grade:** {per}.\n\n"
+        f"The customer rate {falls(bool(headline['monotone_customer_rate']))}; the prospects' opportunity rate "
+        f"{falls(bool(headline['monotone_opportunity_rate']))}."
+    )

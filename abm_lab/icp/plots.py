@@ -134,6 +134,39 @@ def format_cv_table(cv: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def feature_label(name: str) -> str:
+    """A model feature in words: ``tech_crm`` → 'uses CRM', ``industry=Software`` → 'Industry: Software',
+    ``employee_band=200–999`` → '200–999 employees' (other names with spaces for underscores)."""
+    attr, sep, value = str(name).partition("=")
+    if attr.startswith("tech_") and not sep:
+        return segment_label(attr, "yes")
+    if sep and attr in ("industry", "region"):
+        return f"{ATTR_LABEL[attr]}: {value}"
+    if sep:
+        return segment_label(attr, value)
+    return str(name).replace("_", " ")
+
+
 def format_importance(importance: pd.DataFrame, k: int = 10) -> pd.DataFrame:
-    """The ``k`` most important features in both models, rounded, with readable column names."""
-    return importance.head(k).round(3).rename(columns=IMPORTANCE_LABEL)
+    """The ``k`` most important features in both models, rounded, with readable column and feature names."""
+    out = importance.head(k).round(3).rename(columns=IMPORTANCE_LABEL)
+    out.index = pd.Index([feature_label(x) for x in out.index], name="feature")
+    return out
+
+
+def labels_text(result: IcpResult, min_customers: int) -> str:
+    """What the ICP is learned from, as Markdown: accounts, positives, the minimum for a model, whether one was
+    fitted, and the result's notes as bullets (instead of a debug print)."""
+    n, pos = len(result.y), int(result.y.sum())
+    fitted = (
+        "a lookalike model was fitted"
+        if result.has_model
+        else "no lookalike model was fitted (the profile comes from the lift tables)"
+    )
+    lines = [
+        f"**{n:,} accounts, {pos:,} {result.target_name}s**; a model needs at least {min_customers:,} "
+        f"{result.target_name}s: {fitted}."
+    ]
+    if result.notes:
+        lines.append("\n".join(f"- {note}" for note in result.notes))
+    return "\n\n".join(lines)

@@ -165,10 +165,15 @@ def committee_chart(coverage: pd.DataFrame, committee: Sequence[CommitteeRole]) 
 
 def committee_text(coverage: pd.DataFrame, n_seats: int, by_tier: pd.DataFrame | None = None) -> str:
     """Accounts by number of committee seats known, and (with ``by_tier``) mean coverage per ABM tier."""
-    dist = coverage["roles_known"].value_counts().sort_index()
+    from ..report.formatting import labelled
+
+    dist = coverage["roles_known"].value_counts().sort_index().rename_axis("seats known")
     lines = [f"accounts by number of committee seats known (of {n_seats}):", dist.rename("accounts").to_string()]
     if by_tier is not None:
-        lines += ["\nmean coverage and engaged share by ABM tier (from notebook 02):", by_tier.round(3).to_string()]
+        lines += [
+            "\nmean coverage and engaged share by ABM tier (from notebook 02):",
+            labelled(by_tier.round(3)).to_string(),
+        ]
     return "\n".join(lines)
 
 
@@ -204,6 +209,17 @@ def persona_involvement_chart(involvement: pd.DataFrame, ax: plt.Axes | None = N
     ax.set_title("Persona involvement before close: won vs lost deals")
     style.source_line(fig)
     return fig
+
+
+def involvement_table(involvement: pd.DataFrame) -> pd.DataFrame:
+    """Share (%) of won and lost deals with each committee seat involved: one row per seat (seat names with
+    spaces), columns "won deals (%)" and "lost deals (%)" — the table of the leadership page."""
+    inv = involvement.pivot(index="seat", columns="outcome", values="share").reindex(involvement["seat"].unique())
+    inv = inv[[c for c in ("won", "lost") if c in inv.columns]]
+    out = (inv * 100).rename(columns=lambda c: f"{c} deals (%)")
+    out.index = pd.Index([str(s).replace("_", " ") for s in out.index], name="committee seat")
+    out.columns.name = None
+    return out
 
 
 def involvement_text(involvement: pd.DataFrame) -> str:

@@ -103,7 +103,10 @@ class Kpi:
 
 
 def resolve_targets(params: dict) -> dict[str, float | None]:
-    """KPI targets: ``report.targets.<k>``, else ``roi.targets.<k>`` (params, then the defaults)."""
+    """KPI targets: ``report.targets.<k>``, else ``roi.targets.<k>`` (params, then the defaults).
+
+    ``roi.targets`` default to None (no target set): a run on the user's data shows its actuals with "No target
+    set" rather than a share of the demo world's targets (those are in ``params/demo.yaml``)."""
     roi_defaults = RoiParams().targets.model_dump(mode="json")
     rep = report_params(params)["targets"]
     roi_raw = get(params, "roi", "targets") or {}

@@ -5,8 +5,9 @@ that hold treated cells, ABM programme rows only) and :func:`roi_two_ways` — r
 
 ROI = (incremental gross profit − program cost) / program cost, with incremental gross profit = gross margin
 (``roi.gross_margin``) × number of targets × effect on won revenue per account; its interval follows from the
-effect's interval (ROI is linear in it). Program cost = the costs table pro rata up to ``as_of`` (or
-``roi.program_cost``).
+effect's interval (ROI is linear in it). Program cost = the programme's rows of the costs table pro rata up to
+``as_of`` (or ``roi.program_cost``): rows of other programme ids (non-ABM campaigns, another programme) never count,
+and :func:`cost_notes` says in words how many rows and how much spend were left out, and which ids are unknown.
 """
 
 from __future__ import annotations
@@ -23,10 +24,63 @@ from .lift.estimators import estimate_lift
 from .lift.results import LiftResult
 
 
+def programme_rows(costs: pd.DataFrame | None, program_ids: Any) -> pd.DataFrame | None:
+    """The rows of ``costs`` that belong to the programmes ``program_ids`` (None = every row).
+
+    A costs table exported from a CRM or an ad platform often holds other campaigns' spend too; only the
+    evaluated programme's rows are its cost."""
+    if costs is None or program_ids is None or "program_id" not in costs.columns:
+        return costs
+    ids = {str(x) for x in pd.Series(program_ids, dtype=object).dropna()}
+    return costs.loc[costs["program_id"].astype("string").isin(ids).fillna(False).to_numpy(bool)]
+
+
+def cost_notes(costs: pd.DataFrame | None, program_ids: Any, known_ids: Any = None, currency: str = "USD") -> list[str]:
+    """Plain-words notes on the costs rows that are not the evaluated programme's (so not in its cost).
+
+    ``program_ids``: the programme(s) evaluated; ``known_ids``: every programme id of the ``programs`` table
+    (default ``program_ids``). Rows of a known programme that is not evaluated are counted separately from rows
+    whose programme id is not in ``programs`` at all (unknown programme ids, e.g. non-ABM campaigns or a typo)."""
+    if costs is None or costs.empty or "program_id" not in costs.columns:
+        return []
+    ids = {str(x) for x in pd.Series(program_ids, dtype=object).dropna()}
+    known = ids | {str(x) for x in pd.Series(known_ids if known_ids is not None else [], dtype=object).dropna()}
+    pid = costs["program_id"].astype("string")
+    amount = costs["amount"].astype(float) if "amount" in costs.columns else pd.Series(0.0, index=costs.index)
+    notes = []
+    other = pid.notna() & ~pid.isin(ids) & pid.isin(known)
+    if other.any():
+        names = sorted(pid[other].unique())
+        notes.append(
+            f"costs: {int(other.sum()):,} rows ({amount[other].sum():,.0f} {currency}) belong to other programmes "
+            f"({', '.join(names)}) and are not counted in the cost of {', '.join(sorted(ids)) or '?'}."
+        )
+    unknown = pid.isna() | ~pid.isin(known)
+    if unknown.any():
+        names = sorted(pid[unknown].dropna().unique())
+        shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        blank = int(pid[unknown].isna().sum())
+        what = f"unknown programme ids ({shown})" if names else ""
+        if blank:
+            what += (" and " if what else "") + f"{blank:,} rows without a programme id"
+        notes.append(
+            f"costs: {int(unknown.sum()):,} rows ({amount[unknown].sum():,.0f} {currency}) have {what}, not in the "
+            "programs table: not counted in any programme cost (check data.program or the costs' program_id)."
+        )
+    return notes
+
+
 def program_cost(
-    costs: pd.DataFrame | None, as_of: Any, program_start: Any = None, override: float | None = None
+    costs: pd.DataFrame | None,
+    as_of: Any,
+    program_start: Any = None,
+    override: float | None = None,
+    program_ids: Any = None,
 ) -> float:
-    """Program spend (USD): ``override`` if set, else the costs table pro rata up to ``as_of``."""
+    """Program spend (USD): ``override`` if set, else the costs table pro rata up to ``as_of``.
+
+    ``program_ids``: only these programmes' rows count (:func:`programme_rows`; None = every row, for a costs
+    table that holds one programme only)."""
     if override is not None:
         return float(override)
     if costs is None or costs.empty:
@@ -36,8 +90,19 @@ def program_cost(
             column="amount",
             reason="no costs",
         )
+    c = programme_rows(costs, program_ids)
+    if c is None or c.empty:
+        ids = sorted({str(x) for x in pd.Series(program_ids, dtype=object).dropna()})
+        raise ABMDataError(
+            f"costs: no rows for programme {', '.join(ids) or '?'} (the costs table has programme ids "
+            f"{', '.join(sorted(costs['program_id'].dropna().astype(str).unique())[:5]) or 'none'}); set "
+            "roi.program_cost in params or load that programme's costs",
+            file="costs",
+            column="program_id",
+            reason="no costs",
+        )
     as_of = pd.Timestamp(as_of)
-    c = costs.copy()
+    c = c.copy()
     if program_start is not None:
         c = c.loc[c["period_end"] >= pd.Timestamp(program_start)]
     span = (c["period_end"] - c["period_start"]).dt.days + 1
@@ -56,8 +121,8 @@ def lift_cost(
     costs row counts pro rata by the days it shares with those periods. ``override`` (``roi.program_cost``) wins."""
     if override is not None:
         return float(override)
-    ids = {str(x) for x in pd.Series(program_ids).dropna()}
-    c = costs.loc[costs["program_id"].astype(str).isin(ids)] if costs is not None and len(costs) else None
+    ids = {str(x) for x in pd.Series(program_ids, dtype=object).dropna()}
+    c = programme_rows(costs, program_ids) if costs is not None and len(costs) else None
     if c is None or c.empty:
         raise ABMDataError(
             f"costs: no rows for programme {', '.join(sorted(ids)) or '?'}; set roi.program_cost in params or load "
@@ -171,6 +236,8 @@ def program_lift(
     p = params or RoiParams()
     data = prepare(tables, touchpoints, as_of=as_of, program_start=program_start, params=p.lift)
     res = estimate_lift(data, p.lift)
-    cost = program_cost(tables.get("costs"), as_of, data.program_start, p.program_cost)
+    progs = tables.get("programs")
+    ids = progs["program_id"].dropna().unique() if progs is not None and "program_id" in progs.columns else None
+    cost = program_cost(tables.get("costs"), as_of, data.program_start, p.program_cost, program_ids=ids)
     program_roi(res, cost, p.gross_margin, p.lift.primary)
     return res

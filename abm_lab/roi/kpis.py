@@ -246,12 +246,17 @@ TILE_KIND = {
 }
 
 
+#: Status of a tile whose KPI has no target in ``roi.targets``.
+NO_TARGET = "no target set"
+
+
 def kpi_tiles(actuals: dict[str, float], targets: KpiTargets, at_risk: float | None = None) -> pd.DataFrame:
     """KPI tiles: actual vs the target set at program outset.
 
     ``attainment`` = actual / target; status "on track" (≥ 1), "at risk" (≥ ``at_risk``, default
-    ``roi.tile_at_risk``), "behind" otherwise (for ROI: actual ≥ target, ≥ 0, below 0). Only KPIs present in
-    both ``actuals`` and the targets are shown.
+    ``roi.tile_at_risk``), "behind" otherwise (for ROI: actual ≥ target, ≥ 0, below 0). A KPI without a target
+    (None, the default of ``roi.targets``) keeps its actual with status :data:`NO_TARGET` and no attainment, never
+    a share of a missing target. Only KPIs present in both ``actuals`` and the targets are shown.
     """
     at_risk = RoiParams().tile_at_risk if at_risk is None else at_risk
     rows = []
@@ -262,6 +267,8 @@ def kpi_tiles(actuals: dict[str, float], targets: KpiTargets, at_risk: float | N
         a, t = actuals[k], tgt[k]
         if a is None or (isinstance(a, float) and not np.isfinite(a)):
             status, att = "no data", np.nan
+        elif t is None:
+            status, att, t = NO_TARGET, np.nan, np.nan
         elif k == "roi":
             att = np.nan
             status = "on track" if a >= t else ("at risk" if a >= 0 else "behind")

@@ -24,3 +24,18 @@ def test_report_helpers(result):
     assert tg.loc["Total", "Total"] == int(result.grades["is_target"].sum())
     cl = grading.format_clusters(result.clusters)
     assert cl["potential_value"].str.startswith("$").all()
+
+
+def test_grade_checks_read_as_sentences(result):
+    """The grade checks of notebook 02 as Markdown sentences, not a dict and True/False prints."""
+    from abm_lab.report.formatting import page_defects
+
+    s = result.headline("USD")
+    txt = grading.plots.grade_checks_text(s)
+    counts = s["grade_counts"]
+    assert " · ".join(f"{g}: {n:,}" for g, n in counts.items()) in txt
+    assert "{" not in txt and "True" not in txt and "False" not in txt
+    flips = {**s, "monotone_customer_rate": True, "monotone_opportunity_rate": False}
+    assert "customer rate falls from grade A to F" in grading.plots.grade_checks_text(flips)
+    assert "opportunity rate does **not** fall" in grading.plots.grade_checks_text(flips)
+    assert page_defects(f"<p>{txt}</p>") == []

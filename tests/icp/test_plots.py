@@ -27,3 +27,15 @@ def test_display_tables(result):
     assert set(cv["model"]) == {"logistic regression", "gradient-boosted model"}
     imp = icp.format_importance(result.importance, 4)
     assert len(imp) == 4 and "gradient boosting (mean |SHAP|)" in imp.columns
+
+
+def test_feature_names_and_labels_text_read_as_words(result):
+    from abm_lab.icp.plots import feature_label, labels_text
+
+    assert feature_label("tech_crm") == "uses CRM" and feature_label("industry=Software") == "Industry: Software"
+    assert feature_label("employee_band=200–999") == "200–999 employees"
+    imp = icp.format_importance(result.importance, 4)
+    assert imp.index.name == "feature" and not any("_" in str(x) for x in imp.index)
+    txt = labels_text(result, 200)
+    assert f"**{len(result.y):,} accounts, {int(result.y.sum()):,} customers**" in txt
+    assert ("a lookalike model was fitted" in txt) == result.has_model and "True" not in txt

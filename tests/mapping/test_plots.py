@@ -74,7 +74,7 @@ def test_run_tables_and_texts(mapping_run):
     assert list(tab.columns) == [c for c in ["c_level", "vp", "director", "manager", "ic", "(no title)"] if c in tab]
     committee = MappingParams().committee
     txt = plots.committee_text(run.coverage, len(committee))
-    assert txt.startswith("accounts by number of committee seats known (of 5):\nroles_known\n")
+    assert txt.startswith("accounts by number of committee seats known (of 5):\nseats known\n")
     assert "ABM tier" not in txt
     by_tier = pd.DataFrame(
         {"coverage_share": [0.5], "engaged_share": [0.25]}, index=pd.Index(["strategic"], name="tier")
@@ -83,6 +83,11 @@ def test_run_tables_and_texts(mapping_run):
     inv = plots.involvement_text(run.involvement)
     assert inv.splitlines()[0].split() == ["outcome", "lost", "deals", "(%)", "won", "deals", "(%)"]
     assert "any_key_persona" in inv
+    table = plots.involvement_table(run.involvement)  # the leadership page's table of the same shares
+    assert list(table.columns) == ["won deals (%)", "lost deals (%)"] and table.index.name == "committee seat"
+    assert "any key persona" in table.index and not any("_" in s for s in table.index)
+    piv = run.involvement.pivot(index="seat", columns="outcome", values="share")
+    assert table.loc["any key persona", "won deals (%)"] == 100 * piv.loc["any_key_persona", "won"]
 
 
 def test_run_charts(mapping_run):

@@ -7,6 +7,7 @@ import dataclasses
 from abm_lab import report
 from abm_lab.artefacts import SUMMARY_MODELS
 from abm_lab.report import RunSummaries
+from abm_lab.report import kpis as report_kpis
 
 
 def test_every_kpi_reads_a_field_of_its_summary_model():
@@ -26,6 +27,26 @@ def test_targets_report_overrides_roi():
     t = report.resolve_targets(params)
     assert t["pipeline"] == 5e6 and t["mqas"] == 99 and t["target_accounts"] == ReportParams().targets.target_accounts
     assert report.resolve_targets({})["win_rate"] == RoiParams().targets.win_rate  # default: roi.targets
+
+
+def test_targets_default_to_none_and_the_tile_says_no_target_set():
+    """Without roi.targets in params no KPI from roi.targets has a target: the tile says so, no share of target."""
+    t = report.resolve_targets({"roi": {"targets": {"engaged_accounts": None}}})
+    roi_keys = [s.key for s in report.HEADLINE if s.key != "target_accounts"]
+    assert all(t[k] is None for k in roi_keys)
+    k = report.Kpi(report.HEADLINE[1], 16_200.0, t["engaged_accounts"])
+    assert k.status() == "none" and k.ratio is None
+    h = report_kpis.tile(k, "USD", 0.8, None, 0.95)
+    assert "No target set" in h and "of target" not in h and "tile-bar" not in h
+    # the demo params carry the demo world's targets to the tiles
+    from pathlib import Path
+
+    import yaml
+
+    demo = yaml.safe_load((Path(__file__).resolve().parents[2] / "params" / "demo.yaml").read_text())
+    got = report.resolve_targets(demo)
+    assert got["engaged_accounts"] == demo["roi"]["targets"]["engaged_accounts"]
+    assert got["roi"] == demo["roi"]["targets"]["roi"]
 
 
 def test_delta_and_status_helpers():

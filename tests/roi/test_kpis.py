@@ -107,9 +107,39 @@ def test_kpi_tiles_status():
     assert K.kpi_tiles({"win_rate": 0.27}, tg).loc["win_rate", "status"] == "at risk"
 
 
+def test_kpi_tiles_without_targets_say_no_target_set():
+    """Real data has no agreed targets by default: no share of a missing target, never "971% on track"."""
+    assert all(v is None for v in KpiTargets().model_dump().values())
+    actuals = {"pipeline": 3.4e7, "win_rate": 0.27, "mqas": 4370.0, "roi": 2.1, "revenue": float("nan")}
+    t = K.kpi_tiles(actuals, RoiParams().targets)
+    assert t.loc[["pipeline", "win_rate", "mqas", "roi"], "status"].eq(K.NO_TARGET).all()
+    assert t.loc["revenue", "status"] == "no data"
+    assert t["attainment"].isna().all() and t["target"].isna().all()
+    assert t.loc["pipeline", "actual"] == 3.4e7  # the actual is still shown
+    # one target set: that tile is rated, the others are not
+    one = K.kpi_tiles(actuals, KpiTargets(mqas=450))
+    assert one.loc["mqas", "status"] == "on track" and one.loc["mqas", "attainment"] == pytest.approx(4370 / 450)
+    assert one.loc["pipeline", "status"] == K.NO_TARGET
+
+
+def test_demo_params_keep_the_demo_targets():
+    """The demo and quarterly demo runs set the demo world's targets in their params files (same figures)."""
+    from pathlib import Path
+
+    from abm_lab.config import load_params
+
+    root = Path(__file__).resolve().parents[2]
+    demo = load_params(root / "params" / "demo.yaml").roi.targets
+    q3 = load_params(root / "params" / "2026Q3.yaml").roi.targets
+    assert demo == q3
+    assert all(v is not None for v in demo.model_dump().values())
+    t = K.kpi_tiles({"mqas": demo.mqas * 2, "roi": demo.roi - 0.1}, demo)
+    assert t.loc["mqas", "status"] == "on track" and t.loc["roi", "status"] == "at risk"
+
+
 def test_window_results_summary_has_tiles_and_roi(tiny):
     t = tiny
-    p = RoiParams(engaged_min_touches=1, mqa_min_touches=4, mqa_min_contacts=2)
+    p = RoiParams(engaged_min_touches=1, mqa_min_touches=4, mqa_min_contacts=2, targets=KpiTargets(roi=0.5))
     res = K.window_results(
         account_frame(t), t["touchpoints"], t["opportunities"], ("2026-10-01", "2026-12-31"), p, roi=0.7
     )
