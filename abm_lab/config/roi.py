@@ -239,8 +239,35 @@ class RoiParams(Section):
         description="ROI what-if: assumed elasticity of incremental revenue to spend (1 = proportional, same lift "
         "per dollar; 0 = fixed revenue whatever is spent; between: diminishing returns). An assumption, not estimated.",
     )
+    # velocity (notebook 05)
+    velocity_horizons: list[int] = Field(
+        default_factory=lambda: [30, 60, 90, 180],
+        min_length=1,
+        description="Days at which notebook 05 reports the share of deals won and lost (Aalen-Johansen; days).",
+    )
+    velocity_win_shares: list[float] = Field(
+        default_factory=lambda: [0.5, 0.9],
+        min_length=1,
+        description="Shares of the eventually-won deals: the day by which each share is won (0 < share <= 1).",
+    )
+    velocity_population: Literal["closed", "created"] = Field(
+        "closed",
+        description="Opportunities whose four factors make the pipeline velocity: closed in the window (default: "
+        "their win rate is known), or created in it.",
+    )
+    velocity_adjust_for: Literal["grade", "none"] = Field(
+        "grade",
+        description="ABM vs non-ABM velocity: stratified by grade (fit-adjusted), or 'none' (labelled descriptive).",
+    )
     attribution: AttributionParams = Field(default_factory=AttributionParams)
     lift: LiftParams = Field(default_factory=LiftParams)
+
+    @field_validator("velocity_win_shares")
+    @classmethod
+    def _shares(cls, v):
+        if any(not 0 < x <= 1 for x in v):
+            raise ValueError("roi.velocity_win_shares must be shares in (0, 1]")
+        return v
 
     @field_validator("gross_margin")
     @classmethod

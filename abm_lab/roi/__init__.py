@@ -17,8 +17,9 @@ Checks against the synthetic world's truth live in :mod:`abm_lab.validation.lift
 
 from __future__ import annotations
 
-from . import attribution, diagnostics, lift, plots, velocity
+from . import attribution, competing, diagnostics, lift, plots, velocity
 from .attribution import AttributionResult, MarkovResult, PathData, account_paths, attribute, paths_from_frame
+from .competing import CompetingResult, PipelineVelocity, deal_outcomes, pipeline_velocity_of
 from .economics import program_cost, program_lift, program_roi
 from .explorer import roi_explorer, roi_what_if
 from .kpis import (
@@ -37,10 +38,22 @@ from .lift.report import LiftReport, run_lift
 from .narrative import leadership_summary
 from .plots import tiles_table
 from .segments import NO_TIER, UNGRADED, account_frame, quarters
-from .stage import AttributionRuns, RoiInputs, RoiResults, attributions, run, run_inputs, velocities
+from .stage import (
+    AttributionRuns,
+    RoiInputs,
+    RoiResults,
+    VelocityViews,
+    attributions,
+    run,
+    run_inputs,
+    velocities,
+    velocity_views,
+)
 from .velocity import (
+    AbmComparison,
     VelocityResult,
     close_durations,
+    compare_abm,
     estimate_velocity,
     opp_durations,
     pipeline_velocity,
@@ -48,6 +61,15 @@ from .velocity import (
 )
 
 __all__ = [
+    "AbmComparison",
+    "CompetingResult",
+    "PipelineVelocity",
+    "VelocityViews",
+    "compare_abm",
+    "competing",
+    "deal_outcomes",
+    "pipeline_velocity_of",
+    "velocity_views",
     "NO_TIER",
     "UNGRADED",
     "AttributionResult",

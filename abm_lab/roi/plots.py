@@ -13,9 +13,11 @@ import numpy as np
 import pandas as pd
 
 from .. import style
+from ..report.formatting import NO_VALUE, labelled, leadership_table
 from ..style import fmt_int, fmt_money, fmt_pct
 from .attribution import MODEL_LABELS, AttributionResult
-from .velocity import VelocityResult
+from .competing import CompetingResult, PipelineVelocity
+from .velocity import AbmComparison, VelocityResult
 
 #: Formats of the funnel columns (kinds of :func:`abm_lab.style.format_table`).
 FUNNEL_FORMATS = {
@@ -64,21 +66,28 @@ def funnel_figure(f: pd.DataFrame, title: str = "Account funnel") -> Any:
 
 
 def funnel_styler(f: pd.DataFrame) -> Any:
-    """The funnel with rates as percentages and money with thousands separators."""
-    return f.style.format({c: "{:.1%}" for c in FUNNEL_RATES} | {"pipeline": "{:,.0f}", "revenue": "{:,.0f}"})
+    """The funnel with rates as percentages and money with thousands separators (leadership labels, a rate
+    without accounts to divide by as "—")."""
+    return leadership_table(f, {c: "{:.1%}" for c in FUNNEL_RATES} | {"pipeline": "{:,.0f}", "revenue": "{:,.0f}"})
 
 
 def funnel_table(funnels: pd.DataFrame | Mapping[str, pd.DataFrame]) -> pd.DataFrame:
-    """Funnel(s) as formatted text; a mapping (e.g. ``{"tier": ..., "grade": ...}``) is stacked by its keys."""
+    """Funnel(s) as formatted text with leadership labels; a mapping (e.g. ``{"tier": ..., "grade": ...}``) is
+    stacked by its keys."""
     f = pd.concat(funnels) if isinstance(funnels, Mapping) else funnels
-    return style.format_table(f, FUNNEL_FORMATS)
+    return labelled(style.format_table(f, FUNNEL_FORMATS))
 
 
 # --------------------------------------------------------------------------- deals
+#: What the win-rate cell says for a segment without won or lost deals (never "nan%").
+NO_CLOSED_DEALS = "no closed deals"
+
+
 def deals_styler(deals: pd.DataFrame | Mapping[str, pd.DataFrame], cycle_digits: int = 0) -> Any:
     """Deal KPIs (:func:`abm_lab.roi.kpis.deal_kpis`) formatted; a mapping is stacked by its keys."""
     d = pd.concat(deals) if isinstance(deals, Mapping) else deals
-    return d.style.format(
+    return leadership_table(
+        d,
         {
             "pipeline": "{:,.0f}",
             "revenue": "{:,.0f}",
@@ -86,7 +95,8 @@ def deals_styler(deals: pd.DataFrame | Mapping[str, pd.DataFrame], cycle_digits:
             "win_rate": "{:.1%}",
             "avg_cycle_days": f"{{:.{cycle_digits}f}}",
             "median_cycle_days": "{:.0f}",
-        }
+        },
+        missing={"win_rate": NO_CLOSED_DEALS},
     )
 
 
@@ -129,8 +139,107 @@ def velocity_table(
 ) -> pd.DataFrame:
     """Both velocities stacked: Kaplan–Meier medians (days, rounded) or Cox hazard ratios, with intervals."""
     if what == "medians":
-        return pd.concat({"opportunity → close": v_close.medians, "first touch → opportunity": v_open.medians}).round(0)
-    return pd.concat({"opportunity → close": v_close.cox, "first touch → opportunity": v_open.cox}).round(3)
+        t = pd.concat({"opportunity → close": v_close.medians, "first touch → opportunity": v_open.medians}).round(0)
+    else:
+        t = pd.concat({"opportunity → close": v_close.cox, "first touch → opportunity": v_open.cox}).round(3)
+    return labelled(t.astype(object).where(t.notna(), NO_VALUE))
+
+
+#: Line style of each outcome's cumulative incidence curve.
+CIF_LINES = {"won": "-", "lost": "--"}
+
+
+def plot_cif(
+    res: CompetingResult, ax: Any = None, groups: Sequence[str] | None = None, title: str | None = None
+) -> Any:
+    """Cumulative incidence of won (solid) and lost (dashed) per group vs days since the opportunity was created,
+    and 1 − Kaplan–Meier on won with lost deals censored (dotted grey, all deals): the gap between the grey line
+    and the solid "all" line is what treating lost deals as censored would overstate."""
+    import matplotlib.pyplot as plt
+
+    from .competing import km_ignoring_competing
+
+    ax = ax or plt.subplots()[1]
+    shown = [g for g in (groups or list(res.curves)) if g in res.curves]
+    for i, g in enumerate(shown):
+        c, colour = res.curves[g], f"C{i}"
+        for cause, ls in CIF_LINES.items():
+            ax.step(c["days"], c[f"cif_{cause}"], where="post", ls=ls, color=colour, label=f"{g}: {cause}")
+    if "all" in res.curves and res.data is not None and len(res.data):
+        d = res.data
+        km = km_ignoring_competing(d["days"].to_numpy(float), d["outcome"].astype(str).to_numpy(object))
+        ax.step(
+            km["days"], km["km_won"], where="post", ls=":", color="#999999", label="all: won, 1 − KM (lost censored)"
+        )
+    if not shown:
+        ax.text(0.5, 0.5, "no data", ha="center", va="center", transform=ax.transAxes, color="#666666")
+    ax.set_xlabel("days since the opportunity was created")
+    ax.set_ylabel("share of deals (cumulative)")
+    ax.set_ylim(0, 1.02)
+    ax.set_title(title or f"{res.what}: won and lost (Aalen–Johansen)")
+    if shown:
+        ax.legend(fontsize="small")
+    return ax
+
+
+def competing_figure(res: CompetingResult, groups: Sequence[str] | None = None) -> Any:
+    """:func:`plot_cif` as the notebook's figure with its source line."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=CREDITS_FIGSIZE)
+    plot_cif(res, ax, groups)
+    style.source_line(fig)
+    return fig
+
+
+def competing_table(res: CompetingResult) -> pd.DataFrame:
+    """CIF of won and lost at each horizon per group as text ("31.2% (25.0–38.1%)"), with 1 − KM on won
+    (lost censored) and how much it overstates."""
+
+    def ci(est: Any, lo: Any, hi: Any) -> str:
+        return f"{fmt_pct(est)} ({fmt_pct(lo)}–{fmt_pct(hi)})"
+
+    t = res.table
+    out = pd.DataFrame(index=t.index)
+    out["deals"] = t["n"].map(fmt_int)
+    out["still open"] = t["at_risk"].map(fmt_int)
+    out["won by day (95% CI)"] = [ci(*r) for r in t[["cif_won", "won_low", "won_high"]].to_numpy()]
+    out["lost by day (95% CI)"] = [ci(*r) for r in t[["cif_lost", "lost_low", "lost_high"]].to_numpy()]
+    out["won, 1 − KM (lost censored)"] = t["km_won"].map(fmt_pct)
+    out["KM overstates by"] = t["km_overstates"].map(fmt_pct)
+    return out
+
+
+def abm_comparison_table(comparisons: Mapping[str, AbmComparison]) -> pd.DataFrame:
+    """ABM vs non-ABM hazard ratios (> 1 = faster) per clock, raw and (when fit is known) fit-adjusted, with the
+    reading the page must give: "fit-adjusted" or "descriptive"."""
+    frames = {}
+    for name, c in comparisons.items():
+        t = c.table.copy()
+        t["reading"] = ["descriptive" if i == "raw" else "fit-adjusted" for i in t.index]
+        t["method"] = ["ABM indicator only" if i == "raw" else c.method for i in t.index]
+        frames[name] = t
+    t = pd.concat(frames)
+    for col in ("hazard_ratio", "ci_low", "ci_high", "p_value"):
+        t[col] = t[col].astype(float).round(3)
+    for col in ("n", "events"):
+        t[col] = t[col].map(fmt_int)
+    return t.astype(object).where(t.notna(), NO_VALUE)
+
+
+def pipeline_velocity_table(pv: PipelineVelocity, currency: str = "$") -> pd.DataFrame:
+    """The pipeline velocity's four factors and its value per group, formatted (money, %, days)."""
+    f = pv.factors
+    return pd.DataFrame(
+        {
+            "opportunities": f["opportunities"].map(fmt_int),
+            "win rate": f["win_rate"].map(fmt_pct),
+            "avg won deal size": f["avg_deal_size"].map(lambda v: fmt_money(v, currency)),
+            "median cycle (days)": f["cycle_days"].map(lambda v: style.fmt_num(v, 1)),
+            "velocity per day": f["usd_per_day"].map(lambda v: fmt_money(v, currency)),
+        },
+        index=f.index,
+    )
 
 
 # --------------------------------------------------------------------------- attribution
@@ -160,9 +269,12 @@ def plot_credits(
     return ax
 
 
-def credits_figure(res: AttributionResult) -> Any:
+def credits_figure(res: AttributionResult | None) -> Any:
+    """Credits by channel of the attribution models (None without attribution: nothing drawn)."""
     import matplotlib.pyplot as plt
 
+    if res is None:
+        return None
     fig, ax = plt.subplots(figsize=CREDITS_FIGSIZE)
     plot_credits(res, ax=ax)
     style.source_line(fig)
@@ -171,16 +283,23 @@ def credits_figure(res: AttributionResult) -> Any:
 
 # --------------------------------------------------------------------------- KPIs and ROI as text
 def tiles_table(tiles: pd.DataFrame, currency: str = "$") -> pd.DataFrame:
-    """KPI tiles as formatted text (for the leadership summary): KPI, actual, target, attainment, status."""
+    """KPI tiles as formatted text (for the leadership summary): KPI, actual, target, attainment, status.
+
+    A KPI without a target reads "no target set" in the Target column and "–" as attainment."""
+    from .kpis import NO_TARGET
 
     def f(kind: str, v: Any) -> str:
         return {"int": fmt_int, "money": lambda x: fmt_money(x, currency), "pct": fmt_pct}[kind](v)
 
+    no_target = tiles["status"].eq(NO_TARGET).to_numpy(bool)
     return pd.DataFrame(
         {
             "KPI": tiles["label"],
             "Actual": [f(k, a) for k, a in zip(tiles["kind"], tiles["actual"], strict=False)],
-            "Target": [f(k, t) for k, t in zip(tiles["kind"], tiles["target"], strict=False)],
+            "Target": [
+                NO_TARGET if nt else f(k, t)
+                for k, t, nt in zip(tiles["kind"], tiles["target"], no_target, strict=False)
+            ],
             "Attainment": [fmt_pct(a, 0) for a in tiles["attainment"]],
             "Status": tiles["status"],
         }
@@ -198,7 +317,13 @@ def attribution_tables(att: Any, view: str) -> list[Any]:
     if att is None:
         return [NO_ATTRIBUTION]
     if view == "channel_value":
-        return [att.channel.table("value").style.format("{:,.0f}"), att.channel.markov.removal_effects.round(4)]
+        return [
+            leadership_table(att.channel.table("value"), digits=0),
+            leadership_table(att.channel.markov.removal_effects, digits=4),
+        ]
     if view == "programme":
-        return [att.program.table("value").round(0), att.won.table("value", share=True).round(3)]
+        return [
+            leadership_table(att.program.table("value"), digits=0),
+            leadership_table(att.won.table("value", share=True)),
+        ]
     raise ValueError(f"unknown attribution view {view!r}")

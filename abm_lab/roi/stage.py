@@ -23,10 +23,11 @@ from ..experiment.views import preregistration
 from ..mapping.resolve import resolve_touch_accounts
 from ..results import Results, Summary
 from .attribution import AttributionResult, account_paths, attribute
+from .competing import CompetingResult, PipelineVelocity, deal_outcomes, pipeline_velocity_of
 from .kpis import KpiResults, deal_kpis, funnel, funnel_by_quarter, pseudonymise, window_results
 from .lift.report import LiftReport, run_lift
 from .segments import account_frame
-from .velocity import VelocityResult, close_durations, estimate_velocity, opp_durations
+from .velocity import AbmComparison, VelocityResult, close_durations, compare_abm, estimate_velocity, opp_durations
 
 if TYPE_CHECKING:
     from ..pipeline.context import RunContext
@@ -210,6 +211,50 @@ def velocities(inputs: RoiInputs) -> tuple[VelocityResult, VelocityResult]:
         else pd.DataFrame({"days": [], "event": [], "abm": []})
     )
     return v_close, estimate_velocity(open_d, group="abm", what="First touch to opportunity")
+
+
+@dataclass
+class VelocityViews:
+    """Notebook 05's velocity: KM / Cox per clock, won vs lost (Aalen–Johansen), ABM comparison, pipeline velocity."""
+
+    close: VelocityResult
+    open: VelocityResult
+    outcomes: CompetingResult
+    abm: dict[str, AbmComparison]
+    pipeline: PipelineVelocity
+
+    def clock_notes(self) -> str:
+        """Markdown: which clock each velocity curve measures."""
+        return "\n\n".join(f"*{v.what}*: {v.clock}" for v in (self.close, self.open))
+
+
+def velocity_views(inputs: RoiInputs) -> VelocityViews:
+    """Every velocity view of notebook 05 since the program start, ABM vs other accounts.
+
+    The ABM comparison is stratified by grade (``roi.velocity_adjust_for``) or labelled descriptive; the pipeline
+    velocity's four factors come from one population (``roi.velocity_population``)."""
+    p = inputs.params
+    opps, as_of, since = inputs.opportunities, inputs.run.as_of, inputs.program_start
+    fit = None if p.velocity_adjust_for == "none" else p.velocity_adjust_for
+    close_d = close_durations(opps, as_of, segments=inputs.segments, since=since)
+    open_d = (
+        opp_durations(inputs.segments, inputs.touchpoints, opps, as_of, since=since)
+        if inputs.has_touches
+        else pd.DataFrame({"days": [], "event": [], "abm": [], "grade": []})
+    )
+    abm = {
+        "opportunity → won": compare_abm(close_d, fit=fit, event="won", what="opportunity to won"),
+        "first touch → opportunity": compare_abm(open_d, fit=fit, what="first touch to opportunity"),
+    }
+    return VelocityViews(
+        close=estimate_velocity(close_d, group="abm", covariates=["log_amount"], what="Opportunity to close"),
+        open=estimate_velocity(open_d, group="abm", what="First touch to opportunity"),
+        outcomes=deal_outcomes(close_d, group="abm", horizons=p.velocity_horizons, shares=p.velocity_win_shares),
+        abm=abm,
+        pipeline=pipeline_velocity_of(
+            opps, inputs.window, as_of, population=p.velocity_population, segments=inputs.segments, group="abm"
+        ),
+    )
 
 
 @dataclass

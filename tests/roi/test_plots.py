@@ -38,7 +38,8 @@ def test_funnel_figure_and_tables(tiny):
     assert _title(ax) == "Funnel" and [t.get_text() for t in ax.get_xticklabels()] == list(P.FUNNEL_STAGES.values())
     assert len(ax.patches) == 4 * len(f)
     t = P.funnel_table({"abm": f})
-    assert t.loc[("abm", "ABM"), "pipeline"] == "$120" and t.loc[("abm", "ABM"), "penetration"].endswith("%")
+    assert t.loc[("ABM", "ABM"), "pipeline"] == "$120" and t.loc[("ABM", "ABM"), "penetration"].endswith("%")
+    assert "engaged → MQA" in t.columns and "engaged_to_mqa" not in t.columns  # leadership labels
     assert (
         "33.3%"
         in P.funnel_styler(
@@ -74,3 +75,14 @@ def test_credits_figure(world):
     att = A.attribute(A.account_paths(tp, ds.tables["opportunities"], as_of="2026-12-31"))
     fig = P.credits_figure(att)
     assert _title(fig.axes[0]) == "Credit by channel and model"
+
+
+def test_deal_table_says_no_closed_deals_and_reads_like_a_report(tiny):
+    """A quarter without won or lost deals reads 'no closed deals', never 'nan%'; headers are human labels."""
+    from abm_lab.report.formatting import page_defects
+
+    deals = K.deal_kpis(tiny["opportunities"], "quarter")
+    assert deals["win_rate"].isna().any()  # a quarter without closed deals
+    html = P.deals_styler(deals, cycle_digits=1).to_html()
+    assert P.NO_CLOSED_DEALS in html and "win rate" in html and "win_rate" not in html
+    assert page_defects(html) == []

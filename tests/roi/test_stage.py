@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -88,6 +89,16 @@ def test_stage_runs_on_the_artefacts_and_writes_a_valid_summary(ctx, world):
     )
     v_close, v_open = S.velocities(inputs)
     assert set(v_close.medians.index) == {"ABM", "non-ABM"} and len(v_open.medians) == 2
+    vel = S.velocity_views(inputs)  # notebook 05's velocity: clocks stated, ABM comparison fit-adjusted by grade
+    assert "created" in vel.clock_notes() and "first touch" in vel.clock_notes()
+    assert all(c.adjusted for c in vel.abm.values())
+    assert vel.pipeline.population == inputs.params.velocity_population
+    horizons = sorted(vel.outcomes.table.index.get_level_values(-1).unique())
+    assert horizons == sorted(inputs.params.velocity_horizons)
+    descriptive = S.velocity_views(
+        replace(inputs, params=inputs.params.model_copy(update={"velocity_adjust_for": "none"}))
+    )
+    assert not any(c.adjusted for c in descriptive.abm.values())
     att = S.attributions(inputs)
     assert att is not None
     for a in (att.channel, att.program, att.won):
