@@ -95,15 +95,19 @@ class AttributionParams(Section):
         14, ge=2, le=20, description="Exact Shapley over at most this many channels; rarer ones are pooled as 'other'."
     )
     shapley_value: Literal["conversions", "rate"] = Field(
-        "conversions",
-        description="Shapley characteristic function: 'conversions' = v(S) = Σ over channel sets T ⊆ S of "
-        "journeys(T) × conversion rate(T); 'rate' = all journeys × the (shrunk) conversion rate "
-        "of journeys using only S (rewards rate, not volume).",
+        "rate",
+        description="Shapley characteristic function: 'rate' = each journey set's conversions split by the Shapley "
+        "values of the conversion rate by channel coalition (non-converting journeys count; rare coalitions "
+        "credibility-weighted, see shapley_prior_paths); 'conversions' = Zhao et al. 2018 count game v(S) = "
+        "conversions of journeys using only channels in S (equal split over a journey's distinct channels; "
+        "non-converting journeys do not count).",
     )
     shapley_prior_paths: float = Field(
         30.0,
         ge=0,
-        description="'rate' Shapley: coalition rates are shrunk to the overall rate with this many pseudo-journeys.",
+        description="'rate' Shapley: a coalition seen on n journeys is trusted n / (n + k), k this many "
+        "pseudo-journeys; the rest of its rate comes from the pooled rate of its sub-coalitions (the overall rate "
+        "for single channels).",
     )
     lead_creation_activities: list[str] = Field(
         default_factory=lambda: [

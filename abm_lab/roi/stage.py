@@ -272,8 +272,11 @@ def attributions(inputs: RoiInputs) -> AttributionRuns | None:
         return None
     p, tp, opps, as_of = inputs.params.attribution, inputs.touchpoints, inputs.opportunities, inputs.run.as_of
     window = inputs.window if p.period == "window" else None
-    channel = attribute(account_paths(tp, opps, as_of=as_of, params=p, window=window), p, value_label="pipeline")
-    prog_paths = account_paths(tp, opps, as_of=as_of, dimension="program_id", params=p, window=window)
+    # lead creation from the people's creation dates; customers' touches are not non-converting journeys
+    people = {"contacts": inputs.tables.get("contacts"), "accounts": inputs.tables.get("accounts")}
+    paths = account_paths(tp, opps, as_of=as_of, params=p, window=window, **people)
+    channel = attribute(paths, p, value_label="pipeline")
+    prog_paths = account_paths(tp, opps, as_of=as_of, dimension="program_id", params=p, window=window, **people)
     program = attribute(prog_paths, p, dimension="program_id", value_label="pipeline")
-    won_paths = account_paths(tp, opps, as_of=as_of, variant="closed", params=p, window=window)
+    won_paths = account_paths(tp, opps, as_of=as_of, variant="closed", params=p, window=window, **people)
     return AttributionRuns(channel, program, attribute(won_paths, p, value_label="revenue"))

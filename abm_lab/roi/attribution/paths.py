@@ -6,7 +6,7 @@
 * :func:`account_paths` builds account-level journeys from the canonical tables: the touches of *all
   contacts of an account* before an opportunity was created (variant ``"created"``; value = the opportunity
   amount, i.e. pipeline) or before it was closed (variant ``"closed"``; conversions = won deals, nulls =
-  lost deals, value = revenue).
+  lost deals, value = revenue), with the milestone touches of the position models (:mod:`.milestones`).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import pandas as pd
 
 from ...config.roi import AttributionParams
 from ...errors import ABMDataError
+from .milestones import flag_touches, milestone_orders
 
 START, CONV, NULL = "(start)", "(conversion)", "(null)"
 NO_PROGRAM = "(no program)"
@@ -31,8 +32,9 @@ class PathData:
     """Journeys as touch-level arrays (one entry per touch) plus per-path totals.
 
     ``touches`` has columns path_id, pos (0-based), n (path length), channel, and
-    optionally age_days (days before the conversion / end), is_lead_creation,
-    is_opp_creation, is_closed_won (milestone flags for the position models).
+    optionally age_days (days before the conversion / end), is_first_touch, is_lead_creation,
+    is_opp_creation, is_closed_won (milestone flags for the position models; a milestone found
+    before the look-back flags no touch, see :mod:`.milestones`).
     ``paths`` has one row per path: path_id, conversions, nulls, value.
     """
 
@@ -173,6 +175,8 @@ def account_paths(
     params: AttributionParams | None = None,
     window: tuple | None = None,
     accounts_with_touches_as_nulls: bool = True,
+    contacts: pd.DataFrame | None = None,
+    accounts: pd.DataFrame | None = None,
 ) -> PathData:
     """Account-level journeys from canonical tables.
 
@@ -181,11 +185,16 @@ def account_paths(
     Variant ``"created"``: one converting path per opportunity with an account and created
     date (value = amount = pipeline, USD); touches of the account in the ``lookback_days``
     before the creation day (inclusive). Accounts with touches but no opportunity ever give
-    one null path (their touches in the lookback before ``as_of``).
+    one null path (their touches in the lookback before ``as_of``), except customers
+    (``accounts.is_customer``, when ``accounts`` is given): an account already a customer is not a
+    non-converting prospect; their journeys are counted in ``excluded["customer_paths"]``.
     Variant ``"closed"``: won deals are conversions (value = amount, USD revenue), lost
     deals are nulls; touches in the lookback before the close day.
     ``window`` = (start, end) restricts opportunities to those created (closed) in it.
     Conversions without any touch are not attributed; they are counted in ``excluded``.
+    Milestones (flags ``is_first_touch``, ``is_lead_creation``, ``is_opp_creation``, ``is_closed_won``) are
+    found over all the account's touches before the conversion, not only the look-back
+    (:mod:`.milestones`); ``contacts`` (contact_id, created_date) gives the lead-creation touch.
     """
     p = params or AttributionParams()
     as_of = pd.Timestamp(as_of).normalize()
@@ -205,16 +214,21 @@ def account_paths(
     t_acc, o_acc = acc_codes[: len(tp)], acc_codes[len(tp) :]
     fill = NO_PROGRAM if dimension == "program_id" else "other"
     ch_codes, ch_names = pd.factorize(tp[dimension].astype("string").fillna(fill))
+    has_person = "contact_id" in tp.columns
+    person, person_ids = (
+        pd.factorize(tp["contact_id"].astype("string")) if has_person else (np.full(len(tp), -1), pd.Index([]))
+    )
     t = pd.DataFrame(
         {
             "acc": t_acc,
             "timestamp": tp["timestamp"].to_numpy(),
             "order": np.arange(len(tp)),
             "ch": ch_codes,
+            "person": person,
             "_lc": tp["activity_type"].isin(set(p.lead_creation_activities)).to_numpy(bool)
             if "activity_type" in tp.columns
             else np.zeros(len(tp), bool),
-            "_known": tp["contact_id"].notna().to_numpy(bool) if "contact_id" in tp.columns else np.ones(len(tp), bool),
+            "_known": person >= 0,
         }
     )
     if variant == "created":
@@ -241,8 +255,12 @@ def account_paths(
         w0, w1 = pd.Timestamp(window[0]), pd.Timestamp(window[1])
         c = c.loc[(c["end"] >= w0) & (c["end"] <= w1)]
     c = c.sort_values(["end", "oid"], kind="stable")
+    n_customer = 0
     if variant == "created" and accounts_with_touches_as_nulls:
         no_opp = np.setdiff1d(np.unique(t_acc), np.unique(o_acc))
+        customers = _customer_codes(accounts, acc_names)
+        n_customer = int(np.isin(no_opp, customers).sum())
+        no_opp = no_opp[~np.isin(no_opp, customers)]
         c = pd.concat(
             [c, pd.DataFrame({"acc": no_opp, "end": as_of, "created": pd.NaT, "conv": 0.0, "value": 0.0, "oid": ""})],
             ignore_index=True,
@@ -250,9 +268,10 @@ def account_paths(
     c = c.reset_index(drop=True)
     c["key"] = np.arange(len(c))
     c["end_excl"] = c["end"] + pd.Timedelta(days=1)
-    j = c[["key", "acc", "end_excl", "created"]].merge(t, on="acc", how="inner")
-    j = j.loc[(j["timestamp"] < j["end_excl"]) & (j["timestamp"] >= j["end_excl"] - pd.Timedelta(days=p.lookback_days))]
-    j = j.sort_values(["key", "timestamp", "order"], kind="stable").reset_index(drop=True)
+    j = c[["key", "acc", "end_excl", "created", "conv"]].merge(t, on="acc", how="inner")
+    j = j.loc[j["timestamp"] < j["end_excl"]].sort_values(["key", "timestamp", "order"], kind="stable")
+    orders = milestone_orders(j, variant, _person_created(contacts, person_ids))
+    j = j.loc[j["timestamp"] >= j["end_excl"] - pd.Timedelta(days=p.lookback_days)].reset_index(drop=True)
     has = np.zeros(len(c), bool)
     has[j["key"].unique()] = True
     miss = c.loc[~has]
@@ -261,6 +280,7 @@ def account_paths(
         "value": float(miss["value"].sum()),
         "nulls": float((1 - miss["conv"]).sum()),
         "paths": int(len(miss)),
+        "customer_paths": n_customer,
     }
     kept = c.loc[has].reset_index(drop=True)
     new_id = np.full(len(c), -1)
@@ -277,18 +297,12 @@ def account_paths(
             "age_days": ((j["end_excl"] - j["timestamp"]).dt.total_seconds() / 86400.0).to_numpy(),
         }
     )
-    big = np.iinfo(np.int64).max
-    first_lc = _group_min(pid, np.where(j["_lc"].to_numpy(), pos, big))
-    first_known = _group_min(pid, np.where(j["_known"].to_numpy(), pos, big))
-    lc_idx = np.where(first_lc < big, first_lc, np.where(first_known < big, first_known, 0))
-    touches["is_lead_creation"] = pos == lc_idx
-    if variant == "closed":
-        before = (j["timestamp"] < j["created"] + pd.Timedelta(days=1)).to_numpy(bool)
-        last_before = -_group_min(pid, np.where(before, -pos, 1))
-        touches["is_opp_creation"] = pos == np.maximum(last_before, 0)
-    else:
-        touches["is_opp_creation"] = pos == n - 1
-    touches["is_closed_won"] = pos == n - 1
+    for name, flag in flag_touches(j, orders).items():
+        touches[name] = flag
+        # conversions whose milestone exists but lies before the look-back (its share is redistributed)
+        credited = np.bincount(pid, weights=flag.astype(float), minlength=len(kept)) > 0
+        exists = np.isin(kept["key"].to_numpy(), orders[name].index.to_numpy())
+        excluded[f"{name[3:]}_before_lookback"] = float(kept["conv"].to_numpy(float)[exists & ~credited].sum())
     paths = pd.DataFrame(
         {
             "path_id": np.arange(len(kept)),
@@ -300,10 +314,23 @@ def account_paths(
     return PathData(touches, paths, excluded)
 
 
-def _group_min(pid: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """Per-touch minimum of ``x`` over its path (pid = 0..P−1)."""
-    if len(pid) == 0:
-        return x
-    m = np.full(int(pid.max()) + 1, np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(m, pid, x.astype(np.int64))
-    return m[pid]
+def _customer_codes(accounts: pd.DataFrame | None, acc_names: pd.Index) -> np.ndarray:
+    """Account codes (indexes into ``acc_names``) of accounts flagged ``is_customer``."""
+    if accounts is None or "is_customer" not in accounts.columns or "account_id" not in accounts.columns:
+        return np.zeros(0, np.int64)
+    flag = accounts["is_customer"].astype("boolean").fillna(False).to_numpy(bool)
+    ids = accounts.loc[flag, "account_id"].astype("string")
+    codes = pd.Index(acc_names.astype("string")).get_indexer(ids)
+    return codes[codes >= 0]
+
+
+def _person_created(contacts: pd.DataFrame | None, person_ids: pd.Index) -> pd.Series | None:
+    """Creation day of each touch person code (index = code), from ``contacts.created_date``; None without."""
+    if contacts is None or not {"contact_id", "created_date"} <= set(contacts.columns):
+        return None
+    made = contacts.loc[contacts["contact_id"].notna()].drop_duplicates("contact_id")
+    when = pd.Series(
+        pd.to_datetime(made["created_date"], errors="coerce").dt.normalize().to_numpy(),
+        index=pd.Index(made["contact_id"].astype("string")),
+    )
+    return pd.Series(when.reindex(pd.Index(person_ids.astype("string"))).to_numpy(), index=np.arange(len(person_ids)))

@@ -72,6 +72,21 @@ class AttributionResult(Results):
         s.add_table(self.table("value", share=True).round(3), f"Share of {self.value_label} by model")
         s.add_table(self.markov.removal_effects.round(4), "Markov removal effects")
         s.add_note(f"not attributed (no touch in look-back): {self.excluded.get('conversions', 0):,.0f} conversions")
+        before = {
+            label: self.excluded.get(f"{key}_before_lookback", 0.0)
+            for key, label in MILESTONE_LABELS.items()
+            if self.excluded.get(f"{key}_before_lookback", 0.0) > 0
+        }
+        if before:
+            s.add_note(
+                "milestone before the look-back (not credited; its position share goes to the touches credited): "
+                + "; ".join(f"{k} {v:,.0f} of {self.total_conversions:,.0f} conversions" for k, v in before.items())
+            )
+        if self.excluded.get("customer_paths", 0):
+            s.add_note(
+                f"{self.excluded['customer_paths']:,} customer accounts without an opportunity: not counted as "
+                "non-converting journeys"
+            )
         return s
 
 
@@ -102,6 +117,14 @@ def attribute(
     res.check_totals(TOTALS_RTOL)
     return res
 
+
+#: Milestones of the position models (keys of the ``*_before_lookback`` counts in ``excluded``).
+MILESTONE_LABELS = {
+    "first_touch": "first touch",
+    "lead_creation": "lead creation",
+    "opp_creation": "opportunity creation",
+    "closed_won": "closed won",
+}
 
 #: Readable model names (figures, tables).
 MODEL_LABELS = {

@@ -1,7 +1,8 @@
 """Rule-based attribution: first / last touch, linear, U- and W-shaped, full path and time decay.
 
-Position models use Marketo Measure's (Bizible's) default weights (``roi.attribution.weights``); time decay
-halves a touch's weight every ``roi.attribution.half_life_days`` before the conversion.
+Position models use Marketo Measure's (Bizible's) default weights (``roi.attribution.weights``), a touch
+credited once however many milestones it holds (:func:`rule_weights`); time decay halves a touch's weight
+every ``roi.attribution.half_life_days`` before the conversion.
 """
 
 from __future__ import annotations
@@ -20,12 +21,21 @@ RULE_MODELS = ("first_touch", "last_touch", "linear", "u_shaped", "w_shaped", "f
 def rule_weights(pdata: PathData, model: str, params: AttributionParams | None = None) -> np.ndarray:
     """Credit share of each touch (touch order of ``pdata.touches``); sums to 1 per path.
 
-    Position models use milestone flags when present (account paths); without them
-    (generic path strings) the lead-creation touch is the first touch, and the
-    opportunity-creation and closed-won touches are the last. Weights of milestones
-    that fall on the same touch add up; the spread share goes evenly to the other
-    touches, or, when there are none, back to the milestones in proportion.
-    Time decay: weight ∝ 2^(−age / half_life); without ages, age = touches before the end.
+    Position models follow Marketo Measure's milestone weights (U-shaped: first touch FT and lead creation
+    LC; W-shaped: FT, LC and opportunity creation OC; full path: FT, LC, OC and closed won CW; the spread
+    share goes evenly to the other touches). Milestones come from the flags ``is_first_touch``,
+    ``is_lead_creation``, ``is_opp_creation``, ``is_closed_won`` (account paths, found over the whole
+    journey, see :func:`.paths.account_paths`); without them (generic path strings) FT and LC are the first
+    touch and OC and CW the last.
+
+    A touch is credited once: a touch holding several milestones gets the share of one (the largest), never
+    their sum, so the last touch of a pipeline journey (OC) gets 22.5% in full path, not 45%. Shares of
+    positions with no touch in the path — milestones on the same touch, a milestone outside the look-back,
+    a closed-won touch on a journey that ends at opportunity creation, or the spread share when there are no
+    other touches — are vacant, and the shares of the positions present are rescaled to sum to 1 (the
+    published weights among what the path holds: full path FT / LC / OC distinct + others on a pipeline
+    journey = 22.5 / 22.5 / 22.5 / 10 of 77.5). A path with no position present (all shares 0) is split
+    evenly. Time decay: weight ∝ 2^(−age / half_life); without ages, age = touches before the end.
     """
     p = params or AttributionParams()
     w = p.weights
@@ -43,28 +53,32 @@ def rule_weights(pdata: PathData, model: str, params: AttributionParams | None =
         age = t["age_days"].to_numpy(float) if "age_days" in t.columns else (n - 1 - pos).astype(float)
         raw = np.power(2.0, -age / p.half_life_days)
         return raw / _path_sum(t, raw)
-    lc = t["is_lead_creation"].to_numpy(bool) if "is_lead_creation" in t.columns else first
-    oc = t["is_opp_creation"].to_numpy(bool) if "is_opp_creation" in t.columns else last
-    cw = t["is_closed_won"].to_numpy(bool) if "is_closed_won" in t.columns else last
+
+    def flag(col: str, default: np.ndarray) -> np.ndarray:
+        return t[col].to_numpy(bool) if col in t.columns else default
+
+    ft = flag("is_first_touch", first)
+    lc = flag("is_lead_creation", first)
+    oc = flag("is_opp_creation", last)
+    cw = flag("is_closed_won", last)
     if model == "u_shaped":
-        parts = [(first, w.u_first), (lc, w.u_lead_creation)]
+        parts = [(ft, w.u_first), (lc, w.u_lead_creation)]
     elif model == "w_shaped":
-        parts = [(first, w.w_first), (lc, w.w_lead_creation), (oc, w.w_opp_creation)]
+        parts = [(ft, w.w_first), (lc, w.w_lead_creation), (oc, w.w_opp_creation)]
     elif model == "full_path":
-        parts = [(m, w.full_milestone) for m in (first, lc, oc, cw)]
+        parts = [(m, w.full_milestone) for m in (ft, lc, oc, cw)]
     else:
         raise ValueError(f"unknown rule-based model {model!r}; use one of {RULE_MODELS}")
     base = np.zeros(len(t))
     milestone = np.zeros(len(t), bool)
     for mask, share in parts:
-        base += mask * share
+        base = np.where(mask, np.maximum(base, share), base)  # one milestone share per touch, never a sum
         milestone |= mask
     spread_share = 1.0 - sum(s for _, s in parts)
-    m_other = _path_sum(t, (~milestone).astype(float))
-    out = base + np.where(~milestone & (m_other > 0), spread_share / np.maximum(m_other, 1), 0.0)
-    # paths where every touch is a milestone: spread share goes back to milestones pro rata
+    n_other = _path_sum(t, (~milestone).astype(float))
+    out = base + np.where(~milestone, spread_share / np.maximum(n_other, 1), 0.0)
     tot = _path_sum(t, out)
-    return out / tot
+    return np.where(tot > 0, out / np.where(tot > 0, tot, 1.0), 1.0 / n)
 
 
 def _path_sum(t: pd.DataFrame, x: np.ndarray) -> np.ndarray:
