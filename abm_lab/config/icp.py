@@ -31,7 +31,25 @@ class IcpParams(Section):
         description="Segments (attribute values) with fewer accounts are flagged 'small sample' in lift "
         "tables and are not used by the readable ICP rules.",
     )
-    ci_level: float = Field(0.95, gt=0.5, lt=1, description="Confidence level of the lift-table intervals (Wilson).")
+    ci_level: float = Field(
+        0.95,
+        gt=0.5,
+        lt=1,
+        description="Confidence level of the lift-table intervals: Wilson for a segment's rate; for its lift, a "
+        "log-scale interval that carries the overall rate's uncertainty and its overlap with the segment.",
+    )
+    fdr_level: float = Field(
+        0.05,
+        gt=0,
+        lt=1,
+        description="False discovery rate at which a segment is called a driver: its lift > 1 and its "
+        "Benjamini-Hochberg q-value (over the segments of trusted size) at most this level.",
+    )
+    fdr_method: Literal["fdr_bh", "fdr_by"] = Field(
+        "fdr_bh",
+        description="Multiple-comparison correction of the lift-table p-values (statsmodels multipletests): "
+        "'fdr_bh' (Benjamini-Hochberg) or 'fdr_by' (Benjamini-Yekutieli, valid under any dependence).",
+    )
     # ---- feature bands (canonical units)
     employee_bands: list[float] = Field(
         [50, 200, 1000, 5000], description="Inner edges of the employee bands (people); a band is [edge, next edge)."
@@ -46,7 +64,13 @@ class IcpParams(Section):
         description="Which lookalike model gives the fit score: 'gbm' (gradient boosting), 'logit' "
         "(logistic regression) or 'auto' (the one with the higher cross-validated AUC).",
     )
-    cv_folds: int = Field(5, ge=2, le=20, description="Stratified K-fold splits for out-of-fold scores.")
+    cv_folds: int = Field(
+        5,
+        ge=2,
+        le=20,
+        description="Stratified K-fold splits for the lookalike models' out-of-fold scores and for the readable "
+        "rule's held-out precision, recall and lift (learned on k-1 folds, scored on the one left out).",
+    )
     calibration: Literal["isotonic", "sigmoid"] = Field(
         "isotonic", description="Calibration of out-of-fold scores into probabilities."
     )

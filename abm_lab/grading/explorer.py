@@ -29,7 +29,7 @@ def _rates_html(grades: pd.DataFrame, cutoffs: dict[str, float], mode: str) -> s
     mono = monotone_decreasing(r["customer_rate"].tolist())
     return (
         "<table><thead><tr><th>grade</th><th>accounts</th><th>customers</th><th>customer rate</th>"
-        "<th>opportunity rate (non-customers)</th></tr></thead><tbody>" + rows + "</tbody></table>"
+        "<th>opportunity rate before the programme</th></tr></thead><tbody>" + rows + "</tbody></table>"
         f"<p>Customer rate falls from A to F: {'yes' if mono else 'no'}.</p>"
     )
 
@@ -51,7 +51,8 @@ def grade_cutoff_explorer(grades: pd.DataFrame, cutoffs: dict[str, float] | None
             column=sorted(need)[0],
             reason="missing column",
         )
-    g = grades[["fit_score", "is_customer", "has_opportunity"]].copy()
+    # the opportunity rate's base as in Table 1 (prospects at the programme start) when grading recorded it
+    g = grades[[c for c in ("fit_score", "is_customer", "has_opportunity", "opportunity_base") if c in grades]].copy()
     sliders = {
         k: widgets.FloatSlider(
             value=float(v), min=0.0, max=100.0, step=_SLIDER_STEP, description=f"{k} from", continuous_update=False

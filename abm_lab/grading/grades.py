@@ -2,7 +2,9 @@
 
 The fit score (0–100) is cut into grades A–F at ``grading.cutoffs`` (score thresholds, or percentiles of the
 score with ``cutoff_mode: quantile``). Grade A is the best fit. If the grades mean anything, the customer
-rate and the prospects' opportunity rate fall from A to F (:func:`grade_rates`, :func:`monotone_decreasing`).
+rate and the prospects' opportunity rate fall from A to F (:func:`grade_rates`, :func:`monotone_decreasing`);
+the opportunity rate counts the opportunities created before the programme started, so the programme cannot
+make it fall (see :func:`~abm_lab.grading.workflow.grade_accounts`).
 """
 
 from __future__ import annotations
@@ -53,14 +55,20 @@ def grade_rates(grades: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     """Per grade A–F: accounts, customers, customer rate (Wilson CI), non-customers,
     those with an opportunity and the opportunity rate among non-customers (Wilson CI),
     targets. ``grades`` needs columns grade, is_customer, has_opportunity, is_target.
+
+    With an ``opportunity_base`` column (bool; :func:`~abm_lab.grading.workflow.grade_accounts` sets it to the
+    prospects at the programme's start, and ``has_opportunity`` to an opportunity created before it),
+    ``non_customers`` counts those accounts instead of the non-customers at the as-of date, so that neither the
+    programme's opportunities nor its wins can make the opportunity rate fall from A to F.
     """
     g = grades.assign(
         is_customer=grades["is_customer"].astype(bool), has_opportunity=grades["has_opportunity"].astype(bool)
     )
+    base = g["opportunity_base"].astype(bool) if "opportunity_base" in g else ~g["is_customer"]
     rows = []
     for gr in GRADES:
         d = g[g["grade"] == gr]
-        nc = d[~d["is_customer"]]
+        nc = d[base[d.index]]
         rows.append(
             {
                 "grade": gr,

@@ -53,7 +53,8 @@ def executive_summary(gr: GradingResult, currency: str = "USD") -> str:
         out.append(
             f"Grade {best}: {r.loc[best, 'customer_rate']:.0%} of accounts are already customers against "
             f"{r.loc[worst, 'customer_rate']:.0%} in grade {worst}, and {r.loc[best, 'opportunity_rate']:.0%} of "
-            f"grade-{best} prospects have had an opportunity against {r.loc[worst, 'opportunity_rate']:.0%} in "
+            f"grade-{best} prospects had an opportunity before the programme started against "
+            f"{r.loc[worst, 'opportunity_rate']:.0%} in "
             f"{worst} (customer rate falls at every grade: {'yes' if s['monotone_customer_rate'] else 'no'})."
         )
     out.append(
@@ -143,7 +144,10 @@ def plot_grade_rates(rates: pd.DataFrame) -> Any:
     x = np.arange(len(rates))
     w = _BAR_WIDTH
     for i, (col, lab) in enumerate(
-        [("customer_rate", "Customer rate (all accounts)"), ("opportunity_rate", "Opportunity rate (prospects)")]
+        [
+            ("customer_rate", "Customer rate (all accounts)"),
+            ("opportunity_rate", "Opportunity rate before the programme (prospects then)"),
+        ]
     ):
         v = rates[col].to_numpy(float) * 100
         err = np.vstack([v - rates[f"{col}_lo"].to_numpy(float) * 100, rates[f"{col}_hi"].to_numpy(float) * 100 - v])
@@ -175,11 +179,13 @@ def grade_checks_text(headline: Mapping[str, Any]) -> str:
     span = f"{grades[0]} to {grades[-1]}" if grades else "best to worst"
     per = " · ".join(f"{g}: {int(n):,}" for g, n in counts.items())
 
-    def falls(ok: bool) -> str:
+    def falls(ok: bool | None) -> str:
+        if ok is None:
+            return "cannot be checked (no opportunity predates the programme)"
         return f"falls from grade {span}" if ok else f"does **not** fall steadily from grade {span}"
 
     return (
         f"**Accounts per grade:** {per}.\n\n"
-        f"The customer rate {falls(bool(headline['monotone_customer_rate']))}; the prospects' opportunity rate "
-        f"{falls(bool(headline['monotone_opportunity_rate']))}."
+        f"The customer rate {falls(headline['monotone_customer_rate'])}; the prospects' opportunity rate before "
+        f"the programme {falls(headline['monotone_opportunity_rate'])}."
     )

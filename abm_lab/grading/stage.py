@@ -47,6 +47,7 @@ def run(ctx: RunContext) -> GradingResult:
         seed=ctx.params.run.seed,
         currency=ctx.params.run.currency,
         score_origin=getattr(icp_summary, "model", None),
+        programs=ctx.tables.get("programs"),  # the opportunity-rate check counts pre-programme deals only
     )
     result.save(ctx)
     return result

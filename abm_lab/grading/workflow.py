@@ -28,7 +28,7 @@ from .tiers import assign_tiers
 if TYPE_CHECKING:
     from ..pipeline import RunContext
 
-__all__ = ["GradingResult", "grade_accounts", "scores_for", "ACCOUNT_GRADES_COLUMNS"]
+__all__ = ["GradingResult", "grade_accounts", "scores_for", "pre_programme_opportunities", "ACCOUNT_GRADES_COLUMNS"]
 
 #: Columns of ``account_grades.parquet``, in order.
 ACCOUNT_GRADES_COLUMNS = [
@@ -66,6 +66,8 @@ class GradingResult(Results):
     notes: list[str] = field(default_factory=list)
     #: where :meth:`save` wrote the exports (registry name -> path)
     paths: dict[str, Path] = field(default_factory=dict)
+    #: the programme's first start: the opportunity rate counts opportunities created before it (None: all)
+    opportunity_cutoff: pd.Timestamp | None = None
 
     def account_grades(self) -> pd.DataFrame:
         """The artefact ``account_grades.parquet``: one row per account, columns :data:`ACCOUNT_GRADES_COLUMNS`."""
@@ -90,7 +92,10 @@ class GradingResult(Results):
             "opportunity_rate_A": rate("A", "opportunity_rate", "non_customers"),
             "opportunity_rate_F": rate("F", "opportunity_rate", "non_customers"),
             "monotone_customer_rate": monotone_decreasing(r["customer_rate"].tolist()),
-            "monotone_opportunity_rate": monotone_decreasing(r["opportunity_rate"].tolist()),
+            # nothing to check when no prospect had an opportunity (e.g. none before the programme started)
+            "monotone_opportunity_rate": (
+                monotone_decreasing(r["opportunity_rate"].tolist()) if r["with_opportunity"].sum() else None
+            ),
             "tiers": {t: int(tiers.get(t, 0)) for t in TIER_NAMES},
             "budget_per_quarter": float(self.plan.iloc[-1][budget_col]) if budget_col in self.plan else None,
             "linkedin_rows": int(len(self.linkedin)),
@@ -188,6 +193,66 @@ def scores_for(
     return fs[["account_id", "fit_prob", "fit_score"]], label
 
 
+def pre_programme_opportunities(
+    accounts: pd.DataFrame, opportunities: pd.DataFrame | None, programs: pd.DataFrame | None
+) -> tuple[pd.Series, pd.Series, pd.Timestamp | None, list[str]]:
+    """Which accounts count in the "opportunity rate falls by grade" check, and which had an opportunity.
+
+    The programme targets the best grades and creates opportunities there, so counting every opportunity would
+    let the programme itself make the rate fall from A to F. With a programme (``programs.start_date``), the
+    check uses the state at its first start date: the base is the accounts that were prospects then (not
+    customers at the as-of date, or customers whose first won deal closed on or after the start), and an account
+    counts when it has an opportunity created before the start. Opportunities without a created date cannot be
+    placed and are left out (said in the notes). Without a programme, every opportunity and the non-customers.
+
+    Returns (base, has_opportunity) as boolean Series in the accounts' order, the cut-off date (or None) and
+    notes for the report.
+    """
+    ids = accounts["account_id"].astype(str)
+    customer = accounts["is_customer"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    opp = opportunities if opportunities is not None else pd.DataFrame(columns=["account_id"])
+    opp = opp[opp["account_id"].notna()]
+    start = None
+    if programs is not None and len(programs) and "start_date" in programs:
+        s = pd.to_datetime(programs["start_date"], errors="coerce").min()
+        start = None if pd.isna(s) else pd.Timestamp(s)
+    if start is None:
+        has = ids.isin(set(opp["account_id"].astype(str)))
+        return pd.Series(~customer, index=ids.index), has, None, []
+    created = (
+        pd.to_datetime(opp["created_date"], errors="coerce")
+        if "created_date" in opp
+        else pd.Series(pd.NaT, index=opp.index)
+    )
+    before = opp[created < start]
+    has = ids.isin(set(before["account_id"].astype(str)))
+    won_after = pd.Series(False, index=ids.index)
+    if "is_won" in opp and "close_date" in opp:
+        won = opp[opp["is_won"].astype("boolean").fillna(False).to_numpy(dtype=bool)]
+        first_won = pd.to_datetime(won["close_date"], errors="coerce").groupby(won["account_id"].astype(str)).min()
+        if len(first_won):
+            d = pd.to_datetime(ids.map(first_won), errors="coerce")
+            won_after = pd.Series((d >= start).to_numpy(dtype=bool) & d.notna().to_numpy(), index=ids.index)
+    base = pd.Series(~customer, index=ids.index) | (pd.Series(customer, index=ids.index) & won_after)
+    notes = [
+        f"Opportunity rate by grade: opportunities created before the programme's first start "
+        f"({start:%Y-%m-%d}), among the accounts that were prospects then ({len(before):,} of {len(opp):,} "
+        f"opportunities), so that the programme's own opportunities and wins cannot make it fall from A to F."
+    ]
+    undated = int(created.isna().sum())
+    if undated:
+        notes.append(
+            f"{undated:,} opportunities without a created date cannot be placed before or after the "
+            "programme start and are left out of the opportunity rate."
+        )
+    if not len(before):
+        notes.append(
+            "No opportunity was created before the programme started: the opportunity rate by grade "
+            "cannot be checked (it would only reflect the programme)."
+        )
+    return base, has, start, notes
+
+
 def grade_accounts(
     accounts: pd.DataFrame,
     opportunities: pd.DataFrame | None,
@@ -198,10 +263,15 @@ def grade_accounts(
     ci_level: float = 0.95,
     currency: str = "USD",
     score_origin: str | None = None,
+    programs: pd.DataFrame | None = None,
 ) -> GradingResult:
     """Grades, target list, tiers, plan and exports for every account (see module doc).
 
-    ``score_origin`` names where ``fit_scores`` came from (e.g. 'logit'), for the report.
+    ``score_origin`` names where ``fit_scores`` came from (e.g. 'logit'), for the report. ``programs`` (the
+    canonical programs table) dates the programme: the opportunity rate by grade then counts only opportunities
+    created before its first start, among the prospects at that date (:func:`pre_programme_opportunities`).
+    ``grades`` keeps ``has_opportunity`` (that check's flag), ``has_any_opportunity`` (any opportunity up to
+    the as-of date) and ``opportunity_base`` (counted in the check).
     """
     p = p or GradingParams()
     scores, source = scores_for(accounts, fit_scores, rules, p, score_origin)
@@ -211,7 +281,10 @@ def grade_accounts(
     with_opp = set()
     if opportunities is not None and len(opportunities):
         with_opp = set(opportunities["account_id"].dropna().astype(str))
-    g["has_opportunity"] = g["account_id"].isin(with_opp)
+    g["has_any_opportunity"] = g["account_id"].isin(with_opp)
+    base, has_pre, cutoff, opp_notes = pre_programme_opportunities(accounts, opportunities, programs)
+    g["has_opportunity"] = has_pre.to_numpy()
+    g["opportunity_base"] = base.to_numpy()
     g["is_target"] = g["grade"].isin(p.target_grades) & ~(g["is_customer"] & p.exclude_customers)
     feats = account_features(accounts)
     g = assign_tiers(g, accounts, p, seed, feats)
@@ -227,7 +300,7 @@ def grade_accounts(
         .reset_index()
     )
     plan = orchestration_plan(g, p, currency)
-    notes = []
+    notes = list(opp_notes)
     n_li = int(g["is_target"].sum())
     if n_li == 0 and p.exclude_customers and g["is_customer"].all():
         notes.append(
@@ -249,4 +322,5 @@ def grade_accounts(
         source,
         p,
         notes,
+        opportunity_cutoff=cutoff,
     )

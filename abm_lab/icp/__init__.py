@@ -36,11 +36,14 @@ from .features import (
 )
 from .models import MODEL_NAME, LookalikeModel, choose_model, compare_models, fit_score
 from .plots import executive_summary, format_cv_table, format_importance, plot_lift, plot_shap_summary
-from .rules import IcpRules, apply_icp, learn_rules, load_icp, save_icp
-from .segments import LiftTables, attribute_label, lift_tables, wilson_interval
+from .rules import IcpRules, apply_icp, held_out_rule_stats, learn_rules, load_icp, save_icp
+from .segments import LiftTables, attribute_label, fdr_drivers, lift_interval, lift_tables, wilson_interval
 from .stage import run
 
 __all__ = [
+    "fdr_drivers",
+    "held_out_rule_stats",
+    "lift_interval",
     "ATTR_LABEL",
     "CATEGORICAL",
     "UNKNOWN",

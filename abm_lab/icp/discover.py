@@ -67,6 +67,11 @@ def icp_target(accounts: pd.DataFrame, opportunities: pd.DataFrame | None, p: Ic
     return y, "high-value customer", why
 
 
+def _rounded(x: Any, digits: int = 4) -> float | None:
+    """A JSON-safe headline figure: rounded, or None when missing or not finite."""
+    return round(float(x), digits) if x is not None and np.isfinite(x) else None
+
+
 @dataclass
 class IcpResult(Results):
     """Everything notebook 01 shows. ``fit_scores``: account_id, fit_prob, fit_score (0–100)."""
@@ -111,9 +116,10 @@ class IcpResult(Results):
             "base_rate": round(float(self.y.mean()), 4) if len(self.y) else None,
             "model": self.chosen or NO_MODEL,
             "icp_rule": self.rules.describe(),
-            "icp_coverage": round(self.rules.stats.get("coverage", float("nan")), 4),
-            "icp_precision": round(self.rules.stats.get("precision", float("nan")), 4),
-            "icp_recall": round(self.rules.stats.get("recall", float("nan")), 4),
+            # coverage of the final rule; precision and recall held out (cross-validated, see learn_rules)
+            "icp_coverage": _rounded(self.rules.stats.get("coverage")),
+            "icp_precision": _rounded(self.rules.stats.get("precision")),
+            "icp_recall": _rounded(self.rules.stats.get("recall")),
         }
         if self.cv_table is not None:
             r = self.cv_table.set_index("model").loc[self.chosen]
@@ -170,7 +176,7 @@ def discover(
     feats = account_features(accounts, p)
     y, target_name, note = icp_target(accounts, opportunities, p)
     lifts = lift_tables(feats, y, p, target_name)
-    rules = learn_rules(feats, y, p, target_name)
+    rules = learn_rules(feats, y, p, target_name, seed)
     notes = [note]
     models: dict[str, LookalikeModel] = {}
     cv_table = importance = None

@@ -52,9 +52,9 @@ def executive_summary(res: IcpResult, check: Mapping[str, float] | None = None) 
         )
         s.append(f"No lookalike model was fitted ({why}); the fit score is the share of ICP rule conditions met.")
     s.append(
-        f"Readable ICP: **{res.rules.describe()}** — covers {r.get('coverage', 0):.0%} of accounts with "
-        f"precision {r.get('precision', 0):.0%} (×{r.get('lift', float('nan')):.1f} the base rate) and "
-        f"recall {r.get('recall', 0):.0%}; saved as the editable `icp.yaml`."
+        f"Readable ICP: **{res.rules.describe()}** — covers {r.get('coverage', 0):.0%} of accounts; on held-out "
+        f"folds its precision is {r.get('precision', 0):.0%} (×{r.get('lift', float('nan')):.1f} the base rate) "
+        f"and recall {r.get('recall', 0):.0%}; saved as the editable `icp.yaml`."
     )
     if check:
         s.append(
@@ -83,7 +83,10 @@ def plot_lift(lifts: LiftTables, k: int = 12, trusted_only: bool = True) -> Any:
     err = np.nan_to_num(np.clip(err, 0, None))
     ax.barh(labels, t["lift"], xerr=err, color=_BAR, alpha=0.85, ecolor=_ERR, capsize=2)
     ax.axvline(1.0, color=_NO_LIFT, lw=1, ls="--")
-    ax.set_xlabel(f"Lift ({lifts.target_name} rate in segment ÷ overall rate; {lifts.level:.0%} Wilson interval)")
+    ax.set_xlabel(
+        f"Lift ({lifts.target_name} rate in segment ÷ overall rate; {lifts.level:.0%} interval incl. the "
+        "overall rate's uncertainty)"
+    )
     ax.set_title(f"Segments most over-represented among {lifts.target_name}s")
     return fig
 
@@ -170,3 +173,26 @@ def labels_text(result: IcpResult, min_customers: int) -> str:
     if result.notes:
         lines.append("\n".join(f"- {note}" for note in result.notes))
     return "\n\n".join(lines)
+
+
+def rule_stats_text(rules: Any) -> str:
+    """The readable ICP rule's figures as Markdown: coverage, then precision / recall / lift on held-out folds
+    (what a new account can expect) beside the in-sample figures (optimistic: the rule was chosen on them)."""
+    st = rules.stats
+
+    def pct(k: str) -> str:
+        v = st.get(k)
+        return "—" if v is None or v != v else f"{v:.1%}"
+
+    def num(k: str) -> str:
+        v = st.get(k)
+        return "—" if v is None or v != v else f"{v:.2f}"
+
+    folds = st.get("cv_folds") or 0
+    held = f"held out ({folds}-fold)" if folds else "held out (too few accounts to hold any out)"
+    return (
+        f"**ICP rule:** {rules.describe()} · coverage {pct('coverage')} of accounts\n\n"
+        f"- {held}: precision {pct('precision')}, recall {pct('recall')}, lift {num('lift')}\n"
+        f"- in sample (optimistic): precision {pct('precision_in_sample')}, recall {pct('recall_in_sample')}, "
+        f"lift {num('lift_in_sample')}"
+    )

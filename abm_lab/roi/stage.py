@@ -273,10 +273,12 @@ def attributions(inputs: RoiInputs) -> AttributionRuns | None:
     p, tp, opps, as_of = inputs.params.attribution, inputs.touchpoints, inputs.opportunities, inputs.run.as_of
     window = inputs.window if p.period == "window" else None
     # lead creation from the people's creation dates; customers' touches are not non-converting journeys
-    people = {"contacts": inputs.tables.get("contacts"), "accounts": inputs.tables.get("accounts")}
-    paths = account_paths(tp, opps, as_of=as_of, params=p, window=window, **people)
-    channel = attribute(paths, p, value_label="pipeline")
-    prog_paths = account_paths(tp, opps, as_of=as_of, dimension="program_id", params=p, window=window, **people)
-    program = attribute(prog_paths, p, dimension="program_id", value_label="pipeline")
-    won_paths = account_paths(tp, opps, as_of=as_of, variant="closed", params=p, window=window, **people)
+    people, accounts = inputs.tables.get("contacts"), inputs.tables.get("accounts")
+
+    def paths(**kw: Any) -> Any:
+        return account_paths(tp, opps, as_of=as_of, params=p, window=window, contacts=people, accounts=accounts, **kw)
+
+    channel = attribute(paths(), p, value_label="pipeline")
+    program = attribute(paths(dimension="program_id"), p, dimension="program_id", value_label="pipeline")
+    won_paths = paths(variant="closed")
     return AttributionRuns(channel, program, attribute(won_paths, p, value_label="revenue"))

@@ -117,7 +117,7 @@ def _message(acc: pd.DataFrame, opp: pd.DataFrame, res: IcpResult, mp: Params) -
         f"{mp.icp.high_value_share:.0%} of customers by won revenue ({int(res.y.sum())} accounts) with the rest, with "
         f"wide intervals — {small} of {len(res.lifts.table)} segments have fewer than {mp.icp.min_segment_size} "
         f"accounts, {n_ind} industries share 85 accounts, {na_share:.0%} are in North America and there are no "
-        f'technographic flags. The readable rule ("{res.rules.describe()}", precision '
+        f'technographic flags. The readable rule ("{res.rules.describe()}", held-out precision '
         f"{st.get('precision', float('nan')):.0%}, recall {st.get('recall', float('nan')):.0%}) "
         f"is a hypothesis to test, not a validated ICP. What it cannot support: a fitted model, calibrated "
         f"probabilities, SHAP drivers, or grades that predict new-logo wins; the grades below only rank existing "

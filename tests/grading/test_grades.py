@@ -1,4 +1,4 @@
-"""Grades A–F at the cut-offs, and customer and opportunity rates that fall from A to F."""
+"""Grades A–F at the cut-offs, and customer and (pre-programme) opportunity rates that fall from A to F."""
 
 from __future__ import annotations
 
@@ -39,3 +39,23 @@ def test_customer_and_opportunity_rates_fall_from_A_to_F(result):
 def test_monotone_ignores_missing_grades():
     assert grading.monotone_decreasing([0.5, float("nan"), 0.2, 0.2])
     assert not grading.monotone_decreasing([0.5, 0.2, 0.2], strict=True)
+
+
+def test_pre_programme_opportunity_rate_still_falls_on_the_synthetic_world(world, icp_result):
+    """On the synthetic world the grades are informative before the programme too: counting only opportunities
+    created before its first start (the check of issue 15), the prospects' rate falls at every grade and the
+    A and F intervals do not overlap."""
+    gr = grading.grade_accounts(
+        world.tables["accounts"],
+        world.tables["opportunities"],
+        icp_result.fit_scores,
+        seed=42,
+        programs=world.tables["programs"],
+    )
+    assert gr.opportunity_cutoff == world.tables["programs"]["start_date"].min()
+    r = gr.rates
+    assert grading.monotone_decreasing(r["opportunity_rate"], strict=True), r[["grade", "opportunity_rate"]]
+    assert r.iloc[0]["opportunity_rate_lo"] > r.iloc[-1]["opportunity_rate_hi"]
+    assert gr.headline()["monotone_opportunity_rate"] is True
+    # fewer opportunities count than with every opportunity up to as_of
+    assert r["with_opportunity"].sum() < gr.grades["has_any_opportunity"].sum()

@@ -37,5 +37,7 @@ def test_grade_checks_read_as_sentences(result):
     assert "{" not in txt and "True" not in txt and "False" not in txt
     flips = {**s, "monotone_customer_rate": True, "monotone_opportunity_rate": False}
     assert "customer rate falls from grade A to F" in grading.plots.grade_checks_text(flips)
-    assert "opportunity rate does **not** fall" in grading.plots.grade_checks_text(flips)
+    assert "opportunity rate before the programme does **not** fall" in grading.plots.grade_checks_text(flips)
+    unknown = {**s, "monotone_opportunity_rate": None}  # no opportunity predates the programme: not a pass
+    assert "cannot be checked" in grading.plots.grade_checks_text(unknown)
     assert page_defects(f"<p>{txt}</p>") == []
