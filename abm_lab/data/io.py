@@ -205,6 +205,24 @@ def _column_preset_tables(folder: Path, params: Params, report: ImportReport) ->
     return out
 
 
+def _aliased(rt: RawTable, report: ImportReport) -> RawTable:
+    """Ids of records the reader merged away (a converted lead's id) replaced by the surviving record's id."""
+    for table, col in (("contacts", "contact_id"), ("accounts", "account_id")):
+        alias = report.aliases.get(table)
+        if alias and col in rt.df.columns:
+            ids = rt.df[col]
+            hit = ids.isin(list(alias)).fillna(False)
+            if hit.any():
+                df = rt.df.copy()
+                df[col] = ids.where(~hit, ids.map(alias))
+                report.note(
+                    f"{rt.label}: {int(hit.sum()):,} row(s) name a merged record's old id in {col}; "
+                    "pointed at the record it was merged into"
+                )
+                rt = RawTable(df, rt.paths, rt.lines, rt.set_aside)
+    return rt
+
+
 def _program_id(params: Params) -> str | None:
     prog = params.data.program
     return None if prog is None else (prog.id or prog.campaign)
@@ -259,7 +277,7 @@ def load_folder(folder: str | os.PathLike, params: Params) -> Dataset:
         for name in schema.TABLES:  # canonical-layout files added to what the reader built
             for s in _file_specs(params, name):
                 path = _resolve(folder, s.path, f"data.files for table '{name}'")
-                parts.setdefault(name, []).append(_canonical_file(path, name, params, report, s))
+                parts.setdefault(name, []).append(_aliased(_canonical_file(path, name, params, report, s), report))
     else:
         parts = _column_preset_tables(folder, params, report)
     for spend in params.data.ad_spend:

@@ -90,6 +90,10 @@ class ImportReport:
     ignored_columns: dict[str, list[str]] = field(default_factory=dict)  # file -> source columns not used
     notes: list[str] = field(default_factory=list)  # what was done: merges, derivations, defaults taken
     warnings: list[str] = field(default_factory=list)  # suspicious patterns worth a look
+    #: ids a reader merged away, per canonical table: {"contacts": {converted lead id: its contact id}}; files
+    #: added through data.files that still use the old id (e.g. marketing activity synced before the
+    #: conversion) are pointed at the surviving record. Not saved (the mapping is the export's own).
+    aliases: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
 
     def use(self, path: Path | str, table: str) -> None:
         tables = self.used.setdefault(str(path), [])

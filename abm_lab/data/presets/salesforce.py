@@ -350,6 +350,7 @@ def read_salesforce(folder: Path, params: Params, report: ImportReport) -> dict[
     opts = ParseOptions.from_params(params)
     accounts, account_src = _accounts(sf, params, report)
     people, lead_map = _people(sf, params, report, opts)
+    report.aliases["contacts"] = dict(lead_map)  # activity files that still name the converted lead
     out = {"accounts": accounts, "contacts": people}
     out.update(read_deals(sf, params, report, opts))
     opp_account = dict(

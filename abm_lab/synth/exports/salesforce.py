@@ -275,6 +275,7 @@ def export_salesforce(tables: dict[str, pd.DataFrame], out: Path, *, as_of: date
                 "Activity Id": "touchpoint_id",
                 "Activity Date": "timestamp",
                 "Email Address": "email",
+                "SFDC Id": "contact_id",
                 "Campaign": "campaign_id",
                 "Program": "program_id",
             },

@@ -154,7 +154,7 @@ def write_activity(
     _sales(tp.assign(_camp=sf_campaign), out, rng, ids, who, t, acc_id)
     names = {k[1]: r["Name"] for k, r in zip(camp_id, camp_rows, strict=True) if k[0] == "c"}
     tp["_camp_name"] = tp["campaign_id"].map(names)
-    files["touchpoints"] = _marketing_activity(tp, out, t["contacts"], program_name)
+    files["touchpoints"] = _marketing_activity(tp, out, t["contacts"], program_name, who)
     if program_name is not None:
         files["_program_campaign"] = program_name
     return files
@@ -205,12 +205,18 @@ def _sales(tp: pd.DataFrame, out: Path, rng, ids: _Ids, who: pd.Series, t: dict,
     _write(out / "Task.csv", tk)
 
 
-def _marketing_activity(tp: pd.DataFrame, out: Path, contacts: pd.DataFrame, program: str | None) -> list[dict]:
-    """One activity file per channel and activity (Marketo style, keyed by e-mail); returns data.files entries."""
+def _marketing_activity(
+    tp: pd.DataFrame, out: Path, contacts: pd.DataFrame, program: str | None, who: pd.Series
+) -> list[dict]:
+    """One activity file per channel and activity (Marketo style); returns data.files entries.
+
+    Each row carries the person's e-mail and the Salesforce id the marketing-automation person is synced to
+    (Marketo's "SFDC Id": the Contact id, or the Lead id while unconverted), as an activity export joined to the
+    person export gives it; people without an e-mail are synced too, so their activity keeps its person."""
     mail = contacts.set_index(contacts["contact_id"].astype(str))["email"]
     ma = tp.loc[tp["channel"].isin(MA_CHANNELS)].copy()
     ma["email"] = ma["contact_id"].map(mail)
-    ma = ma.loc[ma["email"].notna()]
+    ma["sfdc_id"] = ma["contact_id"].map(who)
     specs, next_id = [], 500_000_000
     for (ch, act), g in ma.groupby(["channel", "activity_type"], sort=True):
         name = f"marketing_{ch}_{act}.csv"
@@ -221,6 +227,7 @@ def _marketing_activity(tp: pd.DataFrame, out: Path, contacts: pd.DataFrame, pro
                 "Activity Date": pd.to_datetime(g["timestamp"]).dt.strftime("%Y-%m-%dT%H:%M:%SZ").to_numpy(),
                 "Activity Type": MA_ACTIVITY.get(act, act),
                 "Email Address": g["email"].to_numpy(),
+                "SFDC Id": g["sfdc_id"].to_numpy(),
                 "Campaign": _txt(camp).to_numpy(),
                 "Program": np.where(g["_inprog"], program or "", ""),
             }

@@ -278,3 +278,43 @@ def test_column_map_reaches_every_object():
     tp = out["touchpoints"].df.set_index("touchpoint_id")
     assert tp.loc["00THs00000Tk002AAA", "funnel_stage"] == "Normal"
     assert "Type" not in rep.ignored_columns[str(FIXTURE / "Opportunity.csv")]
+
+
+def test_marketing_activity_naming_a_converted_lead_reaches_its_contact(tmp_path):
+    """An activity file added through data.files that still carries a converted lead's id (synced before the
+    conversion) is pointed at the contact the lead was merged into; e-mail-only rows are joined by e-mail."""
+    folder = tmp_path / "sf"
+    shutil.copytree(FIXTURE, folder)
+    (folder / "ma_email.csv").write_text(
+        "Activity Id,Activity Date,SFDC Id,Email Address\n"
+        f"1,2025-02-01T10:00:00Z,{L(1)},\n"  # the converted lead (merged into contact 3)
+        f"2,2025-07-01T10:00:00Z,{C(3)},\n"  # the contact itself
+        "3,2025-07-02T10:00:00Z,,dan@hooli.ca\n"  # e-mail only: converted lead 2, merged into contact 4
+    )
+    p = parse_params(
+        {
+            "data": {
+                "source": "folder",
+                "path": str(folder),
+                "preset": "salesforce",
+                "files": {
+                    "touchpoints": [
+                        {"path": "ma_email.csv", "columns": {"channel": "email", "activity_type": "email_open"}}
+                    ]
+                },
+                "column_map": {
+                    "touchpoints": {
+                        "Activity Id": "touchpoint_id",
+                        "Activity Date": "timestamp",
+                        "SFDC Id": "contact_id",
+                        "Email Address": "email",
+                    }
+                },
+            }
+        }
+    )
+    ds = load_dataset(p, "/")
+    tp = ds["touchpoints"].set_index("touchpoint_id")
+    assert tp.loc[["1", "2", "3"], "contact_id"].tolist() == [C(3), C(3), C(4)]
+    assert L(1) not in set(ds["contacts"]["contact_id"])
+    assert any("merged record's old id" in n for n in ds.import_report.notes)

@@ -111,9 +111,9 @@ def test_touches_per_channel_within_the_documented_loss(trip):
     mem = tp.assign(k=key).loc[tp["channel"].isin(MEMBER_CHANNELS)].drop_duplicates(["contact_id", "k"])
     for ch, n in mem.groupby("channel").size().items():
         assert got[ch] == n, ch
-    # marketing-automation activity: keyed by e-mail, so the touches of people without one are lost
-    mail = w["contacts"].set_index("contact_id")["email"]
-    ma = tp.loc[tp["channel"].isin(MA_CHANNELS) & tp["contact_id"].map(mail).notna()]
+    # marketing-automation activity carries the synced Salesforce id (and the e-mail): nothing is lost, also
+    # for people without an e-mail
+    ma = tp.loc[tp["channel"].isin(MA_CHANNELS)]
     for ch, n in ma.groupby("channel").size().items():
         assert got[ch] == n, ch
     assert got["sales"] == (tp["channel"] == "sales").sum()
@@ -122,14 +122,12 @@ def test_touches_per_channel_within_the_documented_loss(trip):
     # activity types keep their meaning (never one constant), and programme touches keep the programme
     assert set(ds["touchpoints"]["activity_type"]) >= {"webinar_attend", "event_attend", "email_open", "pricing_page"}
     assert ds["touchpoints"]["program_id"].notna().sum() >= 0.9 * tp["program_id"].notna().sum()
-    # the e-mail join: MA touches reach their own person, except where several people share an address (the
-    # earliest-created one gets them): per person, the loaded counts match the canonical ones for >= 95% of touches
+    # joined on the synced id first: every MA touch reaches its own person, shared e-mail addresses or not
     c = exp.ids["contacts"]
     canon = ma.groupby(ma["contact_id"].map(c)).size()
     mine = ds["touchpoints"].loc[ds["touchpoints"]["channel"].isin(MA_CHANNELS)].groupby("contact_id").size()
     both = pd.concat([canon, mine], axis=1).fillna(0)
-    matched = both.min(axis=1).sum() / both.iloc[:, 1].sum()
-    assert 0.95 <= matched < 1, matched  # < 1: the world has shared addresses, and the loss is real
+    assert (both.iloc[:, 0] == both.iloc[:, 1]).all()
 
 
 def test_ids_are_deterministic_valid_and_unique(trip):
