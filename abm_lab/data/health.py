@@ -158,6 +158,19 @@ def import_report(dataset) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["what", "detail"])
 
 
+def import_report_table(dataset):
+    """:func:`import_report` for the page: a Styler without row numbers, or a sentence when there is nothing."""
+    from IPython.display import Markdown
+
+    t = import_report(dataset)
+    warn = load_warnings(dataset)
+    if len(warn):
+        t = pd.concat([t, pd.DataFrame({"what": "check", "detail": warn["warning"]})], ignore_index=True)
+    if t.empty:
+        return Markdown("Every file and column of the source was used, and nothing needed a note.")
+    return t.style.hide(axis="index")
+
+
 def load_warnings(dataset) -> pd.DataFrame:
     """The loader's warnings (literal NULL texts kept in text columns, dates after run.as_of, ...), one a row."""
     return pd.DataFrame({"warning": list(getattr(dataset, "warnings", []) or [])})

@@ -118,3 +118,21 @@ def test_bad_row_in_second_file_names_that_file_and_its_line(crm):
     files = {"touchpoints": ["touchpoints.csv", {"path": "web.csv", "columns": {"channel": "web"}}]}
     with pytest.raises(ABMDataError, match=r"web.csv line 3"):
         load_dataset(_params(crm, files=files), "/")
+
+
+def test_data_health_lists_what_the_import_did_not_use(crm):
+    """Notebook 00's "What the import used": ignored files and columns, derivations and suspicious patterns."""
+    from abm_lab.data import health
+
+    ds = load_dataset(_params(crm), "/")
+    t = health.import_report(ds)
+    assert {"file not used", "done on import"} <= set(t["what"])
+    assert "favourite_colour" in " ".join(t["detail"])
+    html = health.import_report_table(ds).to_html()
+    assert "notes.csv" in html and "won deal taken as customers" in html
+    assert "no ABM programme" in html or "programme" in html  # diagnose: no programme, so no ROI
+    assert "every input row is accounted for" not in health.executive_summary(ds.tables, ds, _params(crm))
+    files = {"touchpoints": ["touchpoints.csv", {"path": "email_activity.csv", "columns": {"channel": "email"}}]}
+    ds2 = load_dataset(_params(crm, files=files), "/")
+    said = health.executive_summary(ds2.tables, ds2, _params(crm, files=files))
+    assert "every input row is accounted for" in said and "1 e-mail matches no person" in said
