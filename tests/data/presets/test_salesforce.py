@@ -318,3 +318,21 @@ def test_marketing_activity_naming_a_converted_lead_reaches_its_contact(tmp_path
     assert tp.loc[["1", "2", "3"], "contact_id"].tolist() == [C(3), C(3), C(4)]
     assert L(1) not in set(ds["contacts"]["contact_id"])
     assert any("merged record's old id" in n for n in ds.import_report.notes)
+
+
+def test_validate_on_a_raw_export_lists_what_it_did_not_use_and_the_missing_programme(tmp_path, capsys):
+    """`abm-lab validate` on a raw export, before any fix: ignored objects and fields, and no programme (no ROI)."""
+    from abm_lab.pipeline.cli import main
+
+    params = tmp_path / "sf.yaml"
+    params.write_text(
+        f"data: {{source: folder, path: {FIXTURE}, preset: salesforce}}\n"
+        "run: {as_of: 2026-06-30, window_start: 2026-04-01, window_end: 2026-06-30}\n"
+    )
+    assert main(["validate", str(params)]) == 0
+    out = capsys.readouterr().out
+    assert "ignored file(s), no table read from them: Quote.csv" in out
+    assert "ignored column(s) of Account.csv: Uses_Snowflake__c" in out
+    assert "converted lead(s) merged into their contact" in out
+    assert "CloseDate of 3 open deal(s) not used" in out
+    assert "no ABM programme" in out and "'FY26 ABM Program'" in out and "no ROI will be estimated" in out
