@@ -224,7 +224,7 @@ def abm_comparison_table(comparisons: Mapping[str, AbmComparison]) -> pd.DataFra
         t[col] = t[col].astype(float).round(3)
     for col in ("n", "events"):
         t[col] = t[col].map(fmt_int)
-    return t.astype(object).where(t.notna(), NO_VALUE)
+    return labelled(t.astype(object).where(t.notna(), NO_VALUE))
 
 
 def pipeline_velocity_table(pv: PipelineVelocity, currency: str = "$") -> pd.DataFrame:
