@@ -72,20 +72,35 @@ class EngagementParams(Section):
     test_share: float = Field(
         0.3, gt=0, lt=0.8, description="Share of the labelled snapshots (latest ones) held out as the test period."
     )
-    calib_share: float = Field(
-        0.25, gt=0, lt=0.8, description="Share of the training snapshots (latest ones) used to calibrate probabilities."
+    calib_folds: int = Field(
+        5,
+        ge=2,
+        le=20,
+        description="Folds of accounts that cross-fit the calibration check on the latest matured period (each "
+        "fold's probabilities come from a map learned on the other accounts); with refit_for_scoring, the "
+        "time-ordered folds of the refit's calibration.",
     )
     embargo: bool = Field(
         True,
-        description="Drop training snapshots whose label window reaches into the next period (no overlap of outcomes).",
+        description="Embargo between the fit and the calibration slices: drop training snapshots whose label window "
+        "reaches into the calibration / test period (no outcome labels both a fit row and a calibration row).",
     )
     calibration: Literal["isotonic", "sigmoid"] = Field(
         "sigmoid", description="Calibration method: sigmoid (Platt, smooth; default) or isotonic (needs a large slice)."
     )
     refit_for_scoring: bool = Field(
-        True,
-        description="For the latest snapshot, refit the GBM on all labelled snapshots (same hyperparameters, "
-        "calibration map from validation) before scoring.",
+        False,
+        description="False (default): today's scores come from the validated scorer, the model fitted on the "
+        "training snapshots and calibrated on the latest matured period (the test period), whose calibration "
+        "the notebook shows. True: the model is refitted on all labelled snapshots, calibrated by cross-fitting "
+        "over calib_folds purged time-ordered folds (each map on its own member); that calibration has no later "
+        "period left to be checked on.",
+    )
+    reliability_bins: int = Field(
+        10, ge=2, le=50, description="Bins (quantiles of the predicted probability) of the reliability table."
+    )
+    ci_level: float = Field(
+        0.95, gt=0.5, lt=1, description="Level of the calibration intervals (reliability bins, in-the-large, slope)."
     )
     n_threads: int = Field(
         1,

@@ -9,7 +9,8 @@ next H days?* One module per step:
 * :mod:`~abm_lab.engagement.leakage` - the check that no feature reads the future.
 * :mod:`~abm_lab.engagement.scorers` - points rule, logistic regression, gradient boosting, calibration,
   the 1-5 score.
-* :mod:`~abm_lab.engagement.validation` - out-of-time split, holdout metrics, bootstrap intervals.
+* :mod:`~abm_lab.engagement.validation` - out-of-time split, holdout metrics, bootstrap intervals, calibration
+  (reliability table, calibration-in-the-large and slope) of the deployed scorer on the latest matured period.
 * :mod:`~abm_lab.engagement.scoring` - today's scores with SHAP (:mod:`~abm_lab.engagement.explain`) and
   plain-words reasons (:mod:`~abm_lab.engagement.reasons`); fit x engagement (:mod:`~abm_lab.engagement.matrix`).
 * :mod:`~abm_lab.engagement.plots`, :mod:`~abm_lab.engagement.explorer`, :mod:`~abm_lab.engagement.narrative`
@@ -22,8 +23,8 @@ Units: days for windows and ages, probabilities in [0, 1], scores 1-5.
 
 from __future__ import annotations
 
-from .explain import explain, import_shap, shap_additivity_gap
-from .explorer import account_explorer
+from .explain import explain, import_shap, shap_additivity_gap, to_probability
+from .explorer import account_explorer, search_accounts
 from .inputs import Inputs, default_snapshots, load_inputs, mapped_personas, snapshot_dates
 from .leakage import LeakageError, check_no_leakage
 from .matrix import GRADES, QUADRANTS, fit_engagement_matrix, quadrant, quadrant_counts
@@ -31,17 +32,19 @@ from .narrative import closing_note, executive_summary
 from .panel import FLAG_COLS, ID_COLS, activity_types, build_panel, feature_columns, panel_accounting
 from .plots import (
     SCORER_NAMES,
+    format_calibration,
     format_metrics,
     plot_conversion,
     plot_metrics,
     plot_reliability,
+    plot_reliability_diagram,
     plot_shap_bar,
     plot_shap_beeswarm,
     plot_timeline,
     plot_waterfall,
     top_accounts,
 )
-from .reasons import pretty_feature, reason_sentence, top_reasons
+from .reasons import REFERENCE_WHO, engaged_reference, pretty_feature, reason_features, reason_sentence, top_reasons
 from .scorers import (
     SCORERS,
     CalibratedScorer,
@@ -51,6 +54,7 @@ from .scorers import (
     make_logistic,
     make_scorers,
     scorer_inputs,
+    time_folds,
     to_score,
 )
 from .scoring import EXPORT_COLUMNS, ScoredAccounts, export_scores, refit_gbm, score_accounts
@@ -60,6 +64,11 @@ from .validation import (
     EngagementResult,
     Split,
     bootstrap_auc,
+    calibration_in_the_large,
+    calibration_slope,
+    calibration_table,
+    crossfit_probability,
+    embargo_days,
     fit_engagement,
     holdout_metrics,
     reliability,
@@ -68,6 +77,19 @@ from .validation import (
 )
 
 __all__ = [
+    "REFERENCE_WHO",
+    "embargo_days",
+    "crossfit_probability",
+    "calibration_table",
+    "calibration_slope",
+    "calibration_in_the_large",
+    "time_folds",
+    "reason_features",
+    "engaged_reference",
+    "plot_reliability_diagram",
+    "format_calibration",
+    "search_accounts",
+    "to_probability",
     "CalibratedScorer",
     "EXPORT_COLUMNS",
     "EngagementResult",

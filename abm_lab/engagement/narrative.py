@@ -28,7 +28,7 @@ def executive_summary(run: EngagementRun) -> str:
     n5, n4 = int((sc["score"] == 5).sum()), int((sc["score"] == 4).sum())
     names = "; ".join(
         f"**{r['name'] if pd.notna(r['name']) else r['account_id']}** "
-        f"({r['probability']:.0%}: {_lower_first(str(r['reason_1']).split(' (')[0])})"
+        f"({r['probability']:.0%}: {_lower_first(str(r['reason_1']).split(' (')[0].split('; ')[0])})"
         for _, r in top.iterrows()
     )
     base = float(m["base_rate"].iloc[0])
@@ -84,12 +84,24 @@ def closing_note(run: EngagementRun, lead: LeadScoringResult | None = None) -> s
             f"knowing today's true intent exactly (nowcast) gives {m.loc['nowcast', 'roc_auc']:.3f}, "
             f"{m.loc['nowcast', 'roc_auc'] - m.loc['gbm', 'roc_auc']:.3f} above the GBM."
         )
+    if "gbm" in run.result.calibration.index:
+        c = run.result.calibration.loc["gbm"]
+        lvl = run.params.ci_level
+        lines.append(
+            f"- Calibration of the deployed scorer on the latest matured period (cross-fitted by account): mean "
+            f"predicted {c['mean_predicted']:.1%} vs observed {c['observed']:.1%}; in-the-large "
+            f"{c['in_the_large']:+.2%} ({lvl:.0%} interval {c['in_the_large_low']:+.2%} to "
+            f"{c['in_the_large_high']:+.2%}); slope {c['slope']:.2f} ({c['slope_low']:.2f} to {c['slope_high']:.2f})."
+        )
     g = (
         shap_additivity_gap(run.scored.model, run.scored.X, run.scored.shap)
         if run.scored.shap is not None
         else float("nan")
     )
-    lines.append(f"- SHAP additivity: largest gap between SHAP sum + base value and the model's log-odds {g:.1e}.")
+    lines.append(
+        f"- SHAP additivity: largest gap between SHAP sum + base value and the log-odds of the displayed "
+        f"probability {g:.1e}."
+    )
     if lead is not None:
         lines.append(
             f"- X Education leads (real data, {lead.n_test:,}-lead stratified holdout): ROC-AUC "

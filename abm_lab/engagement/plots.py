@@ -58,7 +58,7 @@ def plot_metrics(result: EngagementResult) -> Figure:
 
 
 def plot_reliability(result: EngagementResult) -> Figure:
-    """Reliability (calibration) curve per scorer on the test period."""
+    """Reliability (calibration) curve per scorer on the test period (account-cross-fitted probabilities)."""
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(5.5, 4.5))
@@ -71,6 +71,43 @@ def plot_reliability(result: EngagementResult) -> Figure:
     ax.set_ylabel("Observed share with an opportunity")
     ax.set_title("Calibration on the test period")
     ax.legend()
+    return fig
+
+
+def plot_reliability_diagram(result: EngagementResult, name: str = "gbm") -> Figure:
+    """Reliability diagram of one scorer (default: the deployed GBM) on the latest matured period: observed
+    share per bin with its interval against the mean predicted probability, the bin sizes below, and
+    calibration-in-the-large and slope (with intervals) in the title."""
+    import matplotlib.pyplot as plt
+
+    d = result.reliability[name]
+    c = result.calibration.loc[name]
+    fig, (ax, axn) = plt.subplots(
+        2, 1, figsize=(5.8, 5.2), sharex=True, gridspec_kw={"height_ratios": [3.2, 1], "hspace": 0.08}
+    )
+    hi = float(max(d["predicted"].max(), d["ci_high"].max())) * 1.05
+    ax.plot([0, hi], [0, hi], ls="--", color=GREY, label="perfect calibration")
+    err = np.vstack([d["observed"] - d["ci_low"], d["ci_high"] - d["observed"]])
+    ax.errorbar(d["predicted"], d["observed"], yerr=err, fmt="o", color=BLUE, capsize=3, label="observed (interval)")
+    ax.set_xlim(0, hi)
+    ax.set_ylim(0, hi)
+    ax.set_ylabel("Observed share with an opportunity")
+    ax.xaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
+    ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
+    ax.legend(loc="upper left", fontsize=8)
+    lvl = result.params.ci_level if result.params else 0.95
+    ax.set_title(
+        f"{PLOT_NAMES.get(name, name)}: in-the-large {c['in_the_large']:+.1%} "
+        f"[{c['in_the_large_low']:+.1%}, {c['in_the_large_high']:+.1%}]\n"
+        f"slope {c['slope']:.2f} [{c['slope_low']:.2f}, {c['slope_high']:.2f}] ({lvl:.0%} intervals; "
+        f"mean predicted {c['mean_predicted']:.1%}, observed {c['observed']:.1%})",
+        fontsize=9,
+    )
+    gaps = np.diff(np.sort(d["predicted"].to_numpy(float)))
+    width = max(0.6 * float(gaps.min()) if len(gaps) else hi / 20, hi / 300)
+    axn.bar(d["predicted"], d["n"], width=width, color=GREY)
+    axn.set_ylabel("rows")
+    axn.set_xlabel("Predicted probability (bin mean)")
     return fig
 
 
@@ -109,9 +146,9 @@ def _shap_plot(kind: str, explanation: Any, max_display: int = 12, **kw: Any) ->
 
 
 def plot_shap_bar(explanation: Any, max_display: int = 12) -> Figure:
-    """Mean |SHAP| per feature (log-odds units): what drives scores overall."""
+    """Mean |SHAP| per feature (log-odds units of the displayed probability): what drives scores overall."""
     fig = _shap_plot("bar", explanation, max_display)
-    fig.axes[0].set_xlabel("Mean |SHAP value| (effect on log-odds of an opportunity)")
+    fig.axes[0].set_xlabel("Mean |SHAP value| (effect on the log-odds of the probability shown)")
     return fig
 
 
@@ -128,14 +165,33 @@ def plot_shap_beeswarm(explanation: Any, max_display: int = 12, jitter_seed: int
         fig = _shap_plot("beeswarm", explanation, max_display, plot_size=(8, 5))
     finally:
         np.random.set_state(state)
-    fig.axes[0].set_xlabel("SHAP value (effect on log-odds of an opportunity)")
+    fig.axes[0].set_xlabel("SHAP value (effect on the log-odds of the probability shown)")
     return fig
 
 
-def plot_waterfall(scored: ScoredAccounts, account_id: str, max_display: int = 10) -> Figure:
-    """Waterfall of one account's score: base rate + each feature's push (log-odds)."""
+def plot_waterfall(
+    scored: ScoredAccounts, account_id: str, max_display: int = 10, scale: str = "probability"
+) -> Figure:
+    """Waterfall of one account's displayed probability, feature by feature.
+
+    ``scale="probability"`` (default): the pushes add up from the base value to the probability shown for the
+    account (:func:`~abm_lab.engagement.explain.to_probability`); ``"log-odds"``: they add up to its log-odds,
+    and the axis label states the map ``probability = 1 / (1 + exp(-log-odds))``."""
     i = scored.row(account_id)
-    return _shap_plot("waterfall", scored.shap[i], max_display)
+    if scale == "probability" and scored.shap_probability is not None:
+        fig = _shap_plot("waterfall", scored.shap_probability[i], max_display)
+        fig.axes[0].set_title(
+            f"Probability of an opportunity: base {scored.shap_probability.base_values[i]:.1%} + pushes = "
+            f"{scored.scores['probability'].iloc[i]:.1%} shown",
+            fontsize=10,
+        )
+        return fig
+    fig = _shap_plot("waterfall", scored.shap[i], max_display)
+    fig.axes[0].set_title(
+        f"Log-odds z of an opportunity; probability = 1 / (1 + exp(-z)) = {scored.scores['probability'].iloc[i]:.1%}",
+        fontsize=10,
+    )
+    return fig
 
 
 def plot_timeline(touchpoints: pd.DataFrame, account_id: str, end: Any, days: int = 180, ax: Any = None) -> Figure:
@@ -164,6 +220,28 @@ def plot_timeline(touchpoints: pd.DataFrame, account_id: str, end: Any, days: in
     ax.set_xlabel("Date (orange = bottom-funnel touch)")
     ax.set_title(f"Touches in the last {days} days")
     return ax.figure
+
+
+def format_calibration(result: EngagementResult) -> pd.DataFrame:
+    """Calibration on the latest matured period per scorer, readable: mean predicted, observed,
+    in-the-large and slope with their intervals (for the notebook)."""
+    c = result.calibration
+    out = pd.DataFrame(
+        {
+            "mean predicted": c["mean_predicted"].map(lambda v: f"{v:.2%}"),
+            "observed": c["observed"].map(lambda v: f"{v:.2%}"),
+            "in-the-large (obs - pred)": [
+                f"{v:+.2%} [{lo:+.2%}, {hi:+.2%}]"
+                for v, lo, hi in zip(c["in_the_large"], c["in_the_large_low"], c["in_the_large_high"], strict=True)
+            ],
+            "slope": [
+                f"{v:.2f} [{lo:.2f}, {hi:.2f}]"
+                for v, lo, hi in zip(c["slope"], c["slope_low"], c["slope_high"], strict=True)
+            ],
+        }
+    )
+    out.index = [SCORER_NAMES.get(k, k) for k in c.index]
+    return out
 
 
 def format_metrics(result: EngagementResult) -> pd.DataFrame:

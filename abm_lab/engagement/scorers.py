@@ -2,8 +2,9 @@
 
 * :class:`PointsScorer` - the rule marketing-automation tools use: points per activity with time decay.
 * :func:`make_logistic`, :func:`make_gbm` - scikit-learn models on the panel's features.
-* :class:`CalibratedScorer` - a scorer and a calibration map of its decision function to a probability,
-  learned out of time on the last training slice (:class:`abm_lab.calibration.ScoreCalibrator`).
+* :class:`CalibratedScorer` - a scorer with the calibration map learned on its own scores of rows it never
+  saw: prefit on a later slice, or cross-fitted over purged time-ordered folds (:func:`time_folds`;
+  :class:`abm_lab.calibration.ScoreCalibrator`).
 * :func:`to_score` - calibrated probability -> score 1-5; :func:`conversion_by_score`.
 
 All estimators follow the scikit-learn API (``get_params`` / ``clone``, fitted state ending in ``_``) and
@@ -20,6 +21,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from sklearn.utils import get_tags
@@ -33,8 +35,8 @@ from .sql import ident
 
 SCORERS = ("points", "logistic", "gbm")
 DECAY_PREFIX = "decay_"
-#: Default share of rows (the latest) a :class:`CalibratedScorer` calibrates on: the params default.
-CALIB_SHARE = EngagementParams.model_fields["calib_share"].default
+#: Default number of calibration folds of a :class:`CalibratedScorer`: the params default.
+N_FOLDS = EngagementParams.model_fields["calib_folds"].default
 
 
 def _binary_classes(y: Any, who: str) -> np.ndarray:
@@ -185,28 +187,71 @@ def scorer_inputs(name: str, panel: pd.DataFrame, features: list[str]) -> pd.Dat
 
 
 # =============================================================================== calibration
-def _rows(X: Any, mask: np.ndarray) -> Any:
-    return X.iloc[np.flatnonzero(mask)] if isinstance(X, pd.DataFrame | pd.Series) else np.asarray(X)[mask]
+def _rows(X: Any, idx: np.ndarray) -> Any:
+    return X.iloc[idx] if isinstance(X, pd.DataFrame | pd.Series) else np.asarray(X)[idx]
+
+
+def time_folds(time: Any, n_folds: int, embargo: Any = 0) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Purged, time-ordered folds: ``(fit rows, calibration rows)`` per fold.
+
+    The distinct ``time`` values (snapshot dates) are cut into ``n_folds`` contiguous blocks; each block
+    calibrates once. A row is left out of that fold's fit when its time lies within ``embargo`` of the block
+    on either side (``block start - embargo < t < block end + embargo``): with a label horizon H its outcome
+    window would overlap the block's, so the same opportunity could label a fit row and a calibration row.
+    Datetime ``time`` takes ``embargo`` as a timedelta (a number = days); numeric ``time`` as a number.
+    """
+    tv = np.asarray(time)
+    if np.issubdtype(tv.dtype, np.datetime64):
+        tv = tv.astype("datetime64[ns]")
+        emb = pd.Timedelta(embargo if not isinstance(embargo, int | float) else pd.Timedelta(days=embargo))
+        gap = emb.to_timedelta64()
+        use_gap = emb > pd.Timedelta(0)
+    else:
+        tv = tv.astype(float)
+        gap, use_gap = float(embargo), float(embargo) > 0
+    uniq = np.unique(tv)
+    if len(uniq) < 2:
+        raise ValueError("time_folds needs at least two distinct times")
+    blocks = np.array_split(uniq, min(max(2, int(n_folds)), len(uniq)))
+    out = []
+    for b in blocks:
+        cal = np.isin(tv, b)
+        near = (tv > b[0] - gap) & (tv < b[-1] + gap) if use_gap else cal
+        out.append((np.flatnonzero(~(near | cal)), np.flatnonzero(cal)))
+    return out
+
+
+def _logit(p: np.ndarray, eps: float = 1e-12) -> np.ndarray:
+    p = np.clip(np.asarray(p, dtype=float), eps, 1 - eps)
+    return np.log(p / (1 - p))
 
 
 class CalibratedScorer(ClassifierMixin, BaseEstimator):
-    """A scorer plus a calibration map of its decision function (log-odds) to a probability.
+    """A scorer and the calibration map learned on that very scorer's decision function, on rows it never saw.
 
-    ``fit(X, y, calib=mask)`` takes the rows in time order: a copy of ``estimator`` trained on the
-    earlier rows (``~calib``) scores the calibration rows, whose labels it never saw, and the map
-    (Platt = ``method="sigmoid"``, or isotonic; :class:`abm_lab.calibration.ScoreCalibrator`) is
-    learned on those scores. The scorer is then refitted on all rows (``estimator_``) and the map
-    applied to it - what :class:`sklearn.calibration.CalibratedClassifierCV` does with a frozen
-    estimator, on a time split instead of folds. Without ``calib`` the last ``calib_share`` of
-    each class's rows calibrate. Binary labels; ``estimator`` needs ``decision_function`` (default: a
-    logistic regression). :meth:`with_estimator` puts the same map on a refitted scorer.
-    Fitted state holds no callables, so a fitted scorer pickles and predicts the same after loading.
+    * ``fit(X, y, calib=mask)`` - prefit calibration (what notebook 04 deploys): ``estimator`` is fitted on the
+      rows ``~mask`` (earlier snapshots) and the map (Platt = ``"sigmoid"`` or isotonic;
+      :class:`abm_lab.calibration.ScoreCalibrator`) on its scores of the rows ``mask`` (the latest matured
+      snapshots); the caller leaves the embargo out of both. The model is not refitted afterwards, so the map
+      is applied to the model it was learned on (as :class:`sklearn.calibration.CalibratedClassifierCV` with a
+      :class:`~sklearn.frozen.FrozenEstimator`).
+    * ``fit(X, y, time=t)`` - cross-fitting over purged time-ordered folds (:func:`time_folds`, ``n_folds``
+      blocks of distinct times, ``embargo`` around each): one (model, map) member per block, each map learned on
+      its own member - ``CalibratedClassifierCV(ensemble=True)`` on time folds.
+    * ``fit(X, y)`` - the same with stratified ``n_folds``-fold cross-fitting (i.i.d. rows).
+
+    The probability is ``sigmoid(mean_k(a_k f_k + b_k))`` for Platt maps (the calibrated log-odds, averaged
+    over members: :meth:`decision_function`; so tree SHAP values of the members combine exactly into an
+    explanation of the displayed probability), ``mean_k iso_k(f_k)`` for isotonic maps. Binary labels;
+    ``estimator`` needs ``decision_function`` (default: a logistic regression). Fitted state holds no
+    callables, so a fitted scorer pickles and predicts the same after loading.
     """
 
-    def __init__(self, estimator: Any = None, method: Method = "sigmoid", calib_share: float = CALIB_SHARE):
+    def __init__(self, estimator: Any = None, method: Method = "sigmoid", n_folds: int = N_FOLDS, embargo: Any = 0):
         self.estimator = estimator
         self.method = method
-        self.calib_share = calib_share
+        self.n_folds = n_folds
+        self.embargo = embargo
 
     def _base(self) -> Any:
         return self.estimator if self.estimator is not None else LogisticRegression()
@@ -218,49 +263,57 @@ class CalibratedScorer(ClassifierMixin, BaseEstimator):
             return validate_data(self, X, y, ensure_all_finite=finite, dtype=None)
         return validate_data(self, X, reset=False, ensure_all_finite=finite, dtype=None)
 
-    def _calib_mask(self, y: np.ndarray, calib: Any) -> np.ndarray:
-        """The calibration rows: ``calib`` as given, else the latest ``calib_share`` of each class's rows."""
+    def _folds(self, y: np.ndarray, time: Any, calib: Any) -> list[tuple[np.ndarray, np.ndarray]]:
         n = len(y)
         if calib is not None:
             mask = np.asarray(calib, dtype=bool)
             if mask.shape != (n,):
                 raise ValueError(f"calib must be a boolean mask of the {n} rows, got shape {mask.shape}")
-        else:
-            mask = np.zeros(n, dtype=bool)
-            for c in np.unique(y):
-                rows = np.flatnonzero(y == c)
-                k = min(max(1, int(round(self.calib_share * len(rows)))), len(rows) - 1)
-                if k > 0:
-                    mask[rows[-k:]] = True
-        if mask.all() or not mask.any():
-            raise ValueError("CalibratedScorer needs rows to fit on and rows to calibrate on")
-        return mask
+            return [(np.flatnonzero(~mask), np.flatnonzero(mask))]
+        if time is not None:
+            if len(time) != n:
+                raise ValueError(f"time must give one value per row ({n}), got {len(time)}")
+            return time_folds(time, self.n_folds, self.embargo)
+        k = max(2, min(int(self.n_folds), int(np.bincount(np.unique(y, return_inverse=True)[1]).min())))
+        return list(StratifiedKFold(k).split(np.zeros((n, 1)), y))
 
-    def fit(self, X: Any, y: Any, calib: Any = None) -> CalibratedScorer:
+    def fit(self, X: Any, y: Any, time: Any = None, calib: Any = None) -> CalibratedScorer:
         _, y_arr = self._check_X(X, y, reset=True)
         classes = _binary_classes(y_arr, "CalibratedScorer")
-        mask = self._calib_mask(y_arr, calib)
-        early = clone(self._base()).fit(_rows(X, ~mask), y_arr[~mask])
-        scores = early.decision_function(_rows(X, mask))
-        self.calibrator_ = ScoreCalibrator(method=self.method, input="decision").fit(
-            scores, (y_arr[mask] == classes[1]).astype(int)
-        )
-        self.estimator_ = clone(self._base()).fit(X, y_arr)
+        y01 = (y_arr == classes[1]).astype(int)
+        members: list[tuple[Any, ScoreCalibrator]] = []
+        for fit_idx, cal_idx in self._folds(y_arr, time, calib):
+            if len(np.unique(y01[fit_idx])) < 2 or len(np.unique(y01[cal_idx])) < 2:
+                continue  # a fold with one outcome on either side cannot fit or calibrate
+            est = clone(self._base()).fit(_rows(X, fit_idx), y_arr[fit_idx])
+            scores = np.asarray(est.decision_function(_rows(X, cal_idx)), dtype=float)
+            members.append((est, ScoreCalibrator(method=self.method, input="decision").fit(scores, y01[cal_idx])))
+        if not members:
+            raise ValueError("CalibratedScorer needs rows to fit on and rows to calibrate on, each with both classes")
+        self.members_ = members
         self.classes_ = classes
         return self
 
-    def with_estimator(self, fitted: Any) -> CalibratedScorer:
-        """A copy whose map (learned here) is applied to ``fitted``, a scorer of the same design and inputs."""
-        check_is_fitted(self, "calibrator_")
-        new = CalibratedScorer(self.estimator, self.method, self.calib_share)
-        new.__dict__.update({k: v for k, v in self.__dict__.items() if k.endswith("_") and not k.startswith("_")})
-        new.estimator_ = fitted
-        return new
+    def platt_terms(self) -> list[tuple[Any, float, float]]:
+        """``(estimator, a, b)`` per member: its calibrated log-odds are ``a * decision_function + b``."""
+        check_is_fitted(self, "members_")
+        if self.method != "sigmoid":
+            raise ValueError("platt_terms needs method='sigmoid' (an isotonic map is not linear in log-odds)")
+        return [(e, float(c.map_.coef_[0, 0]), float(c.map_.intercept_[0])) for e, c in self.members_]
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        """Calibrated log-odds of the positive class: ``logit`` of :meth:`predict_proba`'s second column."""
+        check_is_fitted(self, "members_")
+        self._check_X(X)
+        if self.method == "sigmoid":
+            zs = [a * np.asarray(e.decision_function(X), dtype=float) + b for e, a, b in self.platt_terms()]
+            return np.mean(zs, axis=0)
+        ps = [c.predict(np.asarray(e.decision_function(X), dtype=float)) for e, c in self.members_]
+        return _logit(np.mean(ps, axis=0))
 
     def predict_proba(self, X: Any) -> np.ndarray:
-        check_is_fitted(self, "calibrator_")
-        self._check_X(X)
-        p1 = self.calibrator_.predict(np.asarray(self.estimator_.decision_function(X), dtype=float))
+        z = self.decision_function(X)
+        p1 = 1 / (1 + np.exp(-z)) if self.method == "sigmoid" else np.clip(1 / (1 + np.exp(-z)), 0, 1)
         return np.column_stack([1 - p1, p1])
 
     def predict(self, X: Any) -> np.ndarray:

@@ -78,35 +78,37 @@ def test_points_scorer_needs_decay_columns(panel):
 
 
 # ----------------------------------------------------------------------------- calibrated scorer
-def _train(panel, result):
+def _parts(panel, result):
     sp = result.split
     lab = panel[panel["eligible"] & panel["label_observed"]]
-    fit, cal = lab[lab["snapshot_date"].isin(sp.fit)], lab[lab["snapshot_date"].isin(sp.calib)]
-    return fit, cal, lab[lab["snapshot_date"].isin(sp.test)]
+    return lab[lab["snapshot_date"].isin(sp.train)], lab[lab["snapshot_date"].isin(sp.test)]
 
 
-def test_calibrated_scorer_is_the_two_step_procedure(panel, result, params):
-    """fit(X, y, calib) = early model on the fit rows, map on its calibration-row scores, refit on all."""
-    fit, cal, test = _train(panel, result)
+def test_calibrated_scorer_is_prefit_on_its_own_model(panel, result, params):
+    """fit(X, y, calib) = model fitted on the fit rows only, map learned on *that* model's scores of the
+    calibration rows, no refit afterwards: the map is applied to the model it was learned on."""
+    train, test = _parts(panel, result)
     feats = result.features
     est = E.make_logistic(params)
-    X = pd.concat([fit[feats], cal[feats]])
-    y = np.concatenate([fit["label"].to_numpy(), cal["label"].to_numpy()])
-    mask = np.r_[np.zeros(len(fit), bool), np.ones(len(cal), bool)]
+    X = pd.concat([train[feats], test[feats]])
+    y = np.concatenate([train["label"].to_numpy(), test["label"].to_numpy()])
+    mask = np.r_[np.zeros(len(train), bool), np.ones(len(test), bool)]
     cs = E.CalibratedScorer(est, params.calibration).fit(X, y, calib=mask)
-    early = clone(est).fit(fit[feats], fit["label"])
+    model = clone(est).fit(train[feats], train["label"])
     mapping = ScoreCalibrator(method=params.calibration, input="decision").fit(
-        early.decision_function(cal[feats]), cal["label"]
+        model.decision_function(test[feats]), test["label"]
     )
-    base = clone(est).fit(X, y)
-    want = mapping.predict(base.decision_function(test[feats]))
-    assert np.array_equal(cs.predict_proba(test[feats])[:, 1], want)
-    assert np.array_equal(want, result.models["logistic"].predict_proba(test[feats])[:, 1])
+    want = mapping.predict(model.decision_function(test[feats]))
+    assert len(cs.members_) == 1
+    assert np.allclose(cs.predict_proba(test[feats])[:, 1], want, rtol=0, atol=1e-12)
+    assert np.allclose(result.models["logistic"].predict_proba(test[feats])[:, 1], want, rtol=0, atol=1e-12)
+    # a Platt map fitted by maximum likelihood on the rows it is checked on matches their rate exactly
+    assert abs(want.mean() - test["label"].mean()) < 1e-4  # (to the solver tolerance)
 
 
 def test_calibrated_scorer_pickles_identically(result, panel):
     """A fitted calibrated scorer (each of the three) pickles and predicts identical probabilities after loading."""
-    _, _, test = _train(panel, result)
+    _, test = _parts(panel, result)
     for name, cs in result.models.items():
         X = E.scorer_inputs(name, test, result.features)
         back = pickle.loads(pickle.dumps(cs))
@@ -115,27 +117,63 @@ def test_calibrated_scorer_pickles_identically(result, panel):
         assert back.get_params()["method"] == cs.method
 
 
-def test_with_estimator_keeps_the_map(result, panel, params):
-    _, _, test = _train(panel, result)
-    cs = result.models["gbm"]
-    other = E.make_gbm(params, seed=1).fit(test[result.features], test["label"])
-    moved = cs.with_estimator(other)
-    assert moved.calibrator_ is cs.calibrator_ and moved.estimator_ is other
-    want = cs.calibrator_.predict(other.decision_function(test[result.features]))
-    assert np.array_equal(moved.predict_proba(test[result.features])[:, 1], want)
-    assert cs.estimator_ is not other  # the original is untouched
+def test_time_folds_purge_the_label_horizon():
+    """Each time block calibrates once; no fit row lies within the embargo of its block (either side)."""
+    days = pd.date_range("2025-01-01", periods=12, freq="MS")
+    t = np.repeat(days.to_numpy(), 3)
+    emb = pd.Timedelta(days=90)
+    folds = E.time_folds(t, 4, emb)
+    assert len(folds) == 4
+    cal_all = np.concatenate([c for _, c in folds])
+    assert sorted(cal_all) == list(range(len(t)))  # every row calibrates exactly once
+    for fit, cal in folds:
+        c0, c1 = t[cal].min(), t[cal].max()
+        ft = t[fit]
+        assert not np.intersect1d(fit, cal).size
+        assert ((ft <= c0 - emb) | (ft >= c1 + emb)).all()
+        # and nothing further away is dropped
+        far = (t <= c0 - emb) | (t >= c1 + emb)
+        assert set(np.flatnonzero(far)) == set(fit)
+    no_gap = E.time_folds(t, 4, 0)
+    assert all(len(f) + len(c) == len(t) for f, c in no_gap)
+
+
+def test_time_crossfit_members_each_calibrated_on_their_own_model(panel, result, params):
+    """fit(X, y, time=...) keeps one (model, map) per fold; the probability is sigmoid of the mean calibrated
+    log-odds, each member's map learned on its own scores of its block."""
+    train, _ = _parts(panel, result)
+    feats = result.features
+    emb = pd.Timedelta(days=params.horizon_days)
+    cs = E.CalibratedScorer(E.make_logistic(params), "sigmoid", n_folds=3, embargo=emb)
+    cs.fit(train[feats], train["label"].to_numpy(), time=train["snapshot_date"])
+    folds = E.time_folds(train["snapshot_date"], 3, emb)
+    assert len(cs.members_) == len(folds)
+    for (est, cal), (fit_idx, cal_idx) in zip(cs.members_, folds, strict=True):
+        ref = clone(E.make_logistic(params)).fit(train[feats].iloc[fit_idx], train["label"].iloc[fit_idx])
+        assert np.allclose(est.decision_function(train[feats]), ref.decision_function(train[feats]))
+        m = ScoreCalibrator("sigmoid", "decision").fit(
+            ref.decision_function(train[feats].iloc[cal_idx]), train["label"].iloc[cal_idx]
+        )
+        assert np.allclose(
+            cal.predict(est.decision_function(train[feats])), m.predict(ref.decision_function(train[feats]))
+        )
+    z = np.mean([a * e.decision_function(train[feats]) + b for e, a, b in cs.platt_terms()], axis=0)
+    assert np.allclose(cs.predict_proba(train[feats])[:, 1], 1 / (1 + np.exp(-z)))
+    assert np.allclose(cs.decision_function(train[feats]), z)
 
 
 def test_calibrated_scorer_default_split_keeps_both_classes():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(40, 3))
-    y = np.r_[np.zeros(20, int), np.ones(20, int)]  # sorted labels: the latest rows are all positive
-    cs = E.CalibratedScorer(calib_share=0.25).fit(X, y)
-    assert cs.predict_proba(X).shape == (40, 2)
+    y = np.r_[np.zeros(20, int), np.ones(20, int)]  # sorted labels: stratified folds keep both classes
+    cs = E.CalibratedScorer(n_folds=4).fit(X, y)
+    assert cs.predict_proba(X).shape == (40, 2) and len(cs.members_) == 4
     with pytest.raises(ValueError, match="boolean mask"):
         E.CalibratedScorer().fit(X, y, calib=np.ones(3, bool))
     with pytest.raises(ValueError, match="Only binary"):
         E.CalibratedScorer().fit(X, np.arange(40) % 3)
+    with pytest.raises(ValueError, match="platt_terms"):
+        E.CalibratedScorer(method="isotonic").fit(X, y).platt_terms()
 
 
 def test_make_scorers(params):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from abm_lab import engagement as E
@@ -32,18 +33,30 @@ def test_scores_and_export(scored, tmp_path, params):
     assert m.to_numpy().sum() == sc["grade"].notna().sum()
 
 
-def test_scored_with_refit_uses_the_validated_map(scored, result, panel):
-    lab = panel[panel["eligible"] & panel["label_observed"]]
-    assert scored.trained_on == (lab["snapshot_date"].min(), lab["snapshot_date"].max())
-    assert scored.calibrated.calibrator_ is result.models["gbm"].calibrator_
-    assert scored.calibrated.estimator_ is scored.model
+def test_deployed_scorer_is_the_validated_scorer(scored, result):
+    """Today's scores come from the very object validated (and whose calibration the test period shows):
+    same scorer, same probabilities. Today's code deploys a refit under the validation map instead (demo:
+    mean probability 4.5% deployed vs 3.6% validated at the scoring snapshot)."""
+    assert scored.calibrated is result.models["gbm"] and scored.model is result.models["gbm"]
+    assert scored.validated
+    want = result.models["gbm"].predict_proba(scored.X)[:, 1]
+    assert np.array_equal(scored.scores["probability"].to_numpy(), want)
+    assert scored.trained_on == (min(result.split.train), max(result.split.train))
 
 
-def test_scored_without_refit(panel, result, params, world, grades):
-    p = params.model_copy(update={"refit_for_scoring": False})
+def test_refit_for_scoring_calibrates_its_own_members(panel, result, params, world, grades):
+    """The opt-in refit refits the whole procedure on all labelled snapshots: each member carries the map
+    learned on its own scores (no map moved onto another model), and the summary says it is not the
+    validated scorer."""
+    p = params.model_copy(update={"refit_for_scoring": True})
     s = E.score_accounts(panel, result, world[0].tables["accounts"], grades, p)
-    assert s.model is result.models["gbm"].estimator_
-    assert s.trained_on == (result.split.fit[0], result.split.calib[-1])
+    lab = panel[panel["eligible"] & panel["label_observed"]]
+    assert s.trained_on == (lab["snapshot_date"].min(), lab["snapshot_date"].max())
+    assert not s.validated and s.calibrated is not result.models["gbm"]
+    assert len(s.calibrated.members_) == params.calib_folds
+    ids = {id(e) for e, _ in s.calibrated.members_} | {id(c) for _, c in s.calibrated.members_}
+    assert not ids & {id(o) for m in result.models.values() for pair in m.members_ for o in pair}
+    assert any("not the one checked" in n for n in s.summary().notes)
 
 
 def test_scored_summary(scored):

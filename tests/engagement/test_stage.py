@@ -63,5 +63,6 @@ def test_run_summary_and_text(stage):
     assert f"{len(run.scored.scores):,} accounts" in text and "oracle" in text
     note = E.closing_note(run, _Lead())
     assert "SHAP additivity" in note and "X Education" in note and "Oracle minus GBM" in note
+    assert "Calibration of the deployed scorer" in note
     acct = run.accounting.set_index("item")["rows"]
     assert acct["touchpoints"] == len(run.inputs.touchpoints)

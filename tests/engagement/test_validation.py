@@ -4,17 +4,122 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from sklearn.metrics import roc_auc_score
 
 from abm_lab import engagement as E
 from abm_lab.results import Summary
 
+#: Extra synthetic worlds (seeds, accounts) of the multi-seed calibration check, beside the 800-account fixture world.
+CALIB_SEEDS = (1, 2, 3, 4)
+CALIB_ACCOUNTS = 400
 
-def test_time_split_is_out_of_time(result, params):
+
+def test_time_split_is_out_of_time(result, params, panel):
     sp = result.split
-    assert max(sp.fit) < min(sp.calib) <= max(sp.calib) < min(sp.test)
-    # embargo: no training label window reaches into the test period
-    assert max(sp.calib) + pd.Timedelta(days=params.horizon_days) <= min(sp.test)
+    assert max(sp.train) < min(sp.test)
+    # embargo between the fit and the calibration slice: no training label window reaches into the test period
+    assert max(sp.train) + pd.Timedelta(days=params.horizon_days) <= min(sp.test)
+    lab = panel[panel["eligible"] & panel["label_observed"]]
+    assert max(sp.test) == lab["snapshot_date"].max()  # the latest matured period
+    d = sp.describe()
+    assert d["n_snapshots"].tolist() == [len(sp.train), len(sp.test)]
+
+
+def _world_result(seed: int, n_accounts: int):
+    from abm_lab.config import DemoParams
+    from abm_lab.config.engagement import EngagementParams
+    from abm_lab.synth import world_dataset
+    from abm_lab.validation import engagement as VE
+
+    as_of = "2026-12-31"
+    ds = world_dataset(
+        DemoParams(seed=seed, n_accounts=n_accounts, n_contacts=15 * n_accounts // 2, n_touchpoints=100 * n_accounts),
+        as_of,
+    )
+    tp = VE.truth_touch_accounts(ds.tables["touchpoints"], ds.truth)
+    fit = pd.DataFrame(
+        {"account_id": ds.truth["accounts"]["account_id"], "fit_score": 100 * ds.truth["accounts"]["fit_prob"]}
+    )
+    p = EngagementParams(n_bootstrap=0)
+    panel = E.build_panel(
+        tp,
+        ds.tables["accounts"],
+        ds.tables["opportunities"],
+        E.default_snapshots(tp, as_of, p),
+        as_of,
+        p,
+        personas=VE.truth_personas(ds.truth, ds.tables["contacts"]),
+        fit=fit,
+        programs=ds.tables["programs"],
+    )
+    return E.fit_engagement(panel, p)
+
+
+@pytest.fixture(scope="module")
+def seed_results(result):
+    return {7: result, **{s: _world_result(s, CALIB_ACCOUNTS) for s in CALIB_SEEDS}}
+
+
+def test_deployed_scorer_is_calibrated_on_the_latest_matured_period(seed_results):
+    """On 5 synthetic worlds (the 800-account fixture, seed 7, and seeds 1-4 with 400 accounts) the deployed
+    GBM's calibration-in-the-large on the test period (the latest matured period) has an interval covering 0,
+    and its calibration slope an interval covering 1. Today's code fails it: its map, learned on an earlier
+    model and slice, is 1.5 points low on seed 7 (2.5% predicted vs 4.0% observed; slope 0.79 [0.60, 0.97])
+    and 1.9 points low on seed 4; slope 0.61 [0.38, 0.84] on seed 1."""
+    for seed, res in seed_results.items():
+        c = res.calibration.loc["gbm"]
+        assert c["in_the_large_low"] <= 0 <= c["in_the_large_high"], (seed, c)
+        assert c["slope_low"] <= 1 <= c["slope_high"], (seed, c)
+        pr = res.predictions
+        # in-the-large is observed minus mean predicted, on the account-cross-fitted probabilities
+        assert c["in_the_large"] == pytest.approx(pr["label"].mean() - pr["p_gbm"].mean(), abs=1e-12)
+        assert c["observed"] == pytest.approx(pr["label"].mean())
+
+
+def test_calibration_statistics_on_known_truth():
+    """Probabilities drawn from a known model: in-the-large covers 0 and the slope covers 1; shrunk or
+    shifted probabilities are flagged (slope > 1, in-the-large > 0)."""
+    rng = np.random.default_rng(3)
+    n = 20000
+    z = rng.normal(-3, 1.2, n)
+    p = 1 / (1 + np.exp(-z))
+    y = rng.random(n) < p
+    g = np.arange(n) // 4
+    c = E.calibration_in_the_large(y, p, g)
+    s = E.calibration_slope(y, p, g)
+    assert c[1] <= 0 <= c[2] and s[1] <= 1 <= s[2]
+    shrunk = 1 / (1 + np.exp(-(-3 + 0.5 * (z + 3))))
+    assert E.calibration_slope(y, shrunk, g)[1] > 1
+    low = 1 / (1 + np.exp(-(z - 0.5)))
+    assert E.calibration_in_the_large(y, low, g)[1] > 0
+    rel = E.reliability(y, p, 10)
+    assert list(rel.columns) == ["bin", "predicted", "observed", "n", "ci_low", "ci_high"]
+    assert (
+        rel["n"].sum() == n and (rel["ci_low"] <= rel["observed"]).all() and (rel["observed"] <= rel["ci_high"]).all()
+    )
+    assert np.allclose(rel["predicted"], rel["observed"], atol=0.02)
+
+
+def test_crossfit_probability_never_uses_its_own_account():
+    """A row's cross-fitted probability comes from a map learned without its account: changing one account's
+    labels leaves that account's probabilities unchanged."""
+    rng = np.random.default_rng(0)
+    z = rng.normal(size=600)
+    y = (rng.random(600) < 1 / (1 + np.exp(-z))).astype(int)
+    g = np.arange(600) // 3
+    a = E.crossfit_probability(z, y, g, "sigmoid", 5)
+    y2 = y.copy()
+    y2[g == 0] = 1 - y2[g == 0]
+    b = E.crossfit_probability(z, y2, g, "sigmoid", 5)
+    assert np.array_equal(a[g == 0], b[g == 0]) and not np.array_equal(a, b)
+
+
+def test_reliability_table_of_the_result(result, params):
+    rel = result.reliability["gbm"]
+    assert rel["n"].sum() == len(result.predictions) and len(rel) <= params.reliability_bins
+    assert {"in_the_large", "slope", "mean_predicted", "observed"} <= set(result.calibration.columns)
+    assert set(result.calibration.index) == set(result.metrics.index)
 
 
 def test_validation_metrics(result):
