@@ -46,5 +46,33 @@ class XEducationParams(Section):
     )
 
 
+class RoundTripParams(Section):
+    """Tolerances of the export round trip (:mod:`abm_lab.validation.roundtrip`): how close the headline figures
+    of the synthetic world loaded from Salesforce / HubSpot exports must be to the canonical path's."""
+
+    target_overlap_min: float = Field(
+        0.95,
+        gt=0,
+        le=1,
+        description="Share of the canonical target list (graded targets, and programme targets) the imported one "
+        "must hold: the ICP model is refitted on rows in another order, so accounts at a grade cut-off may move.",
+    )
+    funnel_rel_tol: float = Field(
+        0.05,
+        ge=0,
+        lt=1,
+        description="Largest relative difference of engaged accounts and MQAs in the reporting window: touches "
+        "cross exports at second resolution and through e-mail and reverse-IP joins, so accounts at a threshold "
+        "may move.",
+    )
+    funnel_abs_tol: int = Field(
+        2,
+        ge=0,
+        description="Engaged accounts and MQAs may also differ by this many accounts whatever their count: a small "
+        "world has a few dozen MQAs, where one account is several percent.",
+    )
+
+
 class ValidationParams(Section):
     x_education: XEducationParams = Field(default_factory=XEducationParams)
+    round_trip: RoundTripParams = Field(default_factory=RoundTripParams)
