@@ -335,3 +335,11 @@ class DemoParams(Section):
     cost_per_target_account: float = Field(
         1500.0, ge=0, description="Program spend per target account per quarter (USD)."
     )
+    intent_coverage: float = Field(
+        0.6,
+        ge=0,
+        lt=1,
+        description="Share of accounts (on average; larger companies likelier) the synthetic third-party intent "
+        "export covers (intent.parquet, weekly company-surge scores per topic); 0 = no intent table. Drawn from its "
+        "own random stream: changing it changes no other table.",
+    )

@@ -135,6 +135,39 @@ class EngagementParams(Section):
     high_engagement_min_score: int = Field(4, ge=2, le=5, description="Scores >= this count as high engagement.")
     n_reasons: int = Field(3, ge=1, le=5, description="Reasons per account in engagement_scores.csv.")
     timeline_days: int = Field(180, gt=0, description="Days of touch history shown in the account explorer.")
+    # third-party intent (the intent table) and the buying stage
+    intent_surge_threshold: float = Field(
+        60.0,
+        ge=0,
+        le=100,
+        description="Composite intent score (0-100) at or above which an account surges on a topic (the convention "
+        "of weekly company-surge exports: 60).",
+    )
+    intent_topics_weeks: int = Field(
+        4, ge=1, description="Weeks (over by the snapshot) in which surging topics are counted (intent_surging_topics)."
+    )
+    intent_surging_weeks: int = Field(
+        12, ge=1, description="Weeks in which weeks with a surging topic are counted (intent_surging_weeks)."
+    )
+    intent_trend_weeks: int = Field(
+        8, ge=2, description="Weeks of the least-squares slope of the weekly top intent score (intent_score_trend)."
+    )
+    intent_max_weeks: int = Field(12, ge=1, description="Weeks of the highest intent score (intent_max_score).")
+    buying_stage_aware_score: int = Field(
+        2, ge=1, le=5, description="Engagement score (1-5) from which an account is 'aware'."
+    )
+    buying_stage_engaged_score: int = Field(
+        3, ge=1, le=5, description="Engagement score from which an account is 'engaged'."
+    )
+    buying_stage_in_market_score: int = Field(
+        5, ge=1, le=5, description="Engagement score from which an account is 'in-market' on engagement alone."
+    )
+    buying_stage_intent_topics: int = Field(
+        1, ge=1, description="Surging topics (last intent_topics_weeks weeks) that move an account one buying stage up."
+    )
+    buying_stage_intent_weeks: int = Field(
+        3, ge=1, description="Or surging weeks (last intent_surging_weeks weeks) that do."
+    )
 
     @field_validator("score_cutoffs")
     @classmethod

@@ -29,6 +29,7 @@ BORN = {
     "stage_history": "entered_date",
     "programs": "start_date",
     "costs": "period_start",
+    "intent": "week_start",
 }
 CLOSED = ("closed_won", "closed_lost")
 

@@ -236,8 +236,51 @@ COSTS = Table(
     date_order=(("period_start", "period_end"),),
 )
 
+#: Composite score at or above which a company is "surging" on a topic, by the intent vendors' convention
+#: (Bombora Company Surge: 60). Documentation of the score column only: the cut-off used lives in params.
+SURGE_CONVENTION = 60
+
+INTENT = Table(
+    "intent",
+    None,
+    (
+        Column(
+            "domain",
+            "str",
+            True,
+            "Company website domain the vendor resolved the research to (Bombora 'Domain'); mapped to an account "
+            "by registered domain like an anonymous web visit (www. and sub-domains removed).",
+        ),
+        Column("company_name", "str", False, "Company name as the vendor holds it (Bombora 'Company Name')."),
+        Column(
+            "week_start",
+            "date",
+            True,
+            "First day of the week the score measures (weekly files: one file per week). A week's score is known "
+            "only once the week is over (week_start + 7 days).",
+        ),
+        Column("topic", "str", True, "Intent topic researched (Bombora 'Topic Name'), e.g. 'Marketing Automation'."),
+        Column("topic_category", "str", False, "Group of the topic in the vendor's taxonomy (Bombora 'Category')."),
+        Column(
+            "score",
+            "float",
+            True,
+            "Composite (surge) score of the company on the topic that week, 0-100 (Bombora 'Composite Score'): "
+            "research above the company's own baseline. By the vendors' convention a company is surging on the "
+            f"topic at {SURGE_CONVENTION} or more; the cut-off ABM Lab uses is engagement.intent_surge_threshold.",
+            unit="0-100",
+            nonneg=True,
+        ),
+        Column("account_id", "str", False, "Account, when the export was already matched to the CRM."),
+        Column("source", "str", False, "Intent provider (e.g. Bombora, G2, TrustRadius)."),
+    ),
+    "Optional: third-party intent, one row per company domain, week and topic (weekly 'company surge' exports). "
+    "Weeks or topics absent from the file had no reported research.",
+    foreign_keys={"account_id": "accounts.account_id"},
+)
+
 TABLES: dict[str, Table] = {
-    t.name: t for t in (ACCOUNTS, CONTACTS, OPPORTUNITIES, STAGE_HISTORY, TOUCHPOINTS, PROGRAMS, COSTS)
+    t.name: t for t in (ACCOUNTS, CONTACTS, OPPORTUNITIES, STAGE_HISTORY, TOUCHPOINTS, PROGRAMS, COSTS, INTENT)
 }
 #: Tables that must be present in every source; the others are optional.
 REQUIRED_TABLES = ("accounts", "contacts", "opportunities", "touchpoints")

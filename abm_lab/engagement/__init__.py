@@ -23,9 +23,12 @@ Units: days for windows and ages, probabilities in [0, 1], scores 1-5.
 
 from __future__ import annotations
 
+from .buying_stage import BuyingStageThresholds, buying_stage, buying_stage_counts
 from .explain import explain, import_shap, shap_additivity_gap, to_probability
 from .explorer import account_explorer, search_accounts
 from .inputs import Inputs, default_snapshots, load_inputs, mapped_personas, snapshot_dates
+from .intent import IntentFeatureSettings, add_intent_features, auc_with_and_without_intent, intent_features
+from .intent_view import IntentView, intent_view
 from .leakage import LeakageError, check_no_leakage
 from .matrix import GRADES, QUADRANTS, fit_engagement_matrix, quadrant, quadrant_counts
 from .narrative import closing_note, executive_summary
@@ -77,6 +80,15 @@ from .validation import (
 )
 
 __all__ = [
+    "BuyingStageThresholds",
+    "IntentFeatureSettings",
+    "IntentView",
+    "add_intent_features",
+    "auc_with_and_without_intent",
+    "buying_stage",
+    "buying_stage_counts",
+    "intent_features",
+    "intent_view",
     "REFERENCE_WHO",
     "embargo_days",
     "crossfit_probability",

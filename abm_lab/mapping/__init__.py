@@ -30,6 +30,7 @@ from .cascade import METHODS
 from .contacts import STATUSES, MappingResult, map_contacts
 from .explorer import match_explorer
 from .index import AccountIndex
+from .intent import IntentMapping, map_intent
 from .normalize import (
     cluster_names,
     email_domains,
@@ -54,6 +55,8 @@ from .stage import MappingRun, run_mapping, run_stage
 from .touchpoints import map_touchpoints, touchpoint_match_rates
 
 __all__ = [
+    "IntentMapping",
+    "map_intent",
     "STATUSES",
     "METHODS",
     "AccountIndex",

@@ -22,9 +22,15 @@ if TYPE_CHECKING:
 STAMP_FILE = "world.json"
 
 
+#: Subpackages of :mod:`abm_lab.synth` that read a world but do not make it (re-exports in tool formats).
+NOT_GENERATOR = ("exports",)
+
+
 def generator_sources() -> list[Path]:
-    """The generator's source files (every module of :mod:`abm_lab.synth`): a change in any regenerates."""
-    return sorted(Path(__file__).parent.rglob("*.py"))
+    """The generator's source files (every module of :mod:`abm_lab.synth` except the exporters): a change in any
+    regenerates the world."""
+    here = Path(__file__).parent
+    return sorted(p for p in here.rglob("*.py") if p.relative_to(here).parts[0] not in NOT_GENERATOR)
 
 
 def world_stamp(demo: DemoParams, as_of: dt.date | str) -> dict[str, Any]:

@@ -37,6 +37,7 @@ from ..config.core import DemoParams
 from .accounts import draw_fit, make_accounts
 from .common import Calendar
 from .intent import latent_intent
+from .intent_table import intent_table
 from .opportunities import arm_deals, opportunity_tables, simulate_outcomes
 from .people import make_people
 from .potential import potential_opportunities
@@ -101,6 +102,8 @@ def generate_world(demo: DemoParams | None = None, as_of: dt.date | str = "2026-
         "programs": programs,
         "costs": costs,
     }
+    if demo.intent_coverage > 0:  # its own random stream: no draw of the world above changes
+        tables["intent"] = intent_table(demo.seed, acc, cal.observed(intent), cal, demo.intent_coverage)
     truth = {
         "accounts": truth_accounts(acc["account_id"], fit, targets, sched, outcomes, cal, recent, post),
         "contacts": people.truth,
