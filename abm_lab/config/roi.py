@@ -223,7 +223,12 @@ class RoiParams(Section):
     mqa_min_contacts: int = Field(
         5, ge=1, description="MQA: at least this many distinct known contacts engaged in the lookback."
     )
-    mqa_lookback_days: int = Field(90, ge=7, description="MQA: look-back ending at the window's last day (days).")
+    mqa_lookback_days: int = Field(
+        90,
+        ge=7,
+        description="MQA: look-back ending on each day (days); an account is an MQA of a window when the rule holds "
+        "on its last day, and its MQA date is when that run of MQA days began.",
+    )
     buying_committee_size: int = Field(
         6, ge=1, description="Typical buying committee (people) for account penetration."
     )
@@ -242,6 +247,12 @@ class RoiParams(Section):
         le=1,
         description="ROI what-if: assumed elasticity of incremental revenue to spend (1 = proportional, same lift "
         "per dollar; 0 = fixed revenue whatever is spent; between: diminishing returns). An assumption, not estimated.",
+    )
+    cac_lag_days: int | None = Field(
+        90,
+        ge=1,
+        description="Customer acquisition cost: also divide by the programme spend of the window shifted back this "
+        "many days (about a quarter: this window's wins were bought by earlier spend); None = no lagged CAC.",
     )
     # velocity (notebook 05)
     velocity_horizons: list[int] = Field(

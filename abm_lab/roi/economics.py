@@ -12,6 +12,7 @@ and :func:`cost_notes` says in words how many rows and how much spend were left 
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
@@ -19,9 +20,11 @@ import pandas as pd
 
 from ..config.roi import RoiParams
 from ..errors import ABMDataError
+from ..results import Results, Summary
 from .lift.data import prepare
 from .lift.estimators import estimate_lift
 from .lift.results import LiftResult
+from .segments import NO_TIER, in_window, parse_window
 
 
 def programme_rows(costs: pd.DataFrame | None, program_ids: Any) -> pd.DataFrame | None:
@@ -241,3 +244,152 @@ def program_lift(
     cost = program_cost(tables.get("costs"), as_of, data.program_start, p.program_cost, program_ids=ids)
     program_roi(res, cost, p.gross_margin, p.lift.primary)
     return res
+
+
+# --------------------------------------------------------------------------- customer acquisition cost
+#: Row of :func:`cac`'s table that sums every tier.
+ALL_TIERS = "all tiers"
+#: How a tier's cost was found (``cost_basis`` column of :func:`cac`).
+COST_BY_TIER = "costs by tier"
+COST_ALLOCATED = "allocated by share of targets"
+
+
+@dataclass
+class CacResult(Results):
+    """Marketing customer acquisition cost of one window, per programme tier and in total (:func:`cac`)."""
+
+    table: pd.DataFrame  # index: tier (+ ALL_TIERS); see :func:`cac`
+    window: tuple[pd.Timestamp, pd.Timestamp]
+    level: float
+    lag_days: int | None
+    notes: list[str] = field(default_factory=list)
+
+    def summary(self) -> Summary:
+        w0, w1 = self.window
+        s = Summary(f"Customer acquisition cost {w0.date()} to {w1.date()}")
+        s.add_table(self.table, f"CAC by tier ({self.level:.0%} interval on the count of new customers)")
+        for n in self.notes:
+            s.add_note(n)
+        return s
+
+
+def poisson_interval(k: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
+    """Exact (Garwood) interval of a Poisson mean from observed counts ``k`` (lower 0 at k = 0)."""
+    from scipy.stats import chi2
+
+    k = np.asarray(k, float)
+    a = 1 - level
+    low = np.where(k > 0, chi2.ppf(a / 2, 2 * k) / 2, 0.0)
+    return low, chi2.ppf(1 - a / 2, 2 * k + 2) / 2
+
+
+def cac(
+    programs: pd.DataFrame | None,
+    opportunities: pd.DataFrame,
+    costs: pd.DataFrame | None,
+    window: Any,
+    *,
+    as_of: Any = None,
+    program_ids: Any = None,
+    lag_days: int | None = None,
+    level: float = 0.95,
+    cost_override: float | None = None,
+    currency: str = "USD",
+) -> CacResult:
+    """Marketing CAC = programme cost of the window / new customers won in the window, per tier and in total.
+
+    * **Targets**: accounts of the ``programs`` table (programmes ``program_ids``; None = all), holdout controls
+      (``arm == "control"``) left out; an account's tier and start are those of its earliest enrolment.
+    * **New customer**: a target whose *first* won deal in the opportunities table closed in the window (by
+      ``as_of``), on or after its programme start; repeat wins of existing customers and wins before enrolment
+      are not acquisitions. Interval: exact Poisson interval on that count at ``level``; CAC's interval is the
+      cost divided by it (cost taken as known).
+    * **Cost**: the programme's costs rows pro rata over the window's days (:func:`lift_cost`; ``cost_override``
+      = ``roi.program_cost`` instead, a total). Costs rows carry no tier in the canonical schema: a tier's cost is
+      the rows with that ``tier`` when the costs have such a column, otherwise the rest allocated by the tier's
+      share of the targets (``cost_basis`` says which; an allocation, not a measured cost).
+    * **Timing**: cost is spent now, deals close later – this window's wins were mostly bought by earlier spend.
+      ``lag_days``: also the CAC on the cost of the window shifted back by that many days (columns ``*_lagged``).
+
+    Columns: targets, new_customers (+ _low / _high), cost (USD), cac, cac_low, cac_high (USD per new customer;
+    NaN without a new customer), [cost_lagged, cac_lagged, cac_lagged_low, cac_lagged_high], cost_basis.
+    """
+    w0, w1 = parse_window(window)
+    if programs is None or programs.empty:
+        raise ABMDataError(
+            "programs: no programme targets, so no customer acquisition cost",
+            file="programs",
+            column="account_id",
+            reason="no programmes",
+        )
+    pr = programme_rows(programs, program_ids)
+    pr = programs if pr is None else pr
+    if "arm" in pr.columns:
+        pr = pr.loc[pr["arm"].astype("string").ne("control").fillna(True).to_numpy(bool)]
+    pr = pr.dropna(subset=["account_id"]).sort_values("start_date", kind="stable")
+    tgt = pr.drop_duplicates("account_id").set_index("account_id")
+    tier = tgt["tier"].astype("string").fillna(NO_TIER) if "tier" in tgt.columns else pd.Series(NO_TIER, tgt.index)
+    ids = pr["program_id"].dropna().unique() if program_ids is None else program_ids
+    won = opportunities.loc[
+        opportunities["is_won"].astype(bool).to_numpy(bool) & opportunities["close_date"].notna().to_numpy(bool)
+    ]
+    if as_of is not None:
+        won = won.loc[(won["close_date"] < pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)).to_numpy(bool)]
+    first_won = won.groupby("account_id")["close_date"].min().reindex(tgt.index)
+    new = in_window(first_won, w0, w1) & (first_won >= pd.to_datetime(tgt["start_date"]))
+    per = pd.DataFrame({"targets": tier.value_counts(), "new_customers": new.groupby(tier).sum()}).fillna(0)
+    per = per.astype(int).sort_index()
+    per.loc[ALL_TIERS] = per.sum()
+    per["new_customers_low"], per["new_customers_high"] = poisson_interval(per["new_customers"].to_numpy(), level)
+
+    def tier_costs(lo: pd.Timestamp, hi: pd.Timestamp) -> tuple[pd.Series, pd.Series]:
+        span = pd.DataFrame({"start": [lo], "end": [hi]})
+        rows = programme_rows(costs, ids)
+        total = lift_cost(costs, ids, span, cost_override)
+        direct = pd.Series(0.0, index=per.index)
+        has_tier = pd.Series(False, index=per.index)
+        if cost_override is None and rows is not None and "tier" in rows.columns:
+            for t, part in rows.dropna(subset=["tier"]).groupby(rows["tier"].dropna().astype(str)):
+                if t in direct.index:
+                    direct[t], has_tier[t] = lift_cost(part, ids, span), True
+        alloc = per["targets"].where(~has_tier, 0).drop(ALL_TIERS).astype(float)
+        out = direct.copy()
+        if alloc.sum() > 0:  # the rest of the cost by share of the targets of tiers without their own rows
+            out[alloc.index] += (total - direct.drop(ALL_TIERS).sum()) * alloc / alloc.sum()
+        out[ALL_TIERS] = total
+        return out, has_tier
+
+    def ratio(cost: pd.Series, k: pd.Series) -> pd.Series:
+        return (cost / k.where(k > 0)).astype(float)
+
+    per["cost"], has_tier = tier_costs(w0, w1)
+    per["cac"] = ratio(per["cost"], per["new_customers"])
+    per["cac_low"] = ratio(per["cost"], per["new_customers_high"])
+    per["cac_high"] = ratio(per["cost"], per["new_customers_low"])
+    if lag_days:
+        lag = pd.Timedelta(days=int(lag_days))
+        per["cost_lagged"], _ = tier_costs(w0 - lag, w1 - lag)
+        per["cac_lagged"] = ratio(per["cost_lagged"], per["new_customers"])
+        per["cac_lagged_low"] = ratio(per["cost_lagged"], per["new_customers_high"])
+        per["cac_lagged_high"] = ratio(per["cost_lagged"], per["new_customers_low"])
+    per["cost_basis"] = np.where(has_tier, COST_BY_TIER, COST_ALLOCATED)
+    per.loc[ALL_TIERS, "cost_basis"] = "override (roi.program_cost)" if cost_override is not None else "costs"
+    per.index.name = "tier"
+    n_ctrl = int(programs["arm"].astype("string").eq("control").fillna(False).sum()) if "arm" in programs else 0
+    notes = [
+        f"CAC = programme cost / new customers ({currency}). Timing: the cost is this window's spend and the new "
+        "customers are this window's first wins, which mostly come from spend months earlier (deals close after "
+        "a sales cycle) – read it as spend per acquisition at today's pace, not the cost of these customers"
+        + (f"; the lagged columns use the spend of the window {lag_days} days earlier." if lag_days else "."),
+        f"New customer: a programme target whose first won deal closed in the window on or after its programme "
+        f"start ({int(per.loc[ALL_TIERS, 'new_customers'])} of {int(per.loc[ALL_TIERS, 'targets'])} targets); "
+        f"holdout controls ({n_ctrl} rows) are not targets. Interval: exact Poisson on the count.",
+    ]
+    if not has_tier.any():
+        notes.append(
+            "The costs carry no tier: a tier's cost is the programme cost allocated by its share of target "
+            "accounts – an allocation, not a measured cost (a strategic account costs more than a programmatic one)."
+        )
+    if cost_override is not None:
+        notes.append("Cost is roi.program_cost (the programme's total), not the window's spend.")
+    return CacResult(per, (w0, w1), level, lag_days, notes)

@@ -4,7 +4,8 @@ Units: counts of accounts / opportunities, money in the run currency (USD), rate
 in days. Segments: tier, grade, ABM vs not (membership in the ``programs`` table), quarter, or any account /
 opportunity column (sector, product, owner, ...); see :func:`abm_lab.roi.segments.account_frame`.
 
-* :func:`account_funnel_flags` / :func:`funnel` / :func:`funnel_by_quarter` – engaged → MQA → opportunity → won.
+* :func:`account_funnel_flags` / :func:`funnel` / :func:`funnel_by_quarter` – engaged → MQA → opportunity → won,
+  each stage counted after the previous one (stage dates per account), a win tied to the window's opportunity.
 * :func:`deal_kpis` – opportunities, pipeline, win rate, revenue, deal size, cycle days.
 * :func:`window_kpis`, :func:`kpi_tiles`, :class:`KpiResults` – headline actuals against their targets.
 * :func:`pseudonymise` – stable labels instead of sales reps' names.
@@ -21,6 +22,7 @@ import pandas as pd
 from ..config.roi import KpiTargets, RoiParams
 from ..errors import ABMDataError
 from ..results import Results, Summary
+from .funnel_dates import mqa_spells, nth_touch_day
 from .segments import Window, in_window, parse_window, quarters
 
 
@@ -31,36 +33,63 @@ def account_funnel_flags(
     opportunities: pd.DataFrame,
     window: Window,
     params: RoiParams | None = None,
+    as_of: object = None,
 ) -> pd.DataFrame:
-    """Per account, in the window: touches, engaged contacts, engaged, mqa, has_opp, won, pipeline, revenue.
+    """Per account, in the window: each funnel stage, the day it was reached, and whether it followed the last.
 
-    Engaged: ≥ ``engaged_min_touches`` touches in the window. MQA: in the
-    ``mqa_lookback_days`` ending on the window's last day, ≥ ``mqa_min_touches`` touches
-    from ≥ ``mqa_min_contacts`` distinct known contacts. Opportunity: one created in the
-    window. Won: a deal won (closed) in the window. Pipeline / revenue in USD.
+    * ``touches`` / ``engaged_contacts`` in the window; **engaged**: ≥ ``roi.engaged_min_touches`` touches in
+      the window, ``engaged_date`` the day of that touch.
+    * **mqa**: the MQA rule (≥ ``roi.mqa_min_touches`` touches from ≥ ``roi.mqa_min_contacts`` distinct known
+      contacts in the ``roi.mqa_lookback_days`` ending on a day) holds on the window's last day.
+      ``mqa_date``: the day the account became an MQA – the first day of its first unbroken run of MQA days
+      that reaches into the window (the window's first day for a carried one). ``mqa_carried`` (any account):
+      already an MQA on the window's first day, a run of MQA days begun before the window.
+    * ``mqa_from_engaged``: became an MQA in the window on or after its engaged date (never a carried MQA:
+      it was an MQA before it was engaged in this window).
+    * **has_opp** / ``opps`` / ``pipeline`` (USD): opportunities created in the window; ``opp_date`` the first.
+      ``opp_from_mqa``: an MQA with an opportunity created in the window on or after its MQA date; an
+      opportunity created before the MQA date did not come from the MQA stage.
+    * **won** / ``revenue`` (USD): an opportunity created in the window (one counted in ``has_opp``) was won,
+      by ``as_of`` (None: as the opportunities table stands), and the amount of those won. A deal won in the
+      window that was created before it is not this window's win (:func:`deal_kpis` counts deals closed in the
+      window, the revenue tile).
+    * ``penetration``: engaged contacts / ``roi.buying_committee_size`` (at most 1).
     """
     p = params or RoiParams()
     w0, w1 = parse_window(window)
-    tp = touchpoints.loc[touchpoints["account_id"].notna()]
-    win_tp = tp.loc[in_window(tp["timestamp"], w0, w1)]
-    lb0 = w1 - pd.Timedelta(days=p.mqa_lookback_days - 1)
-    lb_tp = tp.loc[in_window(tp["timestamp"], lb0, w1)]
+    tp = touchpoints.loc[touchpoints["account_id"].notna().to_numpy(bool), ["account_id", "contact_id", "timestamp"]]
+    win_tp = tp.loc[in_window(tp["timestamp"], w0, w1).to_numpy(bool)]
     out = accounts[["account_id"]].copy()
     aid = out["account_id"]
     out["touches"] = aid.map(win_tp.groupby("account_id").size()).fillna(0).astype(int).to_numpy()
     out["engaged_contacts"] = (
         aid.map(win_tp.groupby("account_id")["contact_id"].nunique()).fillna(0).astype(int).to_numpy()
     )
-    lb_t = aid.map(lb_tp.groupby("account_id").size()).fillna(0)
-    lb_c = aid.map(lb_tp.groupby("account_id")["contact_id"].nunique()).fillna(0)
     out["engaged"] = (out["touches"] >= p.engaged_min_touches).to_numpy(bool)
-    out["mqa"] = ((lb_t >= p.mqa_min_touches) & (lb_c >= p.mqa_min_contacts)).to_numpy(bool)
+    ids = aid.to_numpy(dtype=object)
+    nth = nth_touch_day(win_tp, p.engaged_min_touches).reindex(ids)
+    out["engaged_date"] = nth.where(out["engaged"].to_numpy(bool)).to_numpy()
+    mqa = mqa_spells(tp, w0, w1, p)
+    out["mqa"] = mqa["mqa"].reindex(ids, fill_value=False).to_numpy(bool)
+    first_run = mqa["since"].reindex(ids).astype(float)  # days from w0; -1: began before the window
+    out["mqa_carried"] = (first_run < 0).to_numpy(bool)
+    since = first_run.where(out["mqa"].to_numpy(bool))
+    out["mqa_date"] = (w0 + pd.to_timedelta(since.clip(lower=0), unit="D")).to_numpy()
+    eng_day = (nth - w0).dt.days.where(out["engaged"].to_numpy(bool))
+    out["mqa_from_engaged"] = (since >= eng_day).to_numpy(bool)
     o = opportunities.loc[opportunities["account_id"].notna()]
     created = o.loc[in_window(o["created_date"], w0, w1)]
-    won = o.loc[o["is_won"].astype(bool) & in_window(o["close_date"], w0, w1)]
     out["opps"] = aid.map(created.groupby("account_id").size()).fillna(0).astype(int).to_numpy()
     out["has_opp"] = out["opps"] > 0
+    out["opp_date"] = created.groupby("account_id")["created_date"].min().reindex(ids).to_numpy()
+    c_day = (created["created_date"].dt.normalize() - w0).dt.days.to_numpy(float)
+    m_day = mqa["since"].where(mqa["mqa"]).reindex(created["account_id"].to_numpy(dtype=object)).to_numpy(float)
+    after = c_day >= m_day  # created on or after the MQA date (NaN: no MQA, never after)
+    out["opp_from_mqa"] = (out["mqa"] & aid.isin(created.loc[after, "account_id"])).to_numpy(bool)
     out["pipeline"] = aid.map(created.groupby("account_id")["amount"].sum()).fillna(0.0).to_numpy(float)
+    won = created.loc[created["is_won"].astype(bool).to_numpy(bool)]
+    if as_of is not None:
+        won = won.loc[(won["close_date"] < pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)).to_numpy(bool)]
     out["won"] = aid.isin(won["account_id"]).to_numpy(bool)
     out["revenue"] = aid.map(won.groupby("account_id")["amount"].sum()).fillna(0.0).to_numpy(float)
     out["penetration"] = np.minimum(out["engaged_contacts"] / p.buying_committee_size, 1.0)
@@ -74,15 +103,19 @@ def funnel(
     window: Window,
     by: str | None = None,
     params: RoiParams | None = None,
+    as_of: object = None,
 ) -> pd.DataFrame:
-    """Account funnel per segment (``by`` = a column of ``accounts``, e.g. tier, grade, abm).
+    """Account funnel per segment (``by`` = a column of ``accounts``, e.g. tier, grade, abm), stages in order.
 
-    Columns: accounts, engaged, mqa, with_opp, won (account counts), nested conversion
-    rates engaged→MQA, MQA→opportunity, opportunity→won (shares: the next stage among
-    accounts that reached the previous one), pipeline and revenue (USD), penetration
-    (mean engaged contacts / buying committee over engaged accounts, 0–1).
+    Account counts (:func:`account_funnel_flags`): accounts, engaged, mqa, with_opp, won (an opportunity of
+    the window won); mqa_carried (already MQAs when the window opened), mqa_from_engaged, opp_from_mqa,
+    opp_not_from_mqa (with_opp − opp_from_mqa: non-MQAs, and MQAs whose opportunities all predate their MQA
+    date). Rates (shares), each stage reached after the previous one: engaged→MQA = mqa_from_engaged / engaged
+    accounts not already MQAs, MQA→opportunity = opp_from_mqa / mqa, opportunity→won = won / with_opp.
+    Pipeline, revenue (USD) of the window's opportunities (revenue: those won); penetration = mean engaged
+    contacts / buying committee over engaged accounts (0–1).
     """
-    f = account_funnel_flags(accounts, touchpoints, opportunities, window, params)
+    f = account_funnel_flags(accounts, touchpoints, opportunities, window, params, as_of=as_of)
     f = f.merge(accounts, on="account_id", how="left")
     key = by if by else "_all"
     if not by:
@@ -98,8 +131,12 @@ def funnel(
                 "mqa": int(m.sum()),
                 "with_opp": int(o.sum()),
                 "won": int(w.sum()),
-                "engaged_to_mqa": _rate((e & m).sum(), e.sum()),
-                "mqa_to_opp": _rate((m & o).sum(), m.sum()),
+                "mqa_carried": int((m & d["mqa_carried"]).sum()),
+                "mqa_from_engaged": int(d["mqa_from_engaged"].sum()),
+                "opp_from_mqa": int(d["opp_from_mqa"].sum()),
+                "opp_not_from_mqa": int((o & ~d["opp_from_mqa"]).sum()),
+                "engaged_to_mqa": _rate(d["mqa_from_engaged"].sum(), (e & ~d["mqa_carried"]).sum()),
+                "mqa_to_opp": _rate(d["opp_from_mqa"].sum(), m.sum()),
                 "opp_to_won": _rate((o & w).sum(), o.sum()),
                 "pipeline": float(d["pipeline"].sum()),
                 "revenue": float(d["revenue"].sum()),
@@ -121,11 +158,12 @@ def funnel_by_quarter(
     end: object,
     by: str | None = None,
     params: RoiParams | None = None,
+    as_of: object = None,
 ) -> pd.DataFrame:
     """:func:`funnel` for each calendar quarter between ``start`` and ``end`` (rows: quarter[, segment])."""
     frames = []
     for q in quarters((start, end)):
-        f = funnel(accounts, touchpoints, opportunities, (q.start_time, q.end_time.normalize()), by, params)
+        f = funnel(accounts, touchpoints, opportunities, (q.start_time, q.end_time.normalize()), by, params, as_of)
         f.insert(0, "quarter", str(q))
         frames.append(f.reset_index())
     return pd.concat(frames, ignore_index=True)

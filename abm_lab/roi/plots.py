@@ -327,3 +327,16 @@ def attribution_tables(att: Any, view: str) -> list[Any]:
             leadership_table(att.won.table("value", share=True)),
         ]
     raise ValueError(f"unknown attribution view {view!r}")
+
+
+#: Money columns of the CAC table (:class:`abm_lab.roi.economics.CacResult`).
+CAC_MONEY = ("cost", "cac", "cac_low", "cac_high", "cost_lagged", "cac_lagged", "cac_lagged_low", "cac_lagged_high")
+
+
+def cac_table(acq: Any, currency: str = "$") -> Any:
+    """The customer acquisition cost by tier for the page (money formatted, human labels, no row numbers)."""
+    from ..report.formatting import leadership_table
+
+    formats = {c: "money" for c in CAC_MONEY if c in acq.table.columns}
+    formats |= {c: "{:.1f}" for c in ("new_customers_low", "new_customers_high") if c in acq.table.columns}
+    return leadership_table(acq.table, formats, currency=currency)

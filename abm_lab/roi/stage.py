@@ -24,6 +24,7 @@ from ..mapping.resolve import resolve_touch_accounts
 from ..results import Results, Summary
 from .attribution import AttributionResult, account_paths, attribute
 from .competing import CompetingResult, PipelineVelocity, deal_outcomes, pipeline_velocity_of
+from .economics import CacResult, cac
 from .kpis import KpiResults, deal_kpis, funnel, funnel_by_quarter, pseudonymise, window_results
 from .lift.report import LiftReport, run_lift
 from .segments import account_frame
@@ -80,7 +81,15 @@ class RoiInputs:
 
     def funnel(self, by: str | None = None) -> pd.DataFrame:
         """:func:`abm_lab.roi.kpis.funnel` of the reporting window."""
-        return funnel(self.segments, self.touchpoints, self.opportunities, self.window, by=by, params=self.params)
+        return funnel(
+            self.segments,
+            self.touchpoints,
+            self.opportunities,
+            self.window,
+            by=by,
+            params=self.params,
+            as_of=self.run.as_of,
+        )
 
     def funnel_by_quarter(self, by: str | None = None) -> pd.DataFrame:
         """The funnel per quarter from the program start to the window's end."""
@@ -92,6 +101,22 @@ class RoiInputs:
             self.run.window_end,
             by=by,
             params=self.params,
+            as_of=self.run.as_of,
+        )
+
+    def cac(self, lag_days: int | None = None) -> CacResult:
+        """Marketing customer acquisition cost of the reporting window by tier (:func:`abm_lab.roi.economics.cac`);
+        ``lag_days`` (default ``roi.cac_lag_days``) adds the CAC on the spend of the window that many days earlier."""
+        return cac(
+            self.tables.get("programs"),
+            self.opportunities,
+            self.tables.get("costs"),
+            self.window,
+            as_of=self.run.as_of,
+            lag_days=self.params.cac_lag_days if lag_days is None else lag_days,
+            level=self.params.lift.ci_level,
+            cost_override=self.params.program_cost,
+            currency=self.run.currency,
         )
 
     def deal_kpis(self, by: str | None = None) -> pd.DataFrame:
