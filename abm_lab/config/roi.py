@@ -241,12 +241,13 @@ class RoiParams(Section):
     tile_at_risk: float = Field(
         0.8, gt=0, lt=1, description="KPI tile is 'at risk' (not 'behind') at this share of its target or more."
     )
-    what_if_elasticity: float = Field(
-        1.0,
+    # ROI what-if
+    what_if_fixed_cost: float = Field(
+        0.0,
         ge=0,
-        le=1,
-        description="ROI what-if: assumed elasticity of incremental revenue to spend (1 = proportional, same lift "
-        "per dollar; 0 = fixed revenue whatever is spent; between: diminishing returns). An assumption, not estimated.",
+        description="ROI what-if: part of the programme spend that buys no target accounts (platform, team; "
+        "run.currency). The rest buys target account-periods at the observed cost per account-period, each keeping "
+        "the estimated lift per account-period. An assumption, not estimated.",
     )
     cac_lag_days: int | None = Field(
         90,
