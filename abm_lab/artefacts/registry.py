@@ -96,6 +96,15 @@ _ALL: tuple[Artefact, ...] = (
     ),
     Artefact("target_accounts", "target_accounts.csv", GRADING, (), "CRM export of the target account list"),
     Artefact("linkedin_company_list", "linkedin_company_list.csv", GRADING, (), "ad-audience export (LinkedIn)"),
+    Artefact(
+        "target_list_review",
+        "target_list_review.csv",
+        GRADING,
+        (),
+        "quarterly target-list review against the previous quarter's run: entries, exits, knowledge per "
+        "target (committee coverage, personas, last touch, firmographics) and the action",
+        ("account_id", "name", "status", "reason", "action"),
+    ),
     Artefact("summary_grading", "summary_grading.json", GRADING, (), "grading headline figures", model=GradingSummary),
     Artefact(
         "contacts_mapped",

@@ -63,6 +63,10 @@ class GradingParams(Section):
         default_factory=lambda: {"strategic": 6000.0, "abm_lite": 1500.0, "programmatic": 250.0},
         description="Budget per account per quarter, by tier (run.currency).",
     )
+    review: ReviewParams = Field(
+        default_factory=lambda: ReviewParams(),
+        description="Quarterly target-list review (target_list_review.csv): gap and trim thresholds.",
+    )
 
     @field_validator("cutoffs")
     @classmethod
@@ -103,3 +107,50 @@ class GradingParams(Section):
         if any(x < 0 for x in self.budget_per_account.values()):
             raise ValueError("grading.budget_per_account must not be negative")
         return self
+
+
+#: Firmographic fields whose completeness the target-list review measures (accounts columns).
+FIRMOGRAPHIC_COLUMNS = ("domain", "industry", "employees", "annual_revenue", "country", "region")
+
+
+class ReviewParams(Section):
+    """The quarterly target-list review: when a target needs its gaps filled, and when it is trimmed."""
+
+    trim_after_quarters: int = Field(
+        2,
+        ge=1,
+        description="Trim a target that has had spend (on the list, or in a treated programme) for at least this "
+        "many quarters and no engagement in the last this many quarters.",
+    )
+    trim_min_touches: int = Field(
+        1,
+        ge=1,
+        description="Engagement for the trim rule: at least this many mapped touchpoints of the account in the last "
+        "trim_after_quarters quarters.",
+    )
+    min_committee_coverage: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Fill gaps when contacts mapped / roi.buying_committee_size falls below this share (0-1).",
+    )
+    min_seat_share: float = Field(
+        0.6,
+        ge=0,
+        le=1,
+        description="Fill gaps when the share of mapping.committee seats filled by a known contact is below this.",
+    )
+    min_firmographic_completeness: float = Field(
+        0.8,
+        ge=0,
+        le=1,
+        description="Fill gaps when the share of firmographic_columns filled in is below this (0-1).",
+    )
+    firmographic_columns: list[str] = Field(
+        default_factory=lambda: list(FIRMOGRAPHIC_COLUMNS),
+        min_length=1,
+        description="Accounts columns counted in data completeness (a column the data lacks counts as missing).",
+    )
+
+
+GradingParams.model_rebuild()

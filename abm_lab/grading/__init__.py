@@ -21,6 +21,7 @@ The Maven CRM real-data check is :mod:`abm_lab.validation.maven`.
 """
 
 from ..config.grading import GRADES, TIER_NAMES
+from . import review
 from .clusters import cluster_accounts, describe_clusters
 from .explorer import grade_cutoff_explorer
 from .exports import (
@@ -49,6 +50,7 @@ from .tiers import TIER_LABEL, assign_tiers, potential_value
 from .workflow import ACCOUNT_GRADES_COLUMNS, GradingResult, grade_accounts, scores_for
 
 __all__ = [
+    "review",
     "GRADES",
     "TIER_NAMES",
     "TIER_LABEL",
