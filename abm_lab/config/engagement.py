@@ -135,6 +135,18 @@ class EngagementParams(Section):
     high_engagement_min_score: int = Field(4, ge=2, le=5, description="Scores >= this count as high engagement.")
     n_reasons: int = Field(3, ge=1, le=5, description="Reasons per account in engagement_scores.csv.")
     timeline_days: int = Field(180, gt=0, description="Days of touch history shown in the account explorer.")
+    # point in time: the lead-conversion check
+    conversion_window_days: int = Field(
+        14,
+        ge=0,
+        description="Lead-conversion check: people created within this many days after an opportunity of their "
+        "account opened count as appearing with the deal (the CRM leak of leads converted when a deal opens).",
+    )
+    conversion_leak_ratio: float = Field(
+        2.0,
+        gt=1,
+        description="Warn when that share exceeds this multiple of the share expected from shuffled creation dates.",
+    )
     # third-party intent (the intent table) and the buying stage
     intent_surge_threshold: float = Field(
         60.0,

@@ -47,6 +47,7 @@ from .plots import (
     plot_waterfall,
     top_accounts,
 )
+from .pointintime import ConversionCheck, conversion_leak_check
 from .reasons import REFERENCE_WHO, engaged_reference, pretty_feature, reason_features, reason_sentence, top_reasons
 from .scorers import (
     SCORERS,
@@ -80,6 +81,8 @@ from .validation import (
 )
 
 __all__ = [
+    "ConversionCheck",
+    "conversion_leak_check",
     "BuyingStageThresholds",
     "IntentFeatureSettings",
     "IntentView",

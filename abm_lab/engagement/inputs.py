@@ -1,9 +1,16 @@
-"""What the engagement stage reads: touches with their account, personas, fit grades, and the snapshot dates.
+"""What the engagement stage reads: touches with their account (and how it was linked), personas, fit grades,
+and the snapshot dates.
 
 Every upstream artefact is read through the run's :class:`~abm_lab.pipeline.RunContext`: notebook 03's
 ``touchpoints_mapped`` and ``contacts_mapped``, notebook 02's ``account_grades``. A missing one is an
 :class:`~abm_lab.errors.ABMArtefactError` naming the notebook that writes it; the stage never falls back to
 the synthetic world's truth (checks against truth live in :mod:`abm_lab.validation.engagement`).
+
+Point in time (:mod:`~abm_lab.engagement.pointintime`): each touch carries ``link_method`` (``source_account``,
+or notebook 03's ``match_method``: ``contact`` / ``reverse_ip_domain``) so the panel knows which links exist only
+through a person; personas carry the person's ``created_date`` (and ``account_linked_date`` when the contacts
+table has one). The fit score is notebook 01's out-of-fold lookalike score on static firmographics, so it is the
+same at every snapshot; the grade is a cut of it and is kept for display, never as a feature.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from ..artefacts import artefact
 from ..config.engagement import EngagementParams
 from ..errors import ABMDataError
 from ..mapping.resolve import resolve_touch_accounts
+from .pointintime import LINK_DATE_COLUMN
 
 if TYPE_CHECKING:
     from ..pipeline.context import RunContext
@@ -33,6 +41,9 @@ SOURCE_PERSONAS = f"{artefact('contacts_mapped').file} ({_notebook('contacts_map
 SOURCE_FIT = f"{artefact('account_grades').file} ({_notebook('account_grades')})"
 GRADE_COLUMNS = ("account_id", "fit_score", "grade")
 PERSONA_COLUMNS = ("contact_id", "account_id", "persona_function", "is_key_persona")
+#: Dated contact columns carried to the personas (when present): creation, and the account link if exported.
+PERSON_DATE_COLUMNS = ("created_date", LINK_DATE_COLUMN)
+SOURCE_LINK = "source_account"
 
 
 def mapped_personas(contacts_mapped: pd.DataFrame, contacts: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -44,8 +55,22 @@ def mapped_personas(contacts_mapped: pd.DataFrame, contacts: pd.DataFrame | None
     out = cm[cols].copy()
     if "is_key_persona" not in out.columns:
         out["is_key_persona"] = False
-    if contacts is not None and "created_date" in contacts.columns:
-        out = out.merge(contacts[["contact_id", "created_date"]], on="contact_id", how="left")
+    dated = [c for c in PERSON_DATE_COLUMNS if contacts is not None and c in contacts.columns]
+    if contacts is not None and dated:
+        out = out.merge(contacts[["contact_id", *dated]], on="contact_id", how="left")
+    return out
+
+
+def link_methods(touchpoints: pd.DataFrame, mapped: pd.DataFrame | None) -> pd.Series:
+    """How each touch got its account, in the precedence of :func:`~abm_lab.mapping.resolve.resolve_touch_accounts`:
+    ``source_account`` when the source links it, else the mapping's ``match_method`` (``<NA>`` when unlinked)."""
+    out = pd.Series(pd.NA, index=touchpoints.index, dtype="string")
+    if mapped is not None and {"touchpoint_id", "match_method", "account_id"} <= set(mapped.columns):
+        m = mapped[mapped["account_id"].notna()].drop_duplicates("touchpoint_id").set_index("touchpoint_id")
+        out = touchpoints["touchpoint_id"].map(m["match_method"].astype("string")).astype("string")
+    if "account_id" in touchpoints.columns:
+        src = touchpoints["account_id"].astype("string")
+        out = out.mask((src.str.len() > 0).fillna(False).to_numpy(dtype=bool), SOURCE_LINK)
     return out
 
 
@@ -79,6 +104,7 @@ def load_inputs(ctx: RunContext) -> Inputs:
     grades = ctx.load("account_grades")
     tables = ctx.tables
     touchpoints = resolve_touch_accounts(tables["touchpoints"], mapped)
+    touchpoints["link_method"] = link_methods(tables["touchpoints"], mapped).to_numpy()
     personas = mapped_personas(contacts_mapped, tables["contacts"])
     grades = grades[[c for c in GRADE_COLUMNS if c in grades.columns]]
     sources = {"touchpoints": SOURCE_TOUCHPOINTS, "personas": SOURCE_PERSONAS, "fit": SOURCE_FIT}

@@ -1,6 +1,8 @@
 """The account x snapshot panel: one row per account and snapshot date, built in DuckDB.
 
-Every feature uses only touchpoints with ``timestamp < snapshot_date``; the label is an opportunity
+Every feature uses only what was knowable at the snapshot (:mod:`~abm_lab.engagement.pointintime`): touchpoints
+with ``timestamp < snapshot_date`` whose account link was knowable by then, people whose record existed by then,
+a fit score computed from static firmographics (no grade, tier or target flag); the label is an opportunity
 created in ``[snapshot_date, snapshot_date + H days)``. Account-snapshots with an open opportunity or that
 are customers at the snapshot stay in the frame flagged ``eligible = False`` (so every account-snapshot is
 accounted for, :func:`panel_accounting`).
@@ -14,6 +16,7 @@ import pandas as pd
 
 from ..config.engagement import EngagementParams
 from ..errors import ABMDataError
+from .pointintime import ConversionCheck, person_dates, touch_dates
 from .sql import connect, panel_sql
 
 ID_COLS = ("account_id", "snapshot_date")
@@ -28,7 +31,10 @@ TOUCH_COLUMNS = (
     "activity_type",
     "funnel_stage",
     "program_id",
+    "link_method",
 )
+#: Account columns that encode programme membership or customer status at ``as_of``: never panel features.
+AS_OF_COLUMNS = ("grade", "tier", "is_target", "is_customer", "priority", "cluster", "cluster_label")
 
 
 def activity_types(touchpoints: pd.DataFrame, params: EngagementParams) -> list[str]:
@@ -56,17 +62,17 @@ def _given(df: pd.DataFrame | None, table: str, cols: tuple[str, ...]) -> bool:
     return True
 
 
-def _persona_table(personas: pd.DataFrame | None) -> pd.DataFrame | None:
-    """contact_id, is_key_persona [, account_id, created_date] - one row per contact (None without personas)."""
+def _persona_table(personas: pd.DataFrame | None, people: pd.DataFrame) -> pd.DataFrame | None:
+    """contact_id, is_key_persona [, account_id, known_from, linked_from] - one row per contact (None without
+    personas); ``people`` is :func:`~abm_lab.engagement.pointintime.person_dates`."""
     if personas is None or not _given(personas, "personas", ("contact_id", "is_key_persona")):
         return None
     pers = personas[["contact_id"]].copy()
+    pers["contact_id"] = pers["contact_id"].astype("string")
     pers["is_key_persona"] = personas["is_key_persona"].fillna(False).astype(bool).to_numpy()
     if "account_id" in personas.columns:
         pers["account_id"] = personas["account_id"].to_numpy()
-        pers["created_date"] = (
-            pd.to_datetime(personas["created_date"]).to_numpy() if "created_date" in personas.columns else pd.NaT
-        )
+        pers = pers.merge(people, on="contact_id", how="left")
     return pers.drop_duplicates("contact_id")
 
 
@@ -94,10 +100,14 @@ def build_panel(
 
     ``touchpoints`` must carry ``account_id`` (see :func:`abm_lab.mapping.resolve.resolve_touch_accounts`); touches
     without an account are ignored (count them with :func:`panel_accounting`).
-    ``personas``: contact_id, is_key_persona, optionally account_id and created_date (then
+    ``link_method`` (optional, notebook 03's ``match_method``): ``contact`` = linked only through the contact.
+    ``personas``: contact_id, is_key_persona, optionally account_id, created_date and account_linked_date (then
     people on file per account count as features) (optional). ``fit``: account_id, fit_score
-    (0-100) (optional). ``programs``: the canonical programs table (optional).
-    Features use only ``timestamp < snapshot_date``. ``label`` = an opportunity created in
+    (0-100, from static firmographics; other columns such as grade or tier are ignored) (optional).
+    ``programs``: the canonical programs table (optional).
+    Features use only ``timestamp < snapshot_date`` and what was knowable then: a person counts from their
+    ``created_date``, a touch linked through its contact from the later of touch and link date
+    (:mod:`~abm_lab.engagement.pointintime`). ``label`` = an opportunity created in
     ``[snapshot_date, snapshot_date + horizon_days)``; ``label_observed`` = that window
     ends by ``as_of + 1 day``. ``eligible`` = not a customer (if excluded), no open
     opportunity (if excluded), account created before the snapshot.
@@ -116,6 +126,10 @@ def build_panel(
         if c not in tp.columns:
             tp[c] = pd.Series(pd.NA, index=tp.index, dtype="string")
     tp["timestamp"] = pd.to_datetime(tp["timestamp"])
+    people = person_dates(personas if _given(personas, "personas", ("contact_id",)) else None, tp)
+    when = touch_dates(tp, people)
+    tp["person_from"], tp["link_from"] = when["person_from"].to_numpy(), when["link_from"].to_numpy()
+    tp = tp.drop(columns=[c for c in ("link_method",) if c in tp.columns])
     acc = accounts[["account_id"]].copy()
     acc["created_date"] = pd.to_datetime(accounts["created_date"]) if "created_date" in accounts else pd.NaT
     acc["is_customer"] = accounts["is_customer"].fillna(False).astype(bool) if "is_customer" in accounts else False
@@ -128,7 +142,7 @@ def build_panel(
         con.register("accounts", acc)
         con.register("opportunities", opp)
         con.register("snapshots", snaps)
-        pers = _persona_table(personas)
+        pers = _persona_table(personas, people)
         has_roster = pers is not None and "account_id" in pers.columns
         if pers is not None:
             con.register("personas", pers)
@@ -165,8 +179,13 @@ def build_panel(
     return out.drop(columns=drop)
 
 
-def panel_accounting(panel: pd.DataFrame, touchpoints: pd.DataFrame) -> pd.DataFrame:
-    """Where every account-snapshot (and touchpoint) went: a small table for the notebook."""
+def panel_accounting(
+    panel: pd.DataFrame, touchpoints: pd.DataFrame, conversion: ConversionCheck | None = None
+) -> pd.DataFrame:
+    """Where every account-snapshot (and touchpoint) went: a small table for the notebook.
+
+    With ``conversion`` (:func:`~abm_lab.engagement.pointintime.conversion_leak_check`) two more rows: people
+    created within the window after an opportunity of their account opened, and how many chance would give."""
     n = len(panel)
     cust = panel["is_customer_at"]
     openo = panel["has_open_opp"] & ~cust
@@ -186,13 +205,26 @@ def panel_accounting(panel: pd.DataFrame, touchpoints: pd.DataFrame) -> pd.DataF
         ("  with an account (used)", int(touchpoints["account_id"].notna().sum())),
         ("  without an account (not used)", int(touchpoints["account_id"].isna().sum())),
     ]
+    if conversion is not None and conversion.people:
+        w = conversion.window_days
+        rows += [
+            ("people with an account and a creation date", conversion.people),
+            (f"  created within {w} days after an opportunity opened", round(conversion.share * conversion.people)),
+            (
+                "  expected if creation did not depend on opportunities",
+                round(conversion.expected_share * conversion.people),
+            ),
+        ]
     return pd.DataFrame(rows, columns=["item", "rows"])
 
 
 def feature_columns(panel: pd.DataFrame) -> list[str]:
     """Model features: everything except ids, flags, label and the decayed-points columns.
 
-    Columns that are missing everywhere (e.g. fit_score without notebook 02) are left out.
+    Columns that are missing everywhere (e.g. fit_score without notebook 02) are left out, and so are columns
+    that hold status at ``as_of`` (:data:`AS_OF_COLUMNS`: grade, tier, target flag, customer flag) should a
+    caller merge them onto the panel: the grade is a cut of the fit score (no information beyond it) and tier
+    and target encode programme membership decided with hindsight.
     """
-    skip = set(ID_COLS) | set(FLAG_COLS)
+    skip = set(ID_COLS) | set(FLAG_COLS) | set(AS_OF_COLUMNS)
     return [c for c in panel.columns if c not in skip and not c.startswith("decay_") and panel[c].notna().any()]

@@ -47,9 +47,11 @@ def panel_sql(
 ) -> str:
     """The panel query (portable SQL: CTEs, CASE, conditional aggregates, DATEDIFF, INTERVAL).
 
-    Expects relations ``accounts``, ``opportunities``, ``touchpoints``, ``snapshots`` and
-    optionally ``personas`` (contact_id, is_key_persona[, account_id, created_date]), ``fit``,
-    ``programs``; parameters are literals.
+    Expects relations ``accounts``, ``opportunities``, ``touchpoints`` (with ``person_from`` and ``link_from``,
+    :func:`abm_lab.engagement.pointintime.touch_dates`), ``snapshots`` and optionally ``personas``
+    (contact_id, is_key_persona[, account_id, known_from, linked_from]), ``fit``, ``programs``; parameters are
+    literals. Point in time: a touch counts at snapshot ``s`` when ``timestamp < s`` and ``link_from < s``; its
+    person (contacts, key personas) only when ``person_from < s``; a person on file when known and linked before ``s``.
     """
     W = params.windows_days
     L = params.lookback_days
@@ -100,7 +102,7 @@ roster AS (
   SELECT b.account_id, b.snapshot_date, COUNT(*) AS contacts_on_file,
          SUM(CASE WHEN r.is_key_persona THEN 1 ELSE 0 END) AS key_personas_on_file
   FROM base b JOIN personas r ON r.account_id = b.account_id
-   AND (r.created_date IS NULL OR r.created_date < b.snapshot_date)
+   AND r.known_from < b.snapshot_date AND r.linked_from < b.snapshot_date
   GROUP BY b.account_id, b.snapshot_date)"""
         if has_roster
         else ""
@@ -160,13 +162,18 @@ state AS (
   GROUP BY b.account_id, b.snapshot_date),
 tp AS (
   SELECT t.account_id, t.contact_id, CAST(t.timestamp AS TIMESTAMP) AS ts, t.channel, t.funnel_stage,
-         t.activity_type, t.program_id, {key_expr} AS key_persona
+         t.activity_type, t.program_id, {key_expr} AS key_persona,
+         CAST(t.person_from AS TIMESTAMP) AS person_from, CAST(t.link_from AS TIMESTAMP) AS link_from
   FROM touchpoints t {persona_join}
   WHERE t.account_id IS NOT NULL),
 j AS (
-  SELECT tp.account_id, s.snapshot_date, tp.contact_id, tp.channel, tp.funnel_stage, tp.activity_type,
-         tp.program_id, tp.key_persona, DATEDIFF('second', tp.ts, s.snapshot_date) / 86400.0 AS age
-  FROM tp JOIN snaps s ON tp.ts < s.snapshot_date AND tp.ts >= s.snapshot_date - INTERVAL '{L}' DAY),
+  SELECT tp.account_id, s.snapshot_date,
+         CASE WHEN tp.person_from < s.snapshot_date THEN tp.contact_id END AS contact_id,
+         tp.channel, tp.funnel_stage, tp.activity_type, tp.program_id,
+         tp.key_persona AND tp.person_from < s.snapshot_date AS key_persona,
+         DATEDIFF('second', tp.ts, s.snapshot_date) / 86400.0 AS age
+  FROM tp JOIN snaps s ON tp.ts < s.snapshot_date AND tp.ts >= s.snapshot_date - INTERVAL '{L}' DAY
+   AND tp.link_from < s.snapshot_date),
 f AS (
   SELECT account_id, snapshot_date,
        {("," + chr(10) + "       ").join(agg)}
@@ -179,10 +186,10 @@ pf AS (
   SELECT account_id, snapshot_date,
        {("," + chr(10) + "       ").join(pagg)}
   FROM pc GROUP BY account_id, snapshot_date),
-active_days AS (SELECT DISTINCT account_id, CAST(ts AS DATE) AS d FROM tp),
+active_days AS (SELECT account_id, CAST(ts AS DATE) AS d, MIN(link_from) AS link_from FROM tp GROUP BY 1, 2),
 rec AS (
   SELECT a.account_id, s.snapshot_date, MIN(DATEDIFF('day', a.d, CAST(s.snapshot_date AS DATE))) AS min_age
-  FROM active_days a JOIN snaps s ON a.d < CAST(s.snapshot_date AS DATE)
+  FROM active_days a JOIN snaps s ON a.d < CAST(s.snapshot_date AS DATE) AND a.link_from < s.snapshot_date
    AND a.d >= CAST(s.snapshot_date AS DATE) - INTERVAL '{params.recency_cap_days}' DAY
   GROUP BY a.account_id, s.snapshot_date){roster_cte}{prog_cte}
 SELECT b.account_id, b.snapshot_date,

@@ -18,6 +18,7 @@ from ..config.engagement import EngagementParams
 from ..results import Results, Summary
 from .inputs import Inputs, default_snapshots, load_inputs
 from .panel import build_panel, panel_accounting
+from .pointintime import ConversionCheck, conversion_leak_check
 from .scoring import ScoredAccounts, export_scores, score_accounts
 from .validation import EngagementResult, fit_engagement
 
@@ -41,6 +42,7 @@ class EngagementRun(Results):
     result: EngagementResult
     scored: ScoredAccounts
     params: EngagementParams
+    conversion: ConversionCheck | None = None  # the lead-conversion check (people appearing with deals)
 
     @property
     def as_of(self) -> pd.Timestamp:
@@ -88,6 +90,8 @@ class EngagementRun(Results):
                 s.add_table(table, title)
             for note in part.notes:
                 s.add_note(note)
+        if self.conversion is not None and self.conversion.warn:
+            s.add_note(self.conversion.note)
         return s
 
 
@@ -120,4 +124,12 @@ def run_engagement(ctx: RunContext, seed: int | None = None) -> EngagementRun:
     if ctx.truth is not None and "weekly" in ctx.truth:
         result = add_truth_ceilings(result, ctx.truth["weekly"])
     scored = score_accounts(panel, result, tables["accounts"], inp.grades, p, seed=seed)
-    return EngagementRun(inp, panel, panel_accounting(panel, inp.touchpoints), result, scored, p)
+    conversion = (  # people appearing exactly when deals open (the lead-conversion leak): counted, warned
+        conversion_leak_check(
+            inp.personas, tables["opportunities"], p.conversion_window_days, p.conversion_leak_ratio, seed=seed
+        )
+        if inp.personas is not None
+        else None
+    )
+    accounting = panel_accounting(panel, inp.touchpoints, conversion)
+    return EngagementRun(inp, panel, accounting, result, scored, p, conversion)

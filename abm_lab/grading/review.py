@@ -216,8 +216,10 @@ class TargetReview(Results):
         seats = cur["missing_personas"].fillna("").str.split(SEP).explode()
         seats = seats[seats != ""]
         out = seats.value_counts().rename("targets missing it").to_frame()
+        out.index = [str(i).replace("_", " ") for i in out.index]
         out.index.name = "committee seat"
-        out["share of targets"] = out["targets missing it"] / max(len(cur), 1)
+        share = out["targets missing it"] / max(len(cur), 1)
+        out["share of targets"] = share.map(lambda v: f"{v:.0%}")
         return out
 
     def highlights(self, n: int = 15) -> pd.DataFrame:

@@ -104,6 +104,7 @@ NO_VALUE = "—"
 #: every page. Keys are the names in the code's frames; a name not listed keeps its own text, with ``_`` read
 #: as a space (:func:`label`).
 LABELS: dict[str, str] = {
+    "in_market": "in-market",
     # funnel (notebook 05)
     "abm": "ABM",
     "accounts": "accounts",

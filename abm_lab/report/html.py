@@ -9,6 +9,8 @@ in the page shell with a header, method notes and the run manifest. Every page i
 
 from __future__ import annotations
 
+import base64
+import binascii
 import copy
 import html
 import re
@@ -38,6 +40,12 @@ _EXT_SCRIPT_RE = re.compile(r"<script\b[^>]*\bsrc\s*=\s*['\"]?(?:https?:)?//[^>]
 _EXT_LINK_RE = re.compile(r"<link\b[^>]*\bhref\s*=\s*['\"]?(?:https?:)?//[^>]*>", re.I | re.S)
 _SCRIPT_RE = re.compile(r"<script\b[^>]*>.*?</script>", re.I | re.S)
 _CURRENCY_DOLLAR_RE = re.compile(r"(?<![\\$])\$(?=-?\d)")
+_IMG_RE = re.compile(r"<img\b[^>]*>", re.I)
+_PNG_SRC_RE = re.compile(r"""\bsrc\s*=\s*["']data:image/png;base64,([A-Za-z0-9+/]{32})""", re.I)
+_WIDTH_ATTR_RE = re.compile(r"""\bwidth\s*=\s*["']?(\d+)""", re.I)
+_STYLE_ATTR_RE = re.compile(r"""\bstyle\s*=\s*(["'])""", re.I)
+_PRE_RE = re.compile(r"<pre>(.*?)</pre>", re.S)
+_COLUMNS_RE = re.compile(r"\S {2,}\S")
 _NUMERIC_RE = re.compile(r"^[−\-+]?[$€£¥]?[−\-+]?\d[\d,.\s]*(%|pts|[KMB]|×|x| s)?$|^[–—-]$|^$")
 
 esc = html.escape
@@ -167,11 +175,62 @@ def _body_html(nb: nbformat.NotebookNode, resources_path: Path) -> str:
     body = _EXT_SCRIPT_RE.sub("", body)
     body = _EXT_LINK_RE.sub("", body)
     body = _SCRIPT_RE.sub("", body)  # reports are static: no scripts at all
-    return align_tables(body)
+    return mark_tabular_text(size_figures(align_tables(body)))
+
+
+def _png_width(tag: str) -> int | None:
+    """Display width (px) of an embedded PNG: its ``width`` attribute, else the width in the PNG header."""
+    w = _WIDTH_ATTR_RE.search(tag)
+    if w:
+        return int(w.group(1))
+    m = _PNG_SRC_RE.search(tag)
+    if not m:
+        return None
+    try:
+        head = base64.b64decode(m.group(1))  # 24 bytes: signature, IHDR length and type, width
+    except (binascii.Error, ValueError):
+        return None
+    if head[:8] != b"\x89PNG\r\n\x1a\n" or head[12:16] != b"IHDR":
+        return None
+    return int.from_bytes(head[16:20], "big") or None
+
+
+def size_figures(body: str) -> str:
+    """Give every embedded PNG its natural width (``--natural-width``): the style sheet lets a figure shrink with
+    the page down to that width or :data:`abm_lab.report.css.FIGURE_MIN_PX`, whichever is smaller, and scroll
+    inside its box below it, so axis labels stay readable on a phone."""
+
+    def sub(m: re.Match[str]) -> str:
+        tag = m.group(0)
+        w = _png_width(tag)
+        if w is None or "--natural-width" in tag:
+            return tag
+        st = _STYLE_ATTR_RE.search(tag)
+        if st:
+            return f"{tag[: st.end()]}--natural-width:{w}px;{tag[st.end() :]}"
+        return f'<img style="--natural-width:{w}px"{tag[4:]}'
+
+    return _IMG_RE.sub(sub, body)
+
+
+def mark_tabular_text(body: str) -> str:
+    """Class ``tabular`` on printed output laid out in columns (a printed DataFrame or aligned figures): it keeps
+    its columns and scrolls inside its box on a narrow screen instead of wrapping into a jumble."""
+
+    def sub(m: re.Match[str]) -> str:
+        lines = m.group(1).split("\n")
+        return (
+            f'<pre class="tabular">{m.group(1)}</pre>'
+            if sum(bool(_COLUMNS_RE.search(ln)) for ln in lines) >= 2
+            else m.group(0)
+        )
+
+    return _PRE_RE.sub(sub, body)
 
 
 def align_tables(body: str) -> str:
-    """Right-align numeric columns of output tables (class 'num'), text columns stay left."""
+    """Right-align numeric columns of output tables (class 'num'), text columns stay left; tables without row
+    groups get class 'sticky-first' (their first column stays in view when the table scrolls sideways)."""
     if "<table" not in body:
         return body
     from bs4 import BeautifulSoup
@@ -179,6 +238,9 @@ def align_tables(body: str) -> str:
     soup = BeautifulSoup(body, "html.parser")
     for table in soup.find_all("table"):
         table.attrs.pop("border", None)
+        if table.find(["td", "th"], attrs={"rowspan": True}) is None:  # row groups would slide under a sticky column
+            tcls: str | list[str] = table.get("class") or []
+            table["class"] = " ".join([*(tcls.split() if isinstance(tcls, str) else tcls), "sticky-first"])
         thead = table.find("thead")
         hrows = thead.find_all("tr") if thead else []
         if len(hrows) == 2:  # pandas' separate index-name row: fold it into the header row

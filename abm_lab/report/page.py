@@ -8,6 +8,7 @@ from pathlib import Path
 
 import yaml
 
+from .css import RESPONSIVE_CSS
 from .formatting import fmt_date, fmt_ts, window_text
 from .load import get, num, params_dict
 
@@ -18,8 +19,9 @@ esc = html.escape
 
 
 def css() -> str:
-    """The report style sheet (inlined into every page)."""
-    return CSS_FILE.read_text(encoding="utf-8")
+    """The report style sheet (inlined into every page): the desktop look of ``report.css`` and the responsive
+    layer of :mod:`abm_lab.report.css`."""
+    return CSS_FILE.read_text(encoding="utf-8").rstrip("\n") + "\n" + RESPONSIVE_CSS.lstrip("\n")
 
 
 def page(

@@ -55,9 +55,9 @@ def comparison_html(kpis: list[Kpi], run: str, prev_label: str, currency: str) -
         )
     return (
         '<section class="card comparison" id="comparison"><h2>Change since ' + esc(prev_label) + "</h2>"
-        f'<table class="compare"><thead><tr><th>KPI</th><th class="num">{esc(prev_label)}</th>'
-        f'<th class="num">{esc(run)}</th><th class="num">Change</th><th class="num">Target</th></tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table></section>"
+        f'<div class="table-scroll"><table class="compare"><thead><tr><th>KPI</th>'
+        f'<th class="num">{esc(prev_label)}</th><th class="num">{esc(run)}</th><th class="num">Change</th>'
+        f'<th class="num">Target</th></tr></thead><tbody>{"".join(rows)}</tbody></table></div></section>'
     )
 
 

@@ -76,8 +76,8 @@ def trend_html(trend: list[tuple[str, list[Kpi], str]]) -> str:
         rows.append(f'<tr><td>{esc(spec.label)}</td>{cells}<td class="num delta {cls}">{esc(d or "–")}</td></tr>')
     return (
         '<section class="card comparison" id="trend"><h2>Headline KPIs across runs</h2>'
-        f'<table class="compare"><thead><tr><th>KPI</th>{head}<th class="num">Latest change</th></tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table></section>"
+        f'<div class="table-scroll"><table class="compare"><thead><tr><th>KPI</th>{head}'
+        f'<th class="num">Latest change</th></tr></thead><tbody>{"".join(rows)}</tbody></table></div></section>'
     )
 
 

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from abm_lab import engagement as E
+from abm_lab.engagement.inputs import link_methods
 from abm_lab.errors import ABMArtefactError
 
 PRODUCERS = {
@@ -49,6 +50,9 @@ def test_inputs_from_artefacts(engagement_ctx, upstream, world):
     inp = E.load_inputs(RunContext.from_dataset(engagement_ctx.params, ds, engagement_ctx.run_dir))
     acc = inp.touchpoints.set_index("touchpoint_id")["account_id"]
     assert acc[first] == "A-FROM-MAPPING" and acc[second] == "A-FROM-SOURCE"
+    # how each touch was linked travels with it (the panel delays links made only through a person)
+    how = inp.touchpoints.set_index("touchpoint_id")["link_method"]
+    assert how[first] == "email_domain" and how[second] == "source_account"
     assert len(inp.touchpoints) == len(source)
     assert list(inp.grades.columns) == ["account_id", "fit_score", "grade"]
     assert list(inp.fit.columns) == ["account_id", "fit_score"]
@@ -78,3 +82,21 @@ def test_default_snapshots_end_on_the_scoring_day(world, params):
     assert (weekly.weekday == 0).all()
     with pytest.raises(ValueError, match="weekly"):
         E.snapshot_dates("2026-01-01", "2026-02-01", "daily")
+
+
+def test_link_methods_and_dated_personas():
+    tp = pd.DataFrame({"touchpoint_id": ["T1", "T2", "T3"], "account_id": ["A9", None, None]})
+    mapped = pd.DataFrame(
+        {"touchpoint_id": ["T1", "T2", "T3"], "account_id": ["A1", "A2", None], "match_method": ["contact"] * 3}
+    )
+    assert link_methods(tp, mapped).tolist() == ["source_account", "contact", pd.NA]
+    cm = pd.DataFrame({"contact_id": ["C1"], "account_id": ["A1"], "status": "matched"})
+    contacts = pd.DataFrame(
+        {
+            "contact_id": ["C1"],
+            "created_date": pd.to_datetime(["2026-01-01"]),
+            "account_linked_date": pd.to_datetime(["2026-03-01"]),
+        }
+    )
+    out = E.mapped_personas(cm, contacts)
+    assert out.loc[0, "account_linked_date"] == pd.Timestamp("2026-03-01")

@@ -73,3 +73,41 @@ def test_leaky_builders_are_caught(world, params):
     for leaky in (clock_skew, inclusive, future_feature):
         with pytest.raises(E.LeakageError, match="after the snapshot"):  # each leaky variant is caught
             E.check_no_leakage(leaky, world[1], snapshots=_few_snaps(world[1]), n_cuts=2)
+
+
+def _people_builder(world, params, drop=()):
+    ds = world[0]
+
+    def build(touchpoints, snapshots, personas):
+        return E.build_panel(
+            touchpoints,
+            ds.tables["accounts"],
+            ds.tables["opportunities"],
+            snapshots,
+            AS_OF,
+            params,
+            personas=personas.drop(columns=list(drop)),
+        )
+
+    return build
+
+
+def test_no_leakage_of_people_and_account_links(world, params):
+    """People created, re-linked or flipped to key persona from the cut on change nothing before the cut."""
+    report = E.check_no_leakage(
+        _people_builder(world, params), world[1], snapshots=_few_snaps(world[1]), personas=world[2], n_cuts=2
+    )
+    assert (report["people_changed"] > 0).all() and report["later_snapshots_changed"].all()
+
+
+def test_a_builder_blind_to_creation_dates_is_caught(world, params):
+    """Counting people (and their account links) from their first touch instead of their record's creation is the
+    as_of leak of today's CRM export: the perturbed people and links give it away."""
+    with pytest.raises(E.LeakageError, match="people and account links"):
+        E.check_no_leakage(
+            _people_builder(world, params, ("created_date",)),
+            world[1],
+            snapshots=_few_snaps(world[1]),
+            personas=world[2],
+            n_cuts=2,
+        )

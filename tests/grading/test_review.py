@@ -354,4 +354,5 @@ def test_missing_personas_counts_current_targets_only(world):
     )
     res = rv.TargetReview(_review(world, contacts).reset_index(), "2026Q4", "2026Q3")
     m = res.missing_personas()["targets missing it"]
-    assert m.to_dict() == {"sales_leader": 5, "it": 5, "finance": 5, "executive": 5, "marketing_leader": 4}
+    assert m.to_dict() == {"sales leader": 5, "it": 5, "finance": 5, "executive": 5, "marketing leader": 4}
+    assert res.missing_personas()["share of targets"].iloc[0] == "100%"  # of the 5 current targets

@@ -9,7 +9,13 @@ never downloads a browser. Install on a fresh Debian/Ubuntu machine with::
 Which run is tested: ``$ABM_BROWSER_RUN`` (a run folder) if set, else ``reports/demo`` when it
 has been rendered (index.html + manifest.json), else a small example run built here with
 ``abm_lab.report`` (the ``example_run`` fixture of ``tests/report/conftest.py``, independent of the
-notebooks). The screenshot of the run's index page is saved in the test's temporary folder (never in the run folder).
+notebooks). Screenshots (the index page, and every page at a phone and two desktop widths) go to
+``$ABM_BROWSER_SHOTS`` when set (e.g. ``ABM_BROWSER_SHOTS=reports/demo/screenshots``), else to the test's
+temporary folder: never into a run folder unasked, since a run's --force only replaces what a run wrote.
+
+The layout test loads each page once, lays it out at 390, 1280 and 1440 px and measures it in the page (one
+script, :data:`LAYOUT_PROBE`): sideways page scroll, header lines and overlapping text, figure widths, clipped
+table headers, whether a table's first column stays in view when the table scrolls, tile and card columns.
 
 Without /usr/bin/chromium the test is skipped, except under CI (env ``CI`` set), where it fails.
 """
@@ -22,6 +28,7 @@ from pathlib import Path
 import pytest
 
 from abm_lab import report
+from abm_lab.report.css import FIGURE_MIN_PX
 
 pytestmark = pytest.mark.browser
 
@@ -37,6 +44,8 @@ ARGS = [
     "--disable-sync",
 ]
 ROOT = Path(__file__).resolve().parents[2]
+#: Viewports the layout test uses: a phone (iPhone 12-15 class) and two desktop screens.
+PHONE, DESKTOPS = 390, (1280, 1440)
 INSTALL = "apt-get update && apt-get install -y chromium"
 
 
@@ -181,7 +190,7 @@ def test_index_summary_tiles_and_screenshot(browser, run_dir, tmp_path):
         # tiles sit side by side on a laptop screen (a dashboard, not a list)
         ys = {round(tiles.nth(i).bounding_box()["y"]) for i in range(3)}
         assert len(ys) == 1, "first three KPI tiles are not on one row"
-        shot = tmp_path / "index.png"  # never into the run folder: a run's --force only replaces what a run wrote
+        shot = _shots_dir(tmp_path) / f"{run_dir.name}_index_full.png"  # not into the run folder unasked
         page.screenshot(path=str(shot), full_page=True)
         assert shot.stat().st_size > 20_000
     finally:
@@ -197,3 +206,142 @@ def test_index_is_readable_on_a_narrow_screen(browser, run_dir):
         assert page.locator("#executive-summary").is_visible()
     finally:
         page.close()
+
+
+#: One pass over the laid-out page: everything the layout test asserts, measured in the browser.
+LAYOUT_PROBE = """
+() => {
+  const vw = window.innerWidth;
+  const scrolls = (e) => ['auto', 'scroll'].includes(getComputedStyle(e).overflowX);
+  const inScrollBox = (e) => {
+    for (let p = e.parentElement; p && p !== document.body; p = p.parentElement) if (scrolls(p)) return true;
+    return false;
+  };
+  const label = (e) => e.tagName.toLowerCase() + (e.className ? '.' + String(e.className).split(' ')[0] : '')
+    + ' "' + (e.textContent || '').trim().slice(0, 24) + '"';
+  const shown = (sel) => [...document.querySelectorAll(sel)].filter(e => e.offsetParent);
+  // elements reaching past the right edge of the screen with no scroll box of their own around them
+  const escaped = [];
+  for (const e of document.body.querySelectorAll('*')) {
+    const r = e.getBoundingClientRect();
+    if (r.width > 0 && r.right > vw + 1 && !inScrollBox(e)) escaped.push(label(e) + ' right=' + Math.round(r.right));
+  }
+  // header: the text lines it takes (line boxes of its text, grouped by their vertical centre)
+  const HEAD = ['.logo', '.brand-text', '.run-badge', '.topnav a'].map(s => 'header.topbar ' + s).join(', ');
+  const walker = document.createTreeWalker(document.querySelector('header.topbar'), NodeFilter.SHOW_TEXT);
+  const centres = [];
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    if (!n.textContent.trim()) continue;
+    const range = document.createRange();
+    range.selectNodeContents(n);
+    for (const r of range.getClientRects()) if (r.width > 0) centres.push((r.top + r.bottom) / 2);
+  }
+  centres.sort((a, b) => a - b);
+  const lines = centres.filter((c, i) => i === 0 || c - centres[i - 1] > 6);
+  const cut = (sel) => shown(sel).filter(e => e.scrollWidth > e.clientWidth + 1).map(label);
+  const overlaps = (sel) => {
+    const es = shown(sel), out = [];
+    for (let i = 0; i < es.length; i++) for (let j = i + 1; j < es.length; j++) {
+      if (es[i].contains(es[j]) || es[j].contains(es[i])) continue;
+      const a = es[i].getBoundingClientRect(), b = es[j].getBoundingClientRect();
+      const ox = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+      const oy = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+      if (ox > 1 && oy > 1) out.push(label(es[i]) + ' / ' + label(es[j]));
+    }
+    return out;
+  };
+  const columns = (sel) => {
+    const g = document.querySelector(sel);
+    return g ? [new Set([...g.children].map(c => Math.round(c.getBoundingClientRect().x))).size, g.children.length]
+      : null;
+  };
+  // tables wider than their box: the box scrolls, and the first column stays in view while it does
+  const sticky_moved = [];
+  let scrolled_tables = 0;
+  for (const t of shown('.report table.sticky-first, table.compare')) {
+    let b = t.parentElement;
+    while (b && b !== document.body && !scrolls(b)) b = b.parentElement;
+    const cell = t.querySelector('tbody tr > :first-child');
+    if (!b || b === document.body || !cell || b.scrollWidth <= b.clientWidth + 1) continue;
+    scrolled_tables++;
+    const x0 = cell.getBoundingClientRect().left, keep = b.scrollLeft;
+    b.scrollLeft = keep + 60;
+    const moved = Math.abs(cell.getBoundingClientRect().left - x0);
+    b.scrollLeft = keep;
+    if (moved > 1) sticky_moved.push(label(cell) + ' moved ' + Math.round(moved) + 'px');
+  }
+  return {
+    scrolled_tables, sticky_moved: sticky_moved.slice(0, 3),
+    scroll: document.scrollingElement.scrollWidth - vw, escaped: escaped.slice(0, 5), header_lines: lines.length,
+    brand_cut: cut('header.topbar .brand-text').length, nav_cut: cut('header.topbar .topnav a'),
+    overlap: [HEAD, '.page-head > *', '.hero > *', '#kpis .tile', '.page-card'].flatMap(s => overlaps(s)),
+    figures: shown('.report img').map(i => [Math.round(i.getBoundingClientRect().width), i.naturalWidth]),
+    clipped_th: cut('th').slice(0, 5),
+    tile_columns: columns('#kpis .tiles'), card_columns: columns('.page-grid'),
+  };
+}
+"""
+
+
+def _shots_dir(tmp_path: Path) -> Path:
+    env = os.environ.get("ABM_BROWSER_SHOTS")
+    d = (Path(env) if Path(env).is_absolute() else ROOT / env) if env else tmp_path
+    d.mkdir(parents=True, exist_ok=True)
+    return d
+
+
+def _layout_problems(m: dict, name: str, width: int) -> list[str]:
+    """What is wrong with one page at one width, from the measurements of :data:`LAYOUT_PROBE`."""
+    problems = []
+    if m["scroll"] > 1 or m["escaped"]:
+        problems.append(f"page scrolls sideways by {m['scroll']}px; past the edge: {m['escaped']}")
+    if m["header_lines"] > (2 if width == PHONE else 1):
+        problems.append(f"header takes {m['header_lines']} lines")
+    if m["overlap"]:
+        problems.append(f"overlapping text boxes {m['overlap'][:3]}")
+    if m["nav_cut"] or (width != PHONE and m["brand_cut"]):
+        problems.append(f"header text cut off: {m['nav_cut'] or 'brand'}")
+    small = [(w, n) for w, n in m["figures"] if w + 1 < min(n, FIGURE_MIN_PX)]
+    if small:
+        problems.append(f"figures (shown, natural px) narrower than min(natural, {FIGURE_MIN_PX}px): {small}")
+    if m["sticky_moved"]:
+        problems.append(f"first column scrolls away with its table: {m['sticky_moved']}")
+    if m["clipped_th"]:
+        problems.append(f"table header cells cut off: {m['clipped_th']}")
+    want = 1 if width == PHONE else 3  # one column on a phone, a dashboard row on a desktop
+    grids = [g for g in (m["tile_columns"], m["card_columns"]) if g is not None]  # [columns, items]
+    if any(cols != min(want, items) for cols, items in grids):
+        problems.append(
+            f"{m['tile_columns']} tile / {m['card_columns']} card [columns, items], {want} column(s) wanted"
+        )
+    return [f"{width}px {name}: {p}" for p in problems]
+
+
+def test_pages_fit_phone_and_desktop_screens(browser, run_dir, tmp_path):
+    """At 390, 1280 and 1440 px: no sideways page scroll, header on at most two lines (one on a desktop) with no
+    overlapping or cut text, figures at a readable width, table headers whole, tiles and cards in one column on a
+    phone and three on a desktop. Each page is loaded once and laid out again at each width."""
+    shots = _shots_dir(tmp_path)
+    problems: list[str] = []
+    measured: list[str] = []
+    for path in _pages(run_dir):
+        page, errors, _ = _open(browser, path, width=PHONE)
+        name = f"{path.parent.name}/{path.name}"
+        try:
+            assert not errors, f"{name}: {errors}"
+            for width in (PHONE, *DESKTOPS):
+                page.set_viewport_size({"width": width, "height": 900})
+                m = page.evaluate(LAYOUT_PROBE)
+                figs = [w for w, _ in m["figures"]]
+                measured.append(
+                    f"{width}px {name}: scroll {m['scroll']}px, header {m['header_lines']} line(s), "
+                    f"narrowest figure {min(figs) if figs else '-'}px, "
+                    f"{m['scrolled_tables']} table(s) scrolling in a box, tile/card columns "
+                    f"{(m['tile_columns'] or ['-'])[0]}/{(m['card_columns'] or ['-'])[0]}"
+                )
+                problems += _layout_problems(m, name, width)
+                page.screenshot(path=str(shots / f"{path.parent.name}_{path.stem}_{width}.png"))
+        finally:
+            page.close()
+    print("\n" + "\n".join(sorted(measured, key=lambda x: int(x.split("px")[0]))))
+    assert not problems, "\n".join(problems)

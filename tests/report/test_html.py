@@ -9,7 +9,8 @@ from pathlib import Path
 import nbformat
 
 from abm_lab import report, style
-from abm_lab.report.html import align_tables
+from abm_lab.report.css import FIGURE_MIN_PX, PHONE_PX
+from abm_lab.report.html import align_tables, mark_tabular_text, size_figures
 
 
 def _text(p: Path) -> str:
@@ -108,7 +109,7 @@ def test_real_executed_notebook_is_cleaned(tmp_path):
     nbformat.write(nb, src)
     h = _text(report.render_notebook_html(src, tmp_path / "real.html", "Real", {"run": "r1"}))
     assert "noisy warning" not in h and "oops" not in h and "Text(0.5" not in h and "<Figure" not in h
-    assert "kept" in h and 'class="dataframe"' in h and "data:image/png;base64," in h
+    assert "kept" in h and 'class="dataframe sticky-first"' in h and "data:image/png;base64," in h
     assert "IntSlider" not in h and "Interactive explorer" in h and "<script" not in h
 
 
@@ -169,3 +170,86 @@ def test_table_alignment_with_row_groups():
 def test_table_alignment_keeps_existing_classes():
     out = align_tables('<table><tbody><tr><td class="hi">x</td><td class="lo">12</td></tr></tbody></table>')
     assert '<td class="hi">x</td>' in out and '<td class="lo num">12</td>' in out
+
+
+# --------------------------------------------------------------------------- responsive layout (issue 14.4)
+
+
+def _png(width: int, height: int = 20) -> str:
+    import base64
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (width, height), "white").save(buf, format="PNG")
+    return base64.b64encode(buf.getvalue()).decode()
+
+
+def test_figures_carry_their_natural_width(runs):
+    import base64
+    import io
+
+    from PIL import Image
+
+    h = _text(runs / "2026Q3" / "01_example.html")
+    tags = re.findall(r"<img\b[^>]*>", h)
+    assert tags
+    for tag in tags:
+        data = re.search(r'src="data:image/png;base64,([^"]+)"', tag)
+        assert data, tag[:80]
+        width = Image.open(io.BytesIO(base64.b64decode(data.group(1)))).size[0]  # decoded independently
+        assert f"--natural-width:{width}px" in tag
+
+
+def test_size_figures_reads_the_png_header_and_keeps_other_images():
+    src = _png(123)
+    out = size_figures(f'<p>x</p><img alt="a" src="data:image/png;base64,{src}"/>')
+    assert out.startswith('<p>x</p><img style="--natural-width:123px" alt="a"')
+    # an explicit width (retina figures) wins; an existing style keeps its rules
+    assert '--natural-width:300px;width: 50%"' in size_figures(
+        f'<img width="300" style="width: 50%" src="data:image/png;base64,{src}">'
+    )
+    assert size_figures(size_figures(f'<img src="data:image/png;base64,{src}">')).count("--natural-width") == 1
+    for other in ('<img src="data:image/jpeg;base64,/9j/4AAQSkZJRgABAQAAAQABAAD">', '<img src="x.png">'):
+        assert size_figures(other) == other
+    assert size_figures('<img src="data:image/png;base64,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA">').count("--natural") == 0
+
+
+def test_tables_without_row_groups_keep_their_first_column_in_view():
+    import pandas as pd
+
+    flat = align_tables(pd.DataFrame({"grade": ["A", "B"], "n": [1, 2]}).to_html())
+    assert re.search(r'<table class="[^"]*\bsticky-first\b', flat)
+    grouped = pd.DataFrame({"n": [1, 2, 3]}, index=pd.MultiIndex.from_tuples([("t", "a"), ("t", "b"), ("g", "A")]))
+    out = align_tables(grouped.to_html())
+    assert "rowspan" in out and "sticky-first" not in out  # a spanning cell would slide under a sticky column
+
+
+def test_printed_columns_scroll_and_prose_wraps():
+    import pandas as pd
+
+    printed = pd.DataFrame({"coverage_share": [0.661, 0.7], "engaged_share": [0.5, 0.4]}, index=["a", "b"])
+    assert mark_tabular_text(f"<pre>{printed}\n</pre>").startswith('<pre class="tabular">')
+    prose = "<pre>Programme cost $1.08M over the periods with treated targets; gross margin 70%.\n</pre>"
+    assert mark_tabular_text(prose) == prose
+
+
+def test_every_page_carries_the_responsive_layer(runs):
+    pages = [runs / "2026Q3" / "01_example.html", runs / "2026Q3" / "index.html", runs / "index.html"]
+    for p in pages:
+        h = _text(p)
+        assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in h, p.name
+        assert f"@media (max-width: {PHONE_PX}px)" in h and f"{FIGURE_MIN_PX}px" in h, p.name
+        assert "overflow-wrap: anywhere" in h, p.name
+    for p in (runs / "2026Q3" / "index.html", runs / "index.html"):  # KPI comparison tables scroll in their box
+        assert re.search(r'<div class="table-scroll"><table class="compare">', _text(p)), p
+
+
+def test_same_inputs_give_the_same_page(runs, tmp_path):
+    src = runs / "2026Q3" / "01_example.ipynb"
+    m = json.loads((runs / "2026Q3" / "manifest.json").read_text())
+    a = _text(report.render_notebook_html(src, tmp_path / "a" / "p.html", "Example report", m))
+    b = _text(report.render_notebook_html(src, tmp_path / "b" / "p.html", "Example report", m))
+    footer = re.compile(r'<footer class="footer">.*?</footer>', re.S)  # the generation time, by design
+    assert footer.sub("", a) == footer.sub("", b)
