@@ -36,7 +36,7 @@ lint: $(STAMP)
 ## Set up (first time), lint, and run every test: package tests, the demo run rendered and opened in a browser, nbval.
 test: $(STAMP) browser lint
 	TQDM_DISABLE=1 $(BIN)/abm-lab run params/demo.yaml --force --quiet
-	TQDM_DISABLE=1 $(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-sanitize-with $(CURDIR)/notebooks/nbval_sanitize.cfg -p no:cacheprovider; \
+	TQDM_DISABLE=1 $(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-sanitize-with $(CURDIR)/notebooks/nbval_sanitize.cfg -p no:cacheprovider --durations=25; \
 	  rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 0; fi; exit $$rc
 
 ## Re-execute the notebooks in place on the demo world (commit their outputs for nbval).

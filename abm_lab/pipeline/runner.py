@@ -55,6 +55,13 @@ def kernel_environment() -> None:
     os.environ["IPYTHONDIR"] = os.environ["ABM_LAB_IPYTHONDIR"]
 
 
+#: Kernel starts tried per notebook when a kernel dies before it answers (a port race between parallel kernels,
+#: before any cell ran); any other failure is reported at once.
+KERNEL_START_ATTEMPTS = 3
+#: How jupyter_client words a kernel that died while starting.
+KERNEL_DIED = "Kernel died before replying to kernel_info"
+
+
 def execute_notebook(
     src: Path, dst: Path, parameters: dict, cwd: Path, cell_timeout: int = 1800, start_timeout: int = 120
 ) -> None:
@@ -66,18 +73,26 @@ def execute_notebook(
 
     kernel_environment()
     try:
-        pm.execute_notebook(
-            str(src),
-            str(dst),
-            parameters=parameters,
-            cwd=str(cwd),
-            progress_bar=False,
-            log_output=False,
-            kernel_name="python3",
-            request_save_on_cell_execute=False,
-            execution_timeout=cell_timeout,
-            start_timeout=start_timeout,
-        )
+        for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
+            try:
+                pm.execute_notebook(
+                    str(src),
+                    str(dst),
+                    parameters=parameters,
+                    cwd=str(cwd),
+                    progress_bar=False,
+                    log_output=False,
+                    kernel_name="python3",
+                    request_save_on_cell_execute=False,
+                    execution_timeout=cell_timeout,
+                    start_timeout=start_timeout,
+                )
+                break
+            except RuntimeError as exc:
+                # two kernels starting at once can race for a free TCP port (zmq "Address already in use"): the
+                # kernel dies before any cell ran, so starting a fresh one is safe
+                if KERNEL_DIED not in str(exc) or attempt == KERNEL_START_ATTEMPTS:
+                    raise
         normalise_executed(dst)  # same inputs → same notebook: stable table ids, no per-cell timings
     except PapermillExecutionError as exc:
         raise ABMRunError(

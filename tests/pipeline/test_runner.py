@@ -94,3 +94,48 @@ def test_timeouts_come_from_params():
 
     p = parse_params({"run": {"cell_timeout": 600, "kernel_start_timeout": 30}})
     assert (p.run.cell_timeout, p.run.kernel_start_timeout) == (600, 30)
+
+
+def test_a_kernel_that_dies_while_starting_is_started_again(tmp_path, monkeypatch):
+    """Two kernels starting at once can race for a TCP port; the kernel dies before any cell ran. The runner
+    starts a fresh kernel (up to KERNEL_START_ATTEMPTS times), and reports the failure when every start fails."""
+    import shutil
+
+    import papermill as pm
+
+    from abm_lab.errors import ABMRunError
+    from abm_lab.pipeline import runner
+
+    src = tmp_path / "nb.ipynb"
+    shutil.copy(ROOT / "notebooks" / "00_data_health.ipynb", src)
+    calls = []
+
+    def flaky(inp, out, **kw):
+        calls.append(out)
+        if len(calls) < 2:
+            raise RuntimeError(runner.KERNEL_DIED)
+        shutil.copy(inp, out)
+
+    monkeypatch.setattr(pm, "execute_notebook", flaky)
+    runner.execute_notebook(src, tmp_path / "out.ipynb", {}, tmp_path)
+    assert len(calls) == 2 and (tmp_path / "out.ipynb").exists()
+
+    def dead(inp, out, **kw):
+        calls.append(out)
+        raise RuntimeError(runner.KERNEL_DIED)
+
+    calls.clear()
+    monkeypatch.setattr(pm, "execute_notebook", dead)
+    with pytest.raises(ABMRunError, match="could not be executed: RuntimeError: Kernel died"):
+        runner.execute_notebook(src, tmp_path / "out2.ipynb", {}, tmp_path)
+    assert len(calls) == runner.KERNEL_START_ATTEMPTS
+
+    def broken(inp, out, **kw):  # any other failure is not retried
+        calls.append(out)
+        raise RuntimeError("something else")
+
+    calls.clear()
+    monkeypatch.setattr(pm, "execute_notebook", broken)
+    with pytest.raises(ABMRunError, match="something else"):
+        runner.execute_notebook(src, tmp_path / "out3.ipynb", {}, tmp_path)
+    assert len(calls) == 1
