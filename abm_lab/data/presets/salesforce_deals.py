@@ -65,7 +65,8 @@ def read_deals(folder: SourceFolder, params: Params, report: ImportReport, opts:
         )
     )
     if clash.any():
-        ex = raw_stage[clash].astype(str).value_counts().head(3).to_dict()
+        counts = raw_stage[clash].astype(str).value_counts().head(3)
+        ex = ", ".join(f"'{k}' ({n:,})" for k, n in counts.items())
         report.warn(
             f"{src.name}: {int(clash.sum()):,} deal(s) whose StageName contradicts IsClosed / IsWon (e.g. {ex}); "
             "the flags were taken for closed deals; check data.value_map.opportunities.stage"

@@ -184,6 +184,7 @@ def test_report_lists_ignored_objects_fields_and_what_was_done(ds):
     assert "2 converted lead(s) merged" in notes and "1 converted lead(s) whose contact is not in Contact.csv" in notes
     assert "CloseDate of 3 open deal(s) not used" in notes and "without ActualCost" in notes
     assert any("contradicts IsClosed / IsWon" in w for w in rep.warnings)
+    assert not any("{" in w for w in rep.warnings)  # plain words on the data-health page, never a dict print
 
 
 def test_without_programme_a_warning_names_candidate_campaigns():
