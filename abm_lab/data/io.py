@@ -3,7 +3,8 @@
 Sources: the synthetic demo world (generated on first use), a folder of CSV/Parquet
 exports, or a DuckDB database file. Column presets map known exports (Salesforce
 standard objects, the Maven CRM dataset) onto canonical names; ``data.column_map``
-and ``data.value_map`` in params add or override mappings.
+and ``data.value_map`` in params add or override mappings. Touches are tied to their person by
+:mod:`.joins`; a run's validated tables are cached by :mod:`.cache`.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from ..config import Params
 from ..config.core import FileSpec
 from ..errors import ABMDataError, ABMParamsError
 from . import presets, schema, validate
+from .joins import aliased, join_by_email
 from .parse import Lines, ParseOptions, read_csv
 from .presets.base import ImportReport, RawTable
 
@@ -205,61 +207,9 @@ def _column_preset_tables(folder: Path, params: Params, report: ImportReport) ->
     return out
 
 
-def _aliased(rt: RawTable, report: ImportReport) -> RawTable:
-    """Ids of records the reader merged away (a converted lead's id) replaced by the surviving record's id."""
-    for table, col in (("contacts", "contact_id"), ("accounts", "account_id")):
-        alias = report.aliases.get(table)
-        if alias and col in rt.df.columns:
-            ids = rt.df[col]
-            hit = ids.isin(list(alias)).fillna(False)
-            if hit.any():
-                df = rt.df.copy()
-                df[col] = ids.where(~hit, ids.map(alias))
-                report.note(
-                    f"{rt.label}: {int(hit.sum()):,} row(s) name a merged record's old id in {col}; "
-                    "pointed at the record it was merged into"
-                )
-                rt = RawTable(df, rt.paths, rt.lines, rt.set_aside)
-    return rt
-
-
 def _program_id(params: Params) -> str | None:
     prog = params.data.program
     return None if prog is None else (prog.id or prog.campaign)
-
-
-def _join_by_email(tp: RawTable, contacts: pd.DataFrame, report: ImportReport) -> RawTable:
-    """Touches that carry a person's e-mail instead of a contact id (marketing-automation and e-mail tool
-    exports): contact_id from the e-mail (case-insensitive; the earliest-created person when several share it).
-    Rows whose e-mail matches nobody are set aside and counted (a touch of nobody cannot reach an account)."""
-    df = tp.df
-    if "email" not in df.columns:
-        return tp
-    cid = df["contact_id"] if "contact_id" in df.columns else pd.Series(pd.NA, index=df.index, dtype="object")
-    blank = cid.isna() | (cid.astype("string").str.strip() == "").fillna(True)
-    mail = df["email"].astype("string").str.strip().str.lower()
-    todo = blank & mail.notna()
-    if not todo.any():
-        return RawTable(df.drop(columns=["email"]), tp.paths, tp.lines, tp.set_aside)
-    people = contacts.loc[contacts["email"].notna(), ["contact_id", "email", "created_date"]].copy()
-    people["key"] = people["email"].astype("string").str.strip().str.lower()
-    people = people.sort_values(["key", "created_date", "contact_id"], na_position="last", kind="stable")
-    lookup = people.drop_duplicates("key").set_index("key")["contact_id"]
-    found = mail.map(lookup)
-    df = df.copy()
-    df["contact_id"] = cid.where(~todo, found).astype("object")
-    unmatched = todo & found.isna()
-    joined = int((todo & found.notna()).sum())
-    report.note(f"touchpoints: {joined:,} touch(es) linked to their person by e-mail")
-    keep = ~unmatched.to_numpy()
-    if unmatched.any():
-        first = tp.lines.label(int(np.flatnonzero(~keep)[0])) if tp.lines is not None else "row ?"
-        report.note(
-            f"touchpoints: {int(unmatched.sum()):,} touch(es) with an e-mail that matches no person were set aside "
-            f"(first at {first}); load the people they belong to (contacts) to use them"
-        )
-    out = RawTable(df.drop(columns=["email"]), tp.paths, tp.lines, tp.set_aside)
-    return out.subset(keep, "e-mail matches no person")
 
 
 def load_folder(folder: str | os.PathLike, params: Params) -> Dataset:
@@ -277,7 +227,7 @@ def load_folder(folder: str | os.PathLike, params: Params) -> Dataset:
         for name in schema.TABLES:  # canonical-layout files added to what the reader built
             for s in _file_specs(params, name):
                 path = _resolve(folder, s.path, f"data.files for table '{name}'")
-                parts.setdefault(name, []).append(_aliased(_canonical_file(path, name, params, report, s), report))
+                parts.setdefault(name, []).append(aliased(_canonical_file(path, name, params, report, s), report))
     else:
         parts = _column_preset_tables(folder, params, report)
     for spend in params.data.ad_spend:
@@ -310,7 +260,7 @@ def load_folder(folder: str | os.PathLike, params: Params) -> Dataset:
             continue
         rt = RawTable.concat(got)
         if name == "touchpoints":
-            rt = _join_by_email(rt, tables["contacts"], report)
+            rt = join_by_email(rt, tables["contacts"], report)
         tables[name] = validate.validate_table(rt.df, t, file=rt.label, opts=opts, lines=rt.lines, warnings=warnings)
         files[name] = rt.label
         accounting[name] = {"rows_in": len(rt.df) + sum(rt.set_aside.values()), "rows_loaded": len(rt.df)}
@@ -443,67 +393,4 @@ def known_at(ds: Dataset, as_of: object) -> Dataset:
             ds.accounting[name] = {**ds.accounting[name], "excluded_after_as_of": n, "rows_loaded": len(tables[name])}
     ds.tables = tables
     ds.warnings = [*ds.warnings, *describe(excluded, as_of)]
-    return ds
-
-
-CACHE_DIR = "canonical"
-
-
-def data_fingerprint(params: Params) -> str:
-    """Hash of the params that determine the loaded data (source, mapping, demo world)."""
-    import json
-
-    key = {
-        "data": params.data.model_dump(mode="json"),
-        "demo": params.demo.model_dump(mode="json"),
-        "as_of": str(params.run.as_of),
-    }
-    return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
-
-
-def save_canonical(ds: Dataset, folder: str | os.PathLike, fingerprint: str) -> Path:
-    """Cache validated tables of a run (notebooks then skip re-validation). Truth is not copied."""
-    import json
-
-    folder = Path(folder) / CACHE_DIR
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, df in ds.tables.items():
-        df.to_parquet(folder / f"{name}.parquet", index=False)
-    meta = {
-        "fingerprint": fingerprint,
-        "files": ds.files,
-        "hashes": ds.hashes,
-        "accounting": ds.accounting,
-        "tables": list(ds.tables),  # the data model's order (a reload must not reorder the tables)
-        "warnings": ds.warnings,
-        "import_report": ds.import_report.to_dict() if ds.import_report is not None else None,
-        "derived": ds.derived,
-    }
-    (folder / "dataset.json").write_text(json.dumps(meta, indent=2))
-    return folder
-
-
-def load_canonical(folder: str | os.PathLike, fingerprint: str, data_path: Path) -> Dataset | None:
-    """The cached Dataset if it was made from the same data params, else None."""
-    import json
-
-    folder = Path(folder) / CACHE_DIR
-    mp = folder / "dataset.json"
-    if not mp.exists():
-        return None
-    meta = json.loads(mp.read_text())
-    if meta.get("fingerprint") != fingerprint:
-        return None
-    tables = {name: pd.read_parquet(folder / f"{name}.parquet") for name in meta["tables"]}
-    ds = Dataset(
-        tables=tables,
-        files=meta["files"],
-        hashes=meta["hashes"],
-        accounting=meta.get("accounting", {}),
-        warnings=meta.get("warnings", []),
-        import_report=ImportReport.from_dict(meta["import_report"]) if meta.get("import_report") else None,
-        derived=meta.get("derived", {}),
-    )
-    if data_path.is_dir() and (data_path / TRUTH_DIR).is_dir():
-        ds.truth, ds.truth_meta = load_truth(data_path)
     return ds

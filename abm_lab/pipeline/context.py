@@ -77,7 +77,7 @@ class RunContext:
     @property
     def data(self) -> Dataset:
         if self._dataset is None:
-            from ..data.io import data_fingerprint, load_canonical
+            from ..data.cache import data_fingerprint, load_canonical
 
             self._dataset = load_canonical(
                 self.artefact_dir, data_fingerprint(self.params), self.root / self.params.data.path

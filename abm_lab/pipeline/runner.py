@@ -15,7 +15,8 @@ from typing import Any
 
 from ..artefacts import notebook_dependencies
 from ..config import load_params
-from ..data.io import data_fingerprint, load_dataset, save_canonical
+from ..data.cache import data_fingerprint, save_canonical
+from ..data.io import load_dataset
 from ..data.readiness import check_ready
 from ..errors import ABMRunError
 from ..report.stable import normalise_executed

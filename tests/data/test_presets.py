@@ -100,7 +100,7 @@ def test_demo_data_command(tmp_path):
 
 def test_cached_dataset_keeps_the_table_order(tmp_path, small_dataset):
     """Reading the run's cache gives the tables in the same order as loading the source (pages must not differ)."""
-    from abm_lab.data.io import load_canonical, save_canonical
+    from abm_lab.data.cache import load_canonical, save_canonical
 
     save_canonical(small_dataset, tmp_path, "fp")
     again = load_canonical(tmp_path, "fp", tmp_path / "none")
