@@ -49,3 +49,41 @@ def icp_discovery(icp_world):
     from abm_lab.config.icp import IcpParams
 
     return icp.discover(icp_world.tables["accounts"], icp_world.tables["opportunities"], IcpParams(), seed=ICP_SEED)
+
+
+def _spark_missing() -> str | None:
+    """Why a Spark engine cannot start here (None when it can): pyspark not installed or no Java."""
+    import importlib.util
+    import shutil
+
+    if importlib.util.find_spec("pyspark") is None:
+        return "pyspark is not installed (pip install 'abm-lab[spark]'; make test installs it)"
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        return "no Java runtime for Spark (install OpenJDK 17)"
+    return None
+
+
+@pytest.fixture(scope="session")
+def spark_engine():
+    """One Spark engine (local mode, one shared session) for every engine-parity test; skips without pyspark/Java."""
+    why = _spark_missing()
+    if why:
+        pytest.skip(why)
+    from abm_lab.compute import SparkEngine
+
+    eng = SparkEngine()
+    yield eng
+    eng.close()
+
+
+@pytest.fixture(params=["duckdb", "spark"])
+def any_engine(request):
+    """Each compute engine in turn (DuckDB fresh per test, Spark shared)."""
+    if request.param == "spark":
+        yield request.getfixturevalue("spark_engine")
+        return
+    from abm_lab.compute import DuckDBEngine
+
+    eng = DuckDBEngine()
+    yield eng
+    eng.close()

@@ -16,6 +16,7 @@ from pydantic import Field, ValidationError, model_validator
 
 from ..errors import ABMParamsError
 from .base import Section
+from .compute import ComputeParams
 from .core import DataParams, DemoParams, LiftTruth, RunParams, ScenarioParams
 from .engagement import EngagementParams
 from .experiment import ExperimentParams
@@ -53,6 +54,7 @@ class Params(Section):
     experiment: ExperimentParams = Field(default_factory=ExperimentParams)
     report: ReportParams = Field(default_factory=ReportParams)
     validation: ValidationParams = Field(default_factory=ValidationParams)
+    compute: ComputeParams = Field(default_factory=ComputeParams)
 
     @model_validator(mode="after")
     def _holdout_share(self) -> Params:
