@@ -14,10 +14,12 @@ from typing import Any
 
 import pandas as pd
 
+from ..compute import Engine, make_engine, round_floats
+from ..config.compute import ComputeParams
 from ..config.engagement import EngagementParams
 from ..errors import ABMDataError
 from .pointintime import ConversionCheck, person_dates, touch_dates
-from .sql import connect, panel_sql
+from .sql import panel_sql
 
 ID_COLS = ("account_id", "snapshot_date")
 FLAG_COLS = ("is_customer_at", "has_open_opp", "created_after", "eligible", "label", "label_observed", "next_opp_date")
@@ -85,6 +87,21 @@ def _program_table(programs: pd.DataFrame | None) -> pd.DataFrame | None:
     return g
 
 
+#: Panel columns that stay integers (everything else numeric is a float feature).
+_INT_COLS = ("label", "days_since_last_touch", "in_abm_program", "is_customer_at", "has_open_opp", "created_after")
+
+
+def _engine_neutral(out: pd.DataFrame, digits: int) -> pd.DataFrame:
+    """The same panel whichever engine ran the query: numeric features as rounded floats, rows in key order."""
+    for c in out.columns:
+        if c in ID_COLS or c in _INT_COLS or c == "next_opp_date":
+            continue
+        if pd.api.types.is_numeric_dtype(out[c]) and not pd.api.types.is_bool_dtype(out[c]):
+            out[c] = out[c].astype("float64")
+    out = round_floats(out, digits)
+    return out.sort_values(list(ID_COLS[::-1]), kind="stable").reset_index(drop=True)
+
+
 def build_panel(
     touchpoints: pd.DataFrame,
     accounts: pd.DataFrame,
@@ -95,8 +112,11 @@ def build_panel(
     personas: pd.DataFrame | None = None,
     fit: pd.DataFrame | None = None,
     programs: pd.DataFrame | None = None,
+    engine: Engine | None = None,
+    compute: ComputeParams | None = None,
 ) -> pd.DataFrame:
-    """Account x snapshot panel (one row per account and snapshot date), built in DuckDB.
+    """Account x snapshot panel (one row per account and snapshot date), one portable query run on a compute
+    engine (:mod:`abm_lab.compute`): ``engine`` if given, else one made from ``compute`` (DuckDB by default).
 
     ``touchpoints`` must carry ``account_id`` (see :func:`abm_lab.mapping.resolve.resolve_touch_accounts`); touches
     without an account are ignored (count them with :func:`panel_accounting`).
@@ -111,6 +131,8 @@ def build_panel(
     ``[snapshot_date, snapshot_date + horizon_days)``; ``label_observed`` = that window
     ends by ``as_of + 1 day``. ``eligible`` = not a customer (if excluded), no open
     opportunity (if excluded), account created before the snapshot.
+    Floating features are rounded to ``compute.float_digits`` decimals and counts are floats, so every engine
+    gives the same panel (float sums depend on the order of addition).
     """
 
     p = params or EngagementParams()
@@ -136,31 +158,34 @@ def build_panel(
     opp = opportunities[["account_id", "created_date", "close_date"]].copy()
     opp["is_won"] = (opportunities["stage"] == "closed_won").to_numpy(dtype=bool)
     snaps = pd.DataFrame({"snapshot_date": pd.DatetimeIndex(pd.to_datetime(snapshots)).normalize()})
-    con = connect()
+    cp = compute or ComputeParams()
+    eng = engine or make_engine(cp)
     try:
-        con.register("touchpoints", tp)
-        con.register("accounts", acc)
-        con.register("opportunities", opp)
-        con.register("snapshots", snaps)
+        eng.register("touchpoints", tp)
+        eng.register("accounts", acc)
+        eng.register("opportunities", opp)
+        eng.register("snapshots", snaps)
         pers = _persona_table(personas, people)
         has_roster = pers is not None and "account_id" in pers.columns
         if pers is not None:
-            con.register("personas", pers)
+            eng.register("personas", pers)
         fit_t = (
             fit[["account_id", "fit_score"]].drop_duplicates("account_id")
             if fit is not None and _given(fit, "fit", ("account_id", "fit_score"))
             else None
         )
         if fit_t is not None:
-            con.register("fit", fit_t)
+            eng.register("fit", fit_t)
         prog = _program_table(programs)
         if prog is not None:
-            con.register("programs", prog)
+            eng.register("programs", prog)
         has_personas, has_fit, has_prog = pers is not None, fit_t is not None, prog is not None
         sql = panel_sql(p, activity_types(tp, p), has_personas, has_fit, has_prog, has_roster)
-        out = con.sql(sql).df()
+        out = eng.sql(sql)
     finally:
-        con.close()
+        if engine is None:
+            eng.close()
+    out = _engine_neutral(out, cp.float_digits)
     out["account_id"] = out["account_id"].astype("string")
     out["snapshot_date"] = pd.to_datetime(out["snapshot_date"]).astype("datetime64[ns]")
     out["next_opp_date"] = pd.to_datetime(out["next_opp_date"]).astype("datetime64[ns]")

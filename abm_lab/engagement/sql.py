@@ -1,4 +1,6 @@
-"""The panel query in portable SQL (CTEs, CASE, conditional aggregates, DATEDIFF, INTERVAL), run in DuckDB.
+"""The panel query in portable SQL (CTEs, CASE, conditional aggregates, DATEDIFF, INTERVAL), written in DuckDB's
+dialect and translated by sqlglot for Spark (:mod:`abm_lab.compute`). Fractional arithmetic casts to DOUBLE
+explicitly: Spark reads ``1.0`` as a DECIMAL and would round its quotients to six places.
 
 :func:`panel_sql` writes the account x snapshot query of :func:`abm_lab.engagement.panel.build_panel`;
 :func:`connect` opens the in-memory DuckDB connection it (and the oracle of
@@ -15,7 +17,7 @@ from ..config.engagement import EngagementParams
 from ..data.schema import CHANNELS, FUNNEL_STAGES
 
 #: ln(2): decay weight of a touch ``age`` days old is ``exp(-LN2 * age / half_life)``.
-LN2 = "0.6931471805599453"
+LN2 = "CAST(0.6931471805599453 AS DOUBLE)"
 
 
 def connect() -> Any:
@@ -171,7 +173,7 @@ j AS (
          CASE WHEN tp.person_from < s.snapshot_date THEN tp.contact_id END AS contact_id,
          tp.channel, tp.funnel_stage, tp.activity_type, tp.program_id,
          tp.key_persona AND tp.person_from < s.snapshot_date AS key_persona,
-         DATEDIFF('second', tp.ts, s.snapshot_date) / 86400.0 AS age
+         DATEDIFF('second', tp.ts, s.snapshot_date) / CAST(86400 AS DOUBLE) AS age
   FROM tp JOIN snaps s ON tp.ts < s.snapshot_date AND tp.ts >= s.snapshot_date - INTERVAL '{L}' DAY
    AND tp.link_from < s.snapshot_date),
 f AS (
@@ -195,8 +197,8 @@ rec AS (
 SELECT b.account_id, b.snapshot_date,
        {zero_fill},
        LEAST(COALESCE(rec.min_age - 1, {params.recency_cap_days}), {params.recency_cap_days}) AS days_since_last_touch,
-       ((COALESCE(f.trend_recent_n, 0) + 1.0) / {recent})
-         / ((COALESCE(f.trend_prior_n, 0) + 1.0) / {prior}) AS trend_ratio,
+       ((COALESCE(f.trend_recent_n, 0) + CAST(1 AS DOUBLE)) / {recent})
+         / ((COALESCE(f.trend_prior_n, 0) + CAST(1 AS DOUBLE)) / {prior}) AS trend_ratio,
        {share},
        {roster_sel}
        {fit_sel},

@@ -119,6 +119,7 @@ def run_engagement(ctx: RunContext, seed: int | None = None) -> EngagementRun:
         personas=inp.personas,
         fit=inp.fit,
         programs=tables.get("programs"),
+        compute=ctx.params.compute,
     )
     result = fit_engagement(panel, p, seed=seed)
     if ctx.truth is not None and "weekly" in ctx.truth:
