@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -152,7 +153,7 @@ def spark_session(p: SparkParams | None = None) -> Any:
             column="compute.engine",
             reason="pyspark not installed",
         ) from None
-    os.environ.setdefault("PYSPARK_PYTHON", os.sys.executable)  # type: ignore[attr-defined]
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = (
         SparkSession.builder.master(p.master)
         .appName(p.app_name)
@@ -209,7 +210,8 @@ class SparkEngine(Engine):
     def sql(self, query: str) -> pd.DataFrame:
         import sqlglot
 
-        return self._run_sql(sqlglot.transpile(query, read="duckdb", write="spark")[0])
+        spark_sql = sqlglot.transpile(query, read=SQLGLOT_DIALECT["duckdb"], write=SQLGLOT_DIALECT[self.name])[0]
+        return self._run_sql(spark_sql)
 
     def _run_sql(self, query: str) -> pd.DataFrame:
         return arrow_to_pandas(self.spark.sql(query).toArrow())

@@ -42,8 +42,8 @@ def params():
     return EngagementParams(n_bootstrap=20)
 
 
-@pytest.fixture(scope="session")
-def panel(world, params):
+def build_test_panel(world, params, **kw):
+    """The test world's panel (``kw``: e.g. ``engine=`` another compute engine)."""
     ds, tp, pers, fit = world
     snaps = E.default_snapshots(tp, AS_OF, params)
     return E.build_panel(
@@ -56,7 +56,13 @@ def panel(world, params):
         personas=pers,
         fit=fit,
         programs=ds.tables["programs"],
+        **kw,
     )
+
+
+@pytest.fixture(scope="session")
+def panel(world, params):
+    return build_test_panel(world, params)
 
 
 @pytest.fixture(scope="session")
