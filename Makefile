@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export TQDM_DISABLE ?= 0
 
-.PHONY: setup demo lint test notebooks docs benchmarks browser clean
+.PHONY: setup demo lint test notebooks docs benchmarks browser clean lab
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -36,12 +36,18 @@ lint: $(STAMP)
 ## Set up (first time), lint, and run every test: package tests, the demo run rendered and opened in a browser, nbval.
 test: $(STAMP) browser lint
 	TQDM_DISABLE=1 $(BIN)/abm-lab run params/demo.yaml --force --quiet
-	TQDM_DISABLE=1 $(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-sanitize-with $(CURDIR)/notebooks/nbval_sanitize.cfg -p no:cacheprovider --durations=25; \
-	  rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 0; fi; exit $$rc
+	ws=$$(mktemp -d); TQDM_DISABLE=1 ABM_LAB_WORKSPACE=$$ws $(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-sanitize-with $(CURDIR)/notebooks/nbval_sanitize.cfg -p no:cacheprovider --durations=25; \
+	  rc=$$?; rm -rf "$$ws"; if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 0; fi; exit $$rc
 
 ## Re-execute the notebooks in place on the demo world (commit their outputs for nbval).
 notebooks: $(STAMP)
 	TQDM_DISABLE=1 $(BIN)/python -m abm_lab.pipeline.devtools refresh-notebooks
+
+## Open the notebooks in JupyterLab as workspace copies (workspace/<run>/, git-ignored, params filled in): the
+## committed notebooks/ are never edited. PARAMS=params/maven_crm.yaml for another run; as root it adds --allow-root.
+PARAMS ?= params/demo.yaml
+lab: $(STAMP)
+	$(BIN)/abm-lab open all $(PARAMS) --keep-existing --lab
 
 ## Regenerate the generated parts of docs/ (artefact table from the registry).
 docs: $(STAMP)

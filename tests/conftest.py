@@ -53,14 +53,9 @@ def icp_discovery(icp_world):
 
 def _spark_missing() -> str | None:
     """Why a Spark engine cannot start here (None when it can): pyspark not installed or no Java."""
-    import importlib.util
-    import shutil
+    from abm_lab.compute import spark_unavailable
 
-    if importlib.util.find_spec("pyspark") is None:
-        return "pyspark is not installed (pip install 'abm-lab[spark]'; make test installs it)"
-    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
-        return "no Java runtime for Spark (install OpenJDK 17)"
-    return None
+    return spark_unavailable()
 
 
 @pytest.fixture(scope="session")

@@ -82,6 +82,7 @@ def test_grade_cutoff_explorer_updates_table(grades):
     expected = int((assign_grades(grades["fit_score"], cur) == "A").sum())
     assert after != before and a_count(after) == expected > a_count(before)  # lower bar: more A accounts
     assert "grading:" in after and "cutoffs:" in after  # the YAML block to paste
+    _assert_fallback(box, "Grade cut-off explorer")
 
 
 def test_grade_cutoff_explorer_rejects_out_of_order_cutoffs(grades):
@@ -138,6 +139,20 @@ def test_account_explorer_switches_account():
     dd.value = "A2"
     text = _html_texts(box)
     assert "Cedar Bank" in text and "Good fit" in text and "Apex Labs" not in text
+    _assert_fallback(box, "Account explorer")
+
+
+def _assert_fallback(box, title: str) -> None:
+    """Saved without a live kernel, the explorer reads "Run the notebook to activate this explorer" (text and
+    HTML), not ``VBox(children=(…``, and still carries its widget view."""
+    from IPython.core.formatters import DisplayFormatter
+
+    from abm_lab.report.widgets import FALLBACK_TEXT
+
+    data, _ = DisplayFormatter().format(box)
+    assert FALLBACK_TEXT in data["text/plain"] and "VBox(" not in data["text/plain"]
+    assert FALLBACK_TEXT in data["text/html"] and title in data["text/html"]
+    assert data["application/vnd.jupyter.widget-view+json"]["model_id"] == box.model_id
 
 
 # ----------------------------------------------------------------------------- ROI what-if
@@ -161,3 +176,4 @@ def test_roi_what_if_reacts():
     margin = _controls(box, ipywidgets.Text)[0]
     margin.value = "40%"  # (0.4 × 10,000 − 2,000) / 2,000
     assert "ROI 100%" in _html_texts(box)
+    _assert_fallback(box, "ROI what-if")

@@ -4,7 +4,17 @@
 portable SQL query) and runs on whichever engine it is given.
 """
 
-from .engine import DuckDBEngine, Engine, SparkEngine, arrow_to_pandas, engine, make_engine, round_floats, spark_session
+from .engine import (
+    DuckDBEngine,
+    Engine,
+    SparkEngine,
+    arrow_to_pandas,
+    engine,
+    make_engine,
+    round_floats,
+    spark_session,
+    spark_unavailable,
+)
 
 __all__ = [
     "DuckDBEngine",
@@ -15,4 +25,5 @@ __all__ = [
     "make_engine",
     "round_floats",
     "spark_session",
+    "spark_unavailable",
 ]

@@ -23,7 +23,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from ..config.compute import ComputeParams, SparkParams
+from ..config.compute import ComputeParams, DuckDBParams, SparkParams
 from ..errors import ABMParamsError
 
 #: ibis / sqlglot dialect names of the engines.
@@ -107,15 +107,23 @@ class Engine:
 
 
 class DuckDBEngine(Engine):
-    """In-process DuckDB: pandas frames are registered without a copy, files are read where they lie."""
+    """In-process DuckDB: pandas frames are registered without a copy, files are read where they lie. Operators
+    that outgrow ``memory_limit`` spill into a temporary folder this engine creates (and removes on :meth:`close`),
+    never into the working directory (DuckDB's own default)."""
 
     name = "duckdb"
 
-    def __init__(self) -> None:
+    def __init__(self, params: DuckDBParams | None = None) -> None:
         import duckdb
 
+        p = params or DuckDBParams()
+        self._spill = Path(tempfile.mkdtemp(prefix="abm-lab-duckdb-"))
         self.con = duckdb.connect()
         self.con.execute("SET enable_progress_bar = false")
+        self.con.execute(f"SET temp_directory = '{self._spill.as_posix()}'")
+        self.con.execute(f"SET memory_limit = '{p.memory_limit}'")
+        if p.threads is not None:
+            self.con.execute(f"SET threads = {int(p.threads)}")
 
     def register(self, name: str, data: pd.DataFrame | str | os.PathLike | Sequence[str | os.PathLike]) -> None:
         if isinstance(data, pd.DataFrame):
@@ -134,9 +142,21 @@ class DuckDBEngine(Engine):
 
     def close(self) -> None:
         self.con.close()
+        shutil.rmtree(self._spill, ignore_errors=True)
 
 
 _SESSION: Any = None
+
+
+def spark_unavailable() -> str | None:
+    """Why a local Spark engine cannot start on this machine (None when it can): pyspark or Java missing."""
+    import importlib.util
+
+    if importlib.util.find_spec("pyspark") is None:
+        return "pyspark is not installed (pip install 'abm-lab[spark]'; make test installs it)"
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        return "no Java runtime for Spark (install OpenJDK 17)"
+    return None
 
 
 def spark_session(p: SparkParams | None = None) -> Any:
@@ -190,8 +210,15 @@ class SparkEngine(Engine):
         import pyarrow.parquet as pq
 
         if isinstance(data, pd.DataFrame):
+            tbl = _arrow_for_engines(data)
+            if tbl.num_rows == 0:  # Spark cannot infer a schema from a file without rows: give it the schema
+                from pyspark.sql.pandas.types import from_arrow_schema
+
+                self.spark.createDataFrame([], from_arrow_schema(tbl.schema)).createOrReplaceTempView(name)
+                self._views.append(name)
+                return
             path = self._folder() / f"{name}.parquet"
-            pq.write_table(_arrow_for_engines(data), path)
+            pq.write_table(tbl, path)
             paths = [str(path)]
         else:
             paths = [str(p) for p in ([data] if isinstance(data, (str, os.PathLike)) else data)]
@@ -228,7 +255,7 @@ class SparkEngine(Engine):
 def make_engine(params: ComputeParams | None = None) -> Engine:
     """An engine for ``compute`` params (DuckDB unless ``engine: spark``)."""
     p = params or ComputeParams()
-    return SparkEngine(p.spark) if p.engine == "spark" else DuckDBEngine()
+    return SparkEngine(p.spark) if p.engine == "spark" else DuckDBEngine(p.duckdb)
 
 
 @contextmanager

@@ -23,13 +23,28 @@ class SparkParams(Section):
     app_name: str = Field("abm-lab", description="Spark application name.")
 
 
+class DuckDBParams(Section):
+    """The in-process DuckDB connection of ``compute.engine: duckdb`` (one per notebook kernel)."""
+
+    memory_limit: str = Field(
+        "25%",
+        pattern=r"^\d+(\.\d+)?\s*(%|[KMGT]i?B)$",
+        description="DuckDB's memory_limit for its own operators (hash tables, sorts), as a size ('4GB') or a "
+        "share of the machine's memory ('25%'); beyond it DuckDB spills to a temporary folder. Two notebooks run "
+        "at once, each with its connection (DuckDB's own default, 80%, lets two kernels claim 160%).",
+    )
+    threads: int | None = Field(None, ge=1, description="Worker threads (default: DuckDB's, one per core).")
+
+
 class ComputeParams(Section):
     """Where the heavy table transforms run: in-process DuckDB (default) or a Spark session.
 
-    The transforms are defined once (:mod:`abm_lab.compute.transforms`) and compiled for the engine; modelling,
-    estimation and the report stay in Python on the driver (docs/scaling.md)."""
+    Each transform is defined once (an ibis expression or one portable SQL query beside the code that uses it)
+    and compiled for the engine; modelling, estimation and the report stay in Python on the driver
+    (docs/scaling.md)."""
 
     engine: Literal["duckdb", "spark"] = Field("duckdb", description="duckdb (in process) or spark (PySpark).")
+    duckdb: DuckDBParams = Field(default_factory=DuckDBParams)
     spark: SparkParams = Field(default_factory=SparkParams)
     float_digits: int = Field(
         9,

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterator, MutableMapping
 from pathlib import Path
 
 import pandas as pd
 
 from ..config import Params
-from .io import TRUTH_DIR, Dataset, load_truth
+from .io import TRUTH_DIR, Dataset
 from .presets.base import ImportReport
 
 CACHE_DIR = "canonical"
@@ -50,6 +51,66 @@ def save_canonical(ds: Dataset, folder: str | os.PathLike, fingerprint: str) -> 
     return folder
 
 
+class LazyTables(MutableMapping[str, pd.DataFrame]):
+    """Tables read from Parquet the first time a notebook asks for one (then kept): a kernel that never looks at
+    the touchpoints never holds them. Behaves as the ``dict`` of a loaded :class:`Dataset` (same keys, same order)."""
+
+    def __init__(self, paths: dict[str, Path]):
+        self._paths = dict(paths)
+        self._frames: dict[str, pd.DataFrame] = {}
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name not in self._frames:
+            if name not in self._paths:
+                raise KeyError(name)
+            self._frames[name] = pd.read_parquet(self._paths[name])
+        return self._frames[name]
+
+    def __setitem__(self, name: str, df: pd.DataFrame) -> None:
+        self._paths.setdefault(name, Path())
+        self._frames[name] = df
+
+    def __delitem__(self, name: str) -> None:
+        del self._paths[name]
+        self._frames.pop(name, None)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._paths  # without reading the table (Mapping's default would)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._paths)
+
+    def __len__(self) -> int:
+        return len(self._paths)
+
+    def __repr__(self) -> str:
+        return f"LazyTables({list(self._paths)}, loaded={list(self._frames)})"
+
+    def release(self, name: str) -> None:
+        """Forget the frame read for ``name`` (the next use reads the file again): a stage that has derived what
+        it needs from a 10M-row table gives its memory back."""
+        if self._paths.get(name) not in (None, Path()):
+            self._frames.pop(name, None)
+
+
+def release_table(tables: object, name: str) -> None:
+    """:meth:`LazyTables.release` when ``tables`` reads lazily; a plain dict (tests, data in memory) keeps it."""
+    if isinstance(tables, LazyTables):
+        tables.release(name)
+
+
+class LazyTruth(LazyTables):
+    """The synthetic world's truth tables, read on first use like :class:`LazyTables`."""
+
+
+def load_truth_meta(data_path: Path) -> dict:
+    """The world's ``truth.json`` (its parameters and the effects it planted), empty when absent."""
+    import json
+
+    mp = data_path / TRUTH_DIR / "truth.json"
+    return json.loads(mp.read_text()) if mp.exists() else {}
+
+
 def load_canonical(folder: str | os.PathLike, fingerprint: str, data_path: Path) -> Dataset | None:
     """The cached Dataset if it was made from the same data params, else None."""
     import json
@@ -61,9 +122,9 @@ def load_canonical(folder: str | os.PathLike, fingerprint: str, data_path: Path)
     meta = json.loads(mp.read_text())
     if meta.get("fingerprint") != fingerprint:
         return None
-    tables = {name: pd.read_parquet(folder / f"{name}.parquet") for name in meta["tables"]}
+    tables = LazyTables({name: folder / f"{name}.parquet" for name in meta["tables"]})
     ds = Dataset(
-        tables=tables,
+        tables=tables,  # type: ignore[arg-type]  # a mapping that reads each table on first use
         files=meta["files"],
         hashes=meta["hashes"],
         accounting=meta.get("accounting", {}),
@@ -72,5 +133,7 @@ def load_canonical(folder: str | os.PathLike, fingerprint: str, data_path: Path)
         derived=meta.get("derived", {}),
     )
     if data_path.is_dir() and (data_path / TRUTH_DIR).is_dir():
-        ds.truth, ds.truth_meta = load_truth(data_path)
+        tdir = data_path / TRUTH_DIR
+        ds.truth = LazyTruth({p.stem: p for p in sorted(tdir.glob("*.parquet"))})  # type: ignore[assignment]
+        ds.truth_meta = load_truth_meta(data_path)
     return ds

@@ -128,7 +128,9 @@ def account_explorer(
     search.observe(on_search, names="value")
     if opts:
         render(dd.value)
-    return widgets.VBox([search, dd, count, info, out])
+    from ..report.widgets import with_fallback
+
+    return with_fallback(widgets.VBox([search, dd, count, info, out]), "Account explorer")
 
 
 def _show(fig: Any) -> None:

@@ -22,8 +22,9 @@ import pandas as pd
 
 from ..artefacts import artefact
 from ..config.engagement import EngagementParams
+from ..data.cache import release_table
 from ..errors import ABMDataError
-from ..mapping.resolve import resolve_touch_accounts
+from ..mapping.resolve import lookup_by_touch, resolve_touch_accounts
 from .pointintime import LINK_DATE_COLUMN
 
 if TYPE_CHECKING:
@@ -66,8 +67,10 @@ def link_methods(touchpoints: pd.DataFrame, mapped: pd.DataFrame | None) -> pd.S
     ``source_account`` when the source links it, else the mapping's ``match_method`` (``<NA>`` when unlinked)."""
     out = pd.Series(pd.NA, index=touchpoints.index, dtype="string")
     if mapped is not None and {"touchpoint_id", "match_method", "account_id"} <= set(mapped.columns):
-        m = mapped[mapped["account_id"].notna()].drop_duplicates("touchpoint_id").set_index("touchpoint_id")
-        out = touchpoints["touchpoint_id"].map(m["match_method"].astype("string")).astype("string")
+        linked = mapped[["touchpoint_id"]].assign(
+            method=mapped["match_method"].astype("string").mask(mapped["account_id"].isna().to_numpy())
+        )
+        out = lookup_by_touch(touchpoints, linked, "method")
     if "account_id" in touchpoints.columns:
         src = touchpoints["account_id"].astype("string")
         out = out.mask((src.str.len() > 0).fillna(False).to_numpy(dtype=bool), SOURCE_LINK)
@@ -105,6 +108,7 @@ def load_inputs(ctx: RunContext) -> Inputs:
     tables = ctx.tables
     touchpoints = resolve_touch_accounts(tables["touchpoints"], mapped)
     touchpoints["link_method"] = link_methods(tables["touchpoints"], mapped).to_numpy()
+    release_table(tables, "touchpoints")  # the stage reads the resolved copy from here on
     personas = mapped_personas(contacts_mapped, tables["contacts"])
     grades = grades[[c for c in GRADE_COLUMNS if c in grades.columns]]
     sources = {"touchpoints": SOURCE_TOUCHPOINTS, "personas": SOURCE_PERSONAS, "fit": SOURCE_FIT}

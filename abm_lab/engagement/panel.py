@@ -143,7 +143,7 @@ def build_panel(
     )
     _need(accounts, "accounts", ["account_id"])
     _need(opportunities, "opportunities", ["account_id", "created_date", "close_date", "stage"])
-    tp = touchpoints[[c for c in TOUCH_COLUMNS if c in touchpoints.columns]].copy()
+    tp = touchpoints[[c for c in TOUCH_COLUMNS if c in touchpoints.columns]]  # copy-on-write: no 10M-row copy
     for c in ("funnel_stage", "program_id"):
         if c not in tp.columns:
             tp[c] = pd.Series(pd.NA, index=tp.index, dtype="string")

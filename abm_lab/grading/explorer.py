@@ -322,4 +322,6 @@ def grade_cutoff_explorer(
     update()
     box.sliders, box.table, box.plan, box.message, box.yaml = sliders, table, plan, message, block
     box.path, box.save_button, box.status = path, button, status
-    return box
+    from ..report.widgets import with_fallback
+
+    return with_fallback(box, "Grade cut-off explorer")

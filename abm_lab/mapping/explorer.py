@@ -44,4 +44,6 @@ def match_explorer(result: MappingResult) -> Any:
     dd.observe(render, names="value")
     sl.observe(render, names="value")
     render()
-    return widgets.VBox([widgets.HBox([dd, sl]), out])
+    from ..report.widgets import with_fallback
+
+    return with_fallback(widgets.VBox([widgets.HBox([dd, sl]), out]), "Match explorer")

@@ -1,5 +1,6 @@
 """Command line: ``abm-lab run``, ``abm-lab demo-data``, ``abm-lab validate``, ``abm-lab new-quarter``,
-``abm-lab lift``, ``abm-lab design-holdout`` (:mod:`abm_lab.experiment.cli`).
+``abm-lab lift``, ``abm-lab open`` (a workspace copy of a notebook, :mod:`abm_lab.pipeline.workspace`),
+``abm-lab design-holdout`` (:mod:`abm_lab.experiment.cli`).
 
 Errors in data or params (:class:`~abm_lab.errors.ABMDataError`, :class:`~abm_lab.errors.ABMParamsError`) are
 printed as one clear message (file, column, rows) without a traceback, exit code 2; a failed run or a missing or
@@ -76,6 +77,24 @@ def _cmd_validate(a) -> int:
     for w in ds.warnings:  # loaded, but worth a look (literal NULL strings, dates after as_of, ...)
         print(f"warning: {w}")
     print(f"OK: all tables valid and ready for {', '.join(params.run.notebooks)}")
+    return 0
+
+
+def _cmd_open(a) -> int:
+    import os
+
+    from .workspace import committed_notebooks, instructions, lab_command, open_notebook
+
+    params, root = _load(a.params)
+    names = committed_notebooks(root) if a.notebook == "all" else [a.notebook]
+    pp = locate_params(a.params)
+    copies = [open_notebook(n, pp, params, root, force=a.force, keep=a.keep_existing) for n in names]
+    target = copies[0].path.parent if a.notebook == "all" else copies[0].path
+    command = lab_command(target, Path.cwd())
+    print(instructions(copies, command, Path.cwd()))
+    if a.lab:  # hand the terminal over to JupyterLab
+        sys.stdout.flush()
+        os.execvp(command[0], command)
     return 0
 
 
@@ -160,6 +179,17 @@ def build_parser() -> argparse.ArgumentParser:
     li.add_argument("params", help="params YAML, e.g. params/demo.yaml")
     li.add_argument("--json", action="store_true", help="print JSON (effects, roi, diagnostics)")
     li.set_defaults(func=_cmd_lift)
+    o = sub.add_parser(
+        "open",
+        help="copy a committed notebook into workspace/ with the params filled in, and print the jupyter lab "
+        "command that opens it",
+    )
+    o.add_argument("notebook", help="e.g. 02, 02_account_grading, notebooks/02_account_grading.ipynb, or all")
+    o.add_argument("params", nargs="?", default="params/demo.yaml", help="params YAML (default params/demo.yaml)")
+    o.add_argument("--force", action="store_true", help="replace an existing workspace copy (its edits are lost)")
+    o.add_argument("--keep-existing", action="store_true", help="leave existing workspace copies as they are")
+    o.add_argument("--lab", action="store_true", help="also start JupyterLab on the copy")
+    o.set_defaults(func=_cmd_open)
     q = sub.add_parser("new-quarter", help="create params/<QUARTER>.yaml from the latest quarter's file")
     q.add_argument("quarter", help="e.g. 2026Q4")
     q.add_argument("--params-dir", default="params")
@@ -181,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"abm-lab: error: {exc}", file=sys.stderr)
         return 3
     except ABMRunError as exc:
-        print(f"abm-lab: run failed: {exc}", file=sys.stderr)
+        print(f"abm-lab: {'run failed' if args.cmd == 'run' else 'error'}: {exc}", file=sys.stderr)
         return 3
     except KeyboardInterrupt:  # pragma: no cover
         print("abm-lab: interrupted", file=sys.stderr)

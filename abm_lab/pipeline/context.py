@@ -9,12 +9,19 @@ Artefacts pass between notebooks as files in ``<run_dir>/artefacts/``, named in 
 (:mod:`abm_lab.artefacts`): ``ctx.load("fit_scores")`` reads one and raises a clear
 :class:`~abm_lab.errors.ABMArtefactError` when its producer has not run; ``ctx.save_summary``
 validates a stage's headline figures against its typed summary model.
+
+Who writes where (:mod:`abm_lab.pipeline.workspace`): the runner always passes ``run_dir``; a notebook keeping the
+committed ``run_dir = None`` (opened in JupyterLab, nbval, ``make notebooks``) is an interactive session and writes
+to its scratch run folder ``workspace/<run.name>/``, never over a runner's finished run. Given the notebook it
+serves (``notebook=`` or JupyterLab's session name), an interactive session first executes the producer notebooks
+of the artefacts it lacks (:meth:`RunContext.ensure_upstream`).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -23,7 +30,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ValidationError
 
-from ..artefacts import SUMMARY_MODELS, Artefact, artefact
+from ..artefacts import ARTEFACTS, SUMMARY_MODELS, Artefact, artefact
 from ..config import Params, load_params
 from ..data.io import Dataset, load_dataset
 from ..errors import ABMArtefactError
@@ -44,18 +51,44 @@ def find_root(start: str | os.PathLike[str] | None = None) -> Path:
 class RunContext:
     """Params, data and artefact folder of one run, as seen by one notebook."""
 
-    def __init__(self, params: Params, run_dir: Path, root: Path, dataset: Dataset | None = None):
+    def __init__(
+        self,
+        params: Params,
+        run_dir: Path,
+        root: Path,
+        dataset: Dataset | None = None,
+        *,
+        params_path: Path | None = None,
+        interactive: bool = False,
+    ):
         self.params = params
         self.run_dir = Path(run_dir)
         self.root = Path(root)
+        #: The params file (None: defaults); named in the commands that error messages suggest.
+        self.params_path = params_path
+        #: An interactive session writing to its scratch run folder (``run_dir`` was None).
+        self.interactive = interactive
         self._dataset = dataset
         self.artefact_dir.mkdir(parents=True, exist_ok=True)
 
     @classmethod
     def open(
-        cls, params_path: str | None = None, run_dir: str | None = None, root: str | os.PathLike[str] | None = None
+        cls,
+        params_path: str | None = None,
+        run_dir: str | None = None,
+        root: str | os.PathLike[str] | None = None,
+        *,
+        notebook: str | None = None,
+        upstream: bool = True,
     ) -> RunContext:
-        """Load params (relative paths resolve against the project root)."""
+        """Load params (relative paths resolve against the project root) and open the run folder.
+
+        ``run_dir`` given (the runner): that folder, refused when it is a finished run (it holds
+        ``manifest.json``). ``run_dir`` None: an interactive session in the scratch run folder
+        ``workspace/<run.name>/``; with ``upstream`` it first executes the producer notebooks of the artefacts
+        ``notebook`` reads and the folder lacks (``notebook`` defaults to JupyterLab's session notebook)."""
+        from .workspace import check_writable, scratch_run_dir, session_notebook
+
         root_path = find_root(root)
         pp = None
         if params_path:
@@ -63,10 +96,62 @@ class RunContext:
             if not pp.is_absolute():
                 pp = root_path / pp
         params = load_params(pp)
-        rd = Path(run_dir) if run_dir else Path(params.run.output_dir) / params.run.name
-        if not rd.is_absolute():
-            rd = root_path / rd
-        return cls(params, rd, root_path)
+        interactive = not run_dir
+        if run_dir:
+            rd = Path(run_dir)
+            rd = rd if rd.is_absolute() else root_path / rd
+            check_writable(rd, _params_label(pp, root_path))
+        else:
+            rd = scratch_run_dir(root_path, params.run.name)
+        ctx = cls(params, rd, root_path, params_path=pp, interactive=interactive)
+        nb = notebook or (session_notebook() if interactive else None)
+        if interactive and upstream and nb:
+            ctx.ensure_upstream(nb)
+        return ctx
+
+    def ensure_upstream(self, notebook: str) -> list[str]:
+        """Execute, into this run folder, the producer notebooks of every artefact ``notebook`` reads that the
+        folder lacks (in dependency order, with the runner's ``execute_notebook``); returns the notebooks run.
+
+        Only for interactive sessions: under the runner the run's own order provides the artefacts, and a missing
+        one is the clear :class:`~abm_lab.errors.ABMArtefactError` of :meth:`load`."""
+        from .workspace import run_upstream, upstream_plan
+
+        if not self.interactive:
+            return []
+        plan = upstream_plan(notebook, lambda a: (self.artefact_dir / a.file).exists(), self.params.run.notebooks)
+        if not plan:
+            return []
+        if self.params_path is None:
+            raise ABMArtefactError(
+                f"notebook {notebook} needs the artefacts of {', '.join(plan)}, which run only on a params file: set "
+                "params_path in the parameters cell (e.g. params/demo.yaml)"
+            )
+        made = self._cache_data()
+        try:
+            run_upstream(
+                plan,
+                self.params_path,
+                self.run_dir,
+                self.root,
+                (self.params.run.cell_timeout, self.params.run.kernel_start_timeout),
+            )
+        finally:
+            if made is not None:  # made for the upstream kernels only: a later session reloads the data
+                shutil.rmtree(made, ignore_errors=True)
+        return plan
+
+    def _cache_data(self) -> Path | None:
+        """Save the validated tables to this run folder's canonical cache (as the runner does), so that the
+        upstream kernels skip loading and validating the data again (tens of seconds on the demo world).
+        Returns the cache folder when this call created it (None: there was one already)."""
+        from ..data.cache import CACHE_DIR, data_fingerprint, save_canonical
+
+        folder = self.artefact_dir / CACHE_DIR
+        if folder.exists():  # valid (the kernels use it) or another's: never overwritten
+            return None
+        save_canonical(self.data, self.artefact_dir, data_fingerprint(self.params))
+        return folder
 
     @classmethod
     def from_dataset(cls, params: Params, dataset: Dataset, run_dir: str | os.PathLike[str]) -> RunContext:
@@ -76,15 +161,31 @@ class RunContext:
     # ------------------------------------------------------------------ data
     @property
     def data(self) -> Dataset:
+        """The run's validated tables: from the canonical cache of this run folder (written by the runner) or,
+        in an interactive session, read-only from the runner's finished run of the same params (the cache's
+        fingerprint must match), else loaded and validated from the data folder."""
         if self._dataset is None:
             from ..data.cache import data_fingerprint, load_canonical
 
-            self._dataset = load_canonical(
-                self.artefact_dir, data_fingerprint(self.params), self.root / self.params.data.path
-            )
+            fp, data_path = data_fingerprint(self.params), self.root / self.params.data.path
+            for folder in self._cache_folders():
+                self._dataset = load_canonical(folder, fp, data_path)
+                if self._dataset is not None:
+                    break
             if self._dataset is None:
                 self._dataset = load_dataset(self.params, self.root)
         return self._dataset
+
+    def _cache_folders(self) -> list[Path]:
+        folders = [self.artefact_dir]
+        if self.interactive:
+            from .paths import resolve_path
+            from .workspace import is_finished_run
+
+            runner_run = resolve_path(self.params.run.output_dir, self.root) / self.params.run.name
+            if is_finished_run(runner_run):
+                folders.append(runner_run / ARTEFACTS_DIR)
+        return folders
 
     @property
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -116,7 +217,7 @@ class RunContext:
         a = artefact(name)
         p = self.artefact_dir / a.file
         if not p.exists():
-            raise ABMArtefactError(_missing_message(a, self.artefact_dir), artefact=a.name, file=str(p))
+            raise ABMArtefactError(self._missing_message(a), artefact=a.name, file=str(p))
         return p
 
     def load(self, name: str, *, required: bool = True) -> Any:
@@ -128,7 +229,7 @@ class RunContext:
         p = self.artefact_dir / a.file
         if not p.exists():
             if required:
-                raise ABMArtefactError(_missing_message(a, self.artefact_dir), artefact=a.name, file=str(p))
+                raise ABMArtefactError(self._missing_message(a), artefact=a.name, file=str(p))
             return None
         if a.kind == "parquet":
             return _check_columns(a, pd.read_parquet(p), p)
@@ -163,13 +264,45 @@ class RunContext:
         summary = self.load(f"summary_{section}", required=False)
         return summary if isinstance(summary, BaseModel) else None
 
+    def _missing_message(self, a: Artefact) -> str:
+        """Which artefact is missing, who writes it, and the exact command (or notebook) to run first."""
+        label = _params_label(self.params_path, self.root)
+        if a.producer not in _NOTEBOOK_PRODUCERS:  # a command's artefact (abm-lab design-holdout)
+            return (
+                f"artefact {a.file} is missing from {self.artefact_dir}: it is written by `abm-lab {a.producer}`; "
+                f"run `abm-lab {a.producer} {label}` first"
+            )
+        head = f"artefact {a.file} is missing from {self.artefact_dir}: it is written by notebook {a.producer}"
+        if a.producer not in self.params.run.notebooks:
+            return (
+                f"{head}, which is not in run.notebooks of {label}: add {a.producer} there, then run "
+                f"`abm-lab run {label} --force`"
+            )
+        if self.interactive:
+            return (
+                f"{head}. This interactive session writes to its scratch run folder {self.run_dir}: run notebook "
+                f"{a.producer} there first (`abm-lab open {a.producer} {label}`, then Run All in that copy; or "
+                f'notebooks/{a.producer}.ipynb with params_path = "{label}" and run_dir = None), or pass '
+                f"notebook=<this notebook> to RunContext.open to have it run for you; the full run is "
+                f"`abm-lab run {label}`"
+            )
+        return (
+            f"{head}; run `abm-lab run {label}` (which runs {a.producer} first), or run notebook {a.producer} "
+            f'with run_dir = "{self.run_dir}" before this one'
+        )
 
-def _missing_message(a: Artefact, folder: Path) -> str:
-    return (
-        f"artefact {a.file} is missing from {folder}: it is written by notebook {a.producer}; "
-        f"run `abm-lab run PARAMS` (which runs {a.producer} first) or run notebook {a.producer} on the same run "
-        f"folder before this one"
-    )
+
+#: Notebooks that produce artefacts of the run (the rest of the registry's producers are commands).
+_NOTEBOOK_PRODUCERS = frozenset(a.producer for a in ARTEFACTS.values())
+
+
+def _params_label(params_path: Path | None, root: Path) -> str:
+    """The params file as a user types it from the project root (``params/demo.yaml``); PARAMS for defaults."""
+    if params_path is None:
+        return "PARAMS"
+    from .workspace import display_path
+
+    return display_path(params_path, root)
 
 
 def _check_columns(a: Artefact, df: pd.DataFrame, path: Path) -> pd.DataFrame:

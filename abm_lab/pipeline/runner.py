@@ -154,11 +154,13 @@ def run_notebooks(
     quiet: bool = False,
     workers: int = 2,
     timeouts: tuple[int, int] = (1800, 120),
+    schedule: dict[str, tuple[float, float]] | None = None,
 ) -> dict[str, float]:
     """Execute notebooks in the order the artefact registry implies, up to ``workers`` at a time.
 
     A notebook starts only when every notebook whose artefacts it reads (in this run) has finished.
-    Returns seconds per notebook."""
+    Returns seconds per notebook; ``schedule``, when given, receives each notebook's (start, end) on the
+    ``time.perf_counter`` clock (benchmarks attribute the process tree's memory to the notebooks running)."""
     depends = notebook_dependencies(names)
     from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
@@ -174,7 +176,10 @@ def run_notebooks(
     def job(nb: str) -> tuple[str, float]:
         t = time.perf_counter()
         execute_notebook(nb_dir / f"{nb}.ipynb", run_dir / f"{nb}.ipynb", parameters, root, *timeouts)
-        return nb, time.perf_counter() - t
+        end = time.perf_counter()
+        if schedule is not None:
+            schedule[nb] = (t, end)
+        return nb, end - t
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as ex:
         running: dict[Future[tuple[str, float]], str] = {}
@@ -231,6 +236,10 @@ def _run(pp: Path, params: Any, root: Path, reports_dir: Path, run_dir: Path, qu
     save_canonical(dataset, run_dir / "artefacts", data_fingerprint(params))
     timings = {"load_data": time.perf_counter() - t0}
     _log("  " + ", ".join(f"{k}: {len(v):,}" for k, v in dataset.tables.items()), quiet)
+    # the notebooks read the canonical cache in their own kernels: while they run, the runner keeps only what the
+    # manifest and the page check need (row counts, contacts and accounts), not the touchpoint table
+    dataset = slim_dataset(dataset, keep=PAGE_CHECK_TABLES)
+    schedule: dict[str, tuple[float, float]] = {}
     nb_dir = root / "notebooks"
     for nb in params.run.notebooks:
         if not (nb_dir / f"{nb}.ipynb").exists():
@@ -244,9 +253,12 @@ def _run(pp: Path, params: Any, root: Path, reports_dir: Path, run_dir: Path, qu
         quiet=quiet,
         workers=params.run.workers,
         timeouts=(params.run.cell_timeout, params.run.kernel_start_timeout),
+        schedule=schedule,
     )
     timings.update(nb_times)
     manifest = build_manifest(params, dataset, root, timings, started)
+    # seconds from the run's start at which each notebook started and ended (run-dependent, like timings)
+    manifest["schedule"] = {nb: [round(a - t0, 2), round(b - t0, 2)] for nb, (a, b) in schedule.items()}
     (run_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True))
     t = time.perf_counter()
     render_run(run_dir, params, manifest, reports_dir)
@@ -257,6 +269,22 @@ def _run(pp: Path, params: Any, root: Path, reports_dir: Path, run_dir: Path, qu
     (run_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True))
     _log(f"Done in {manifest['total_seconds']:.1f} s. Report: {run_dir / 'index.html'}", quiet)
     return run_dir
+
+
+#: Tables :func:`check_pages` reads (the rest of a loaded dataset is released while the notebooks run).
+PAGE_CHECK_TABLES = ("contacts", "accounts")
+
+
+def slim_dataset(dataset: Any, keep: tuple[str, ...]) -> Any:
+    """The dataset with only the ``keep`` tables in memory; the others become empty frames with their columns
+    and :attr:`row_counts` keeps every table's size for the manifest."""
+    import dataclasses
+
+    counts = {k: int(len(v)) for k, v in dataset.tables.items()}
+    tables = {k: (v if k in keep else v.head(0).copy()) for k, v in dataset.tables.items()}  # no view: frees the rows
+    slim = dataclasses.replace(dataset, tables=tables, truth=None)
+    slim.row_counts = counts
+    return slim
 
 
 def check_pages(run_dir: Path, tables: dict) -> None:

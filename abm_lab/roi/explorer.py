@@ -312,7 +312,9 @@ def roi_what_if(
     for w in (method, margin, spend, cpa, fixed):
         w.observe(update, names="value")
     update()
-    return box
+    from ..report.widgets import with_fallback
+
+    return with_fallback(box, "ROI what-if")
 
 
 def roi_explorer(

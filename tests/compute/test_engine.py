@@ -84,3 +84,10 @@ def test_compute_params():
     with pytest.raises(ABMParamsError, match="compute.engine"):
         parse_params({"compute": {"engine": "polars"}})
     assert make_engine().name == "duckdb"
+
+
+def test_an_empty_frame_is_a_table_with_its_columns_on_every_engine(any_engine):
+    empty = pd.DataFrame({"account_id": pd.Series([], dtype="string"), "n": pd.Series([], dtype="int64")})
+    any_engine.register("empty_t", empty)
+    got = any_engine.sql("SELECT account_id, n FROM empty_t")
+    assert list(got.columns) == ["account_id", "n"] and len(got) == 0
