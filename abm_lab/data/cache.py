@@ -89,8 +89,19 @@ class LazyTables(MutableMapping[str, pd.DataFrame]):
     def release(self, name: str) -> None:
         """Forget the frame read for ``name`` (the next use reads the file again): a stage that has derived what
         it needs from a 10M-row table gives its memory back."""
-        if self._paths.get(name) not in (None, Path()):
-            self._frames.pop(name, None)
+        if self._paths.get(name) not in (None, Path()) and self._frames.pop(name, None) is not None:
+            give_back_memory()
+
+
+def give_back_memory() -> None:
+    """Return freed memory to the system: pandas' strings live in Arrow's allocator (mimalloc), which keeps freed
+    blocks for reuse; 10M touches dropped leave 1.6 GB resident until ``release_unused``."""
+    import gc
+
+    import pyarrow as pa
+
+    gc.collect()
+    pa.default_memory_pool().release_unused()
 
 
 def release_table(tables: object, name: str) -> None:

@@ -15,6 +15,7 @@ import pandas as pd
 
 from ..artefacts.summaries import EngagementSummary
 from ..config.engagement import EngagementParams
+from ..data.cache import give_back_memory
 from ..results import Results, Summary
 from .inputs import Inputs, default_snapshots, load_inputs
 from .panel import build_panel, panel_accounting
@@ -121,6 +122,7 @@ def run_engagement(ctx: RunContext, seed: int | None = None) -> EngagementRun:
         programs=tables.get("programs"),
         compute=ctx.params.compute,
     )
+    give_back_memory()  # the query's Arrow buffers: the other notebook running beside this one can use them
     result = fit_engagement(panel, p, seed=seed)
     if ctx.truth is not None and "weekly" in ctx.truth:
         result = add_truth_ceilings(result, ctx.truth["weekly"])

@@ -15,7 +15,7 @@ from typing import Any
 
 from ..artefacts import notebook_dependencies
 from ..config import load_params
-from ..data.cache import data_fingerprint, save_canonical
+from ..data.cache import data_fingerprint, give_back_memory, save_canonical
 from ..data.io import load_dataset
 from ..data.readiness import check_ready
 from ..errors import ABMRunError
@@ -239,6 +239,7 @@ def _run(pp: Path, params: Any, root: Path, reports_dir: Path, run_dir: Path, qu
     # the notebooks read the canonical cache in their own kernels: while they run, the runner keeps only what the
     # manifest and the page check need (row counts, contacts and accounts), not the touchpoint table
     dataset = slim_dataset(dataset, keep=PAGE_CHECK_TABLES)
+    give_back_memory()
     schedule: dict[str, tuple[float, float]] = {}
     nb_dir = root / "notebooks"
     for nb in params.run.notebooks:
