@@ -81,6 +81,9 @@ def main(argv: list[str] | None = None) -> int:
         help="leads actually timed with the naive extractOne (extrapolated to --sample)",
     )
     ap.add_argument("--cache", default=None)
+    ap.add_argument(
+        "--engine", choices=("duckdb", "spark"), default="duckdb", help="compute engine of the exact steps' key joins"
+    )
     ap.add_argument("--generate-only", action="store_true", help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     folder = Path(a.cache or f"/tmp/abm_bench_mapping_{a.accounts}_{a.leads}_{a.seed}")
@@ -106,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
             check=True,
         )
 
+    from abm_lab.config.compute import ComputeParams
     from abm_lab.config.mapping import MappingParams
     from abm_lab.mapping import AccountIndex, map_contacts
     from abm_lab.validation.mapping import evaluate_mapping
@@ -117,11 +121,11 @@ def main(argv: list[str] | None = None) -> int:
     params = MappingParams()
     print(
         f"input: {len(leads):,} leads, {len(accounts):,} accounts; machine cores: {os.cpu_count()}; "
-        f"rapidfuzz workers: {params.workers}"
+        f"rapidfuzz workers: {params.workers}; key joins on {a.engine}"
     )
 
     t = time.perf_counter()
-    res = map_contacts(leads, accounts, params)
+    res = map_contacts(leads, accounts, params, compute=ComputeParams(engine=a.engine))
     total = time.perf_counter() - t
     peak = _rss_mb()
     print(

@@ -8,6 +8,8 @@
 5. ``fuzzy_name``    rapidfuzz ``cdist`` of the normalised name against account names within blocks
                      (:mod:`abm_lab.mapping.fuzzy`), best score ≥ ``fuzzy_threshold``.
 
+Steps 2-4 normalise their keys here, in Python, and find each key's accounts with one join on the compute
+engine (:mod:`abm_lab.mapping.joins`: DuckDB by default, Spark when ``compute.engine: spark``).
 A key shared by several accounts (a domain, a name) goes through the tie-breakers
 (:mod:`abm_lab.mapping.tiebreak`); rows they cannot settle are *ambiguous* and leave the cascade.
 :class:`Cascade` holds the per-row state; :func:`abm_lab.mapping.contacts.map_contacts` runs it.
@@ -22,11 +24,13 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, utils
 
+from ..compute import Engine
 from ..config.mapping import MappingParams
 from .arrays import arrow_strings, encode, isin
 from .domains import domain_codes, freemail_domains
 from .fuzzy import fuzzy_candidates
 from .index import AccountIndex
+from .joins import domain_keys, key_candidates, name_keys
 from .names import compact_key, normalize_company_name
 from .tiebreak import TieBreaker, resolve_candidates
 
@@ -61,13 +65,16 @@ class Cascade:
     Work is vectorised: domains and names are handled once per distinct value.
     """
 
-    def __init__(self, contacts: pd.DataFrame, index: AccountIndex, params: MappingParams) -> None:
+    def __init__(
+        self, contacts: pd.DataFrame, index: AccountIndex, params: MappingParams, engine: Engine | None = None
+    ) -> None:
         import pyarrow as pa
         import pyarrow.compute as pc
 
         self.contacts = con = contacts
         self.index = idx = index
         self.params = params
+        self.engine = engine  # runs the key joins (:mod:`abm_lab.mapping.joins`); None = a short-lived DuckDB
         self.n = n = len(con)
         self.n_accounts = len(idx.account_id)
         # --- state
@@ -187,25 +194,25 @@ class Cascade:
             self.method[ar] = method
             self.candidates.append(ambiguous.assign(method=method))
 
-    def keyed_step(self, rows: np.ndarray, row_key: np.ndarray, pairs: pd.DataFrame, method: str) -> None:
-        """Rows whose key (int code) maps to account(s) in ``pairs`` (key, acc): unique keys direct,
-        shared keys through the tie-breakers."""
-        if not len(rows) or pairs.empty:
+    def keyed_step(self, rows: np.ndarray, row_key: np.ndarray, cands: pd.DataFrame, method: str) -> None:
+        """Rows whose key (int code) has candidate accounts in ``cands`` (key, acc, n_acc in the accounts' key
+        order, from :func:`~abm_lab.mapping.joins.key_candidates`): keys of one account direct, keys shared by
+        several accounts through the tie-breakers."""
+        if not len(rows) or cands.empty:
             return
-        n_per_key = pairs.groupby("key").size()
-        single = pairs[pairs["key"].map(n_per_key) == 1].set_index("key")["acc"]
+        single = cands[cands["n_acc"] == 1].set_index("key")["acc"]
         k = row_key[rows]
-        one_acc = pd.Series(single).reindex(k).to_numpy()
+        one_acc = single.reindex(k).to_numpy()
         direct = ~np.isnan(one_acc.astype(float))
         r1 = rows[direct]
         self.account[r1] = one_acc[direct].astype(np.int64)
         self.method[r1] = method
         self.confidence[r1] = self.params.confidence[method]
-        multi_keys = n_per_key.index[n_per_key.to_numpy() > 1]
+        multi_keys = cands.loc[cands["n_acc"] > 1, "key"].unique()
         rm = rows[np.isin(k, multi_keys)]
         if len(rm):
             q = pd.DataFrame({"row": rm, "key": row_key[rm]})
-            c = q.merge(pairs, on="key", how="inner")[["row", "acc"]]
+            c = q.merge(cands[["key", "acc"]], on="key", how="inner")[["row", "acc"]]
             c["score"] = 100.0
             self.ensure_norm(rm)
             m, a = resolve_candidates(c, self.tie_breakers(), self.params)
@@ -233,22 +240,30 @@ class Cascade:
         self.confidence[r] = self.params.confidence["crm_link"]
 
     def domains(self) -> None:
-        """Steps 2 and 3: e-mail domain, then website domain, against the accounts' domains."""
+        """Steps 2 and 3: e-mail domain, then website domain, against the accounts' domains.
+
+        One key join for both steps (:func:`~abm_lab.mapping.joins.key_candidates`): the distinct domains of
+        the rows still open before step 2 (a key's accounts do not depend on which rows carry it)."""
         p = self.params
-        dom_acc = self.index.domains
-        for method, codes, doms, use, bad in (
-            ("email_domain", self.email_codes, self.email_domains, p.use_email_domain, self.email_freemail),
-            ("website", self.web_codes, self.web_domains, p.use_website, self.web_freemail),
-        ):
-            if not use or not len(doms):
-                continue
-            key = pd.Index(pd.Series(doms, dtype=object)).get_indexer(
-                pd.Series(dom_acc["domain"].to_numpy(), dtype=object)
+        steps = [
+            (method, codes, doms, bad)
+            for method, codes, doms, use, bad in (
+                ("email_domain", self.email_codes, self.email_domains, p.use_email_domain, self.email_freemail),
+                ("website", self.web_codes, self.web_domains, p.use_website, self.web_freemail),
             )
-            pairs = pd.DataFrame({"key": key, "acc": dom_acc["acc"].to_numpy()})
-            pairs = pairs[pairs["key"] >= 0]
+            if use and len(doms)
+        ]
+        if not steps:
+            return
+        open_rows = self.open_rows()
+        keys = []
+        for method, codes, doms, bad in steps:
+            kc = np.flatnonzero(np.bincount(codes[open_rows & (codes >= 0) & ~bad], minlength=len(doms)))
+            keys.append((method, kc, doms[kc]))
+        cands = key_candidates(keys, domain_keys(self.index), self.engine)
+        for method, codes, _doms, bad in steps:
             rows = np.flatnonzero(self.open_rows() & (codes >= 0) & ~bad)
-            self.keyed_step(rows, codes, pairs, method)
+            self.keyed_step(rows, codes, cands[method], method)
 
     def normalise_open_names(self) -> np.ndarray:
         """Normalise the company names of the rows still open; returns those rows."""
@@ -257,18 +272,16 @@ class Cascade:
         return rows
 
     def exact_name(self, rows: np.ndarray) -> None:
-        """Step 4: the compact normalised name of ``rows`` equals an account's."""
+        """Step 4: the compact normalised name of ``rows`` equals an account's (key join on the engine)."""
         if not (self.params.use_exact_name and len(rows)):
             return
-        names = self.index.names
-        kc, ku = pd.factorize(pd.Series(self.compact[rows], dtype=object))
-        row_key = np.full(self.n, -1, dtype=np.int64)
-        row_key[rows] = kc
-        key = pd.Index(ku).get_indexer(pd.Series(names["compact"].to_numpy(), dtype=object))
-        pairs = pd.DataFrame({"key": key, "acc": names["acc"].to_numpy()})
-        pairs = pairs[pairs["key"] >= 0]
         ok = rows[self.compact[rows] != ""]
-        self.keyed_step(ok, row_key, pairs, "exact_name")
+        kc, ku = pd.factorize(pd.Series(self.compact[ok], dtype=object))
+        row_key = np.full(self.n, -1, dtype=np.int64)
+        row_key[ok] = kc
+        keys = [("exact_name", np.arange(len(ku), dtype=np.int64), np.asarray(ku, dtype=object))]
+        cands = key_candidates(keys, name_keys(self.index), self.engine)
+        self.keyed_step(ok, row_key, cands["exact_name"], "exact_name")
 
     def fuzzy_name(self) -> None:
         """Step 5: fuzzy name candidates for each distinct open name, expanded back to rows and resolved."""

@@ -13,12 +13,15 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..compute import Engine
+from ..config.compute import ComputeParams
 from ..config.mapping import MappingParams
 from ..results import Results, Summary
 from .arrays import append_missing, arrow_strings, require_columns
 from .cascade import METHODS, Cascade, StepTimer
 from .domains import decode
 from .index import AccountIndex
+from .joins import join_engine
 
 __all__ = ["STATUSES", "MappingResult", "map_contacts"]
 
@@ -124,6 +127,8 @@ def map_contacts(
     accounts: pd.DataFrame,
     params: MappingParams | None = None,
     index: AccountIndex | None = None,
+    engine: Engine | None = None,
+    compute: ComputeParams | None = None,
 ) -> MappingResult:
     """Map every contact/lead to an account with the cascade (:mod:`abm_lab.mapping.cascade`).
 
@@ -131,15 +136,18 @@ def map_contacts(
     ``company_name``, ``country``, ``source``, ``record_type`` when present. ``accounts`` needs
     ``account_id`` and ``name``; uses ``domain``, ``website``, ``alt_domains``, ``country``,
     ``parent_account_id``. Returns a :class:`MappingResult` with exactly one row per contact.
+    The key joins of the exact steps (:mod:`abm_lab.mapping.joins`) run on ``engine`` if given, else on one
+    made from ``compute`` (DuckDB by default) and closed afterwards; the result is the same on every engine.
     """
     params = params or MappingParams()
     require_columns(contacts, ["contact_id"], "contacts")
     timer = StepTimer()
     idx = index or AccountIndex.build(accounts, params)
     timer.lap("index")
-    cascade = Cascade(contacts.reset_index(drop=True), idx, params)
-    timer.lap("prepare")
-    cascade.run(timer)
+    with join_engine(engine, compute) as eng:
+        cascade = Cascade(contacts.reset_index(drop=True), idx, params, engine=eng)
+        timer.lap("prepare")
+        cascade.run(timer)
     table = _assemble(cascade)
     timer.lap("assemble")
     return MappingResult(table=table, params=params, n_accounts=cascade.n_accounts, timings=timer.timings)

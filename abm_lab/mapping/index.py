@@ -50,6 +50,7 @@ class AccountIndex:
     domains: pd.DataFrame  # domain, acc (position), kind
     names: pd.DataFrame  # compact, acc
     blocks: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+    key_tables: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)  # of mapping.joins, built once
 
     @classmethod
     def build(cls, accounts: pd.DataFrame, params: MappingParams | None = None) -> AccountIndex:

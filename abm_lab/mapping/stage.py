@@ -17,10 +17,13 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ..artefacts import MappingSummary
+from ..compute import Engine
+from ..config.compute import ComputeParams
 from ..config.mapping import MappingParams
 from ..results import Results, Summary
 from .contacts import MappingResult, map_contacts
 from .index import AccountIndex
+from .joins import join_engine
 from .personas import committee_coverage, committee_flags, coverage_by_tier, parse_titles, persona_involvement
 from .touchpoints import map_touchpoints, touchpoint_match_rates
 
@@ -169,14 +172,21 @@ class MappingRun(Results):
 
 
 def run_mapping(
-    tables: dict[str, pd.DataFrame], params: MappingParams, window_start: Any, window_end: Any
+    tables: dict[str, pd.DataFrame],
+    params: MappingParams,
+    window_start: Any,
+    window_end: Any,
+    compute: ComputeParams | None = None,
+    engine: Engine | None = None,
 ) -> MappingRun:
     """Map contacts and touchpoints, parse personas, committee coverage in the window [window_start,
     window_end] and involvement in won vs lost deals (``tables``: accounts, contacts, touchpoints,
-    opportunities)."""
+    opportunities). The mapping's key joins run on ``engine`` if given, else on one engine made from
+    ``compute`` (DuckDB by default) for both the contacts and the touchpoints."""
     idx = AccountIndex.build(tables["accounts"], params)
-    res = map_contacts(tables["contacts"], tables["accounts"], params, index=idx)
-    tp = map_touchpoints(tables["touchpoints"], res, tables["accounts"], params, index=idx)
+    with join_engine(engine, compute) as eng:
+        res = map_contacts(tables["contacts"], tables["accounts"], params, index=idx, engine=eng)
+        tp = map_touchpoints(tables["touchpoints"], res, tables["accounts"], params, index=idx, engine=eng)
     con = tables["contacts"].reset_index(drop=True)
     titles = con["job_title"] if "job_title" in con.columns else pd.Series(pd.NA, index=con.index, dtype="string")
     per = parse_titles(titles)
@@ -190,10 +200,11 @@ def run_mapping(
 
 
 def run_stage(ctx: RunContext) -> MappingRun:
-    """Notebook 03 on a run: :func:`run_mapping` on the run's tables and window, with the ABM tiers of
-    notebook 02 (``account_grades``, required: loaded first, so a missing file fails before any work)."""
+    """Notebook 03 on a run: :func:`run_mapping` on the run's tables and window, its key joins on the run's
+    compute engine (``compute`` params), with the ABM tiers of notebook 02 (``account_grades``, required:
+    loaded first, so a missing file fails before any work)."""
     grades = ctx.load("account_grades")[["account_id", "tier"]]
     p = ctx.params
-    run = run_mapping(ctx.tables, p.mapping, p.run.window_start, p.run.window_end)
+    run = run_mapping(ctx.tables, p.mapping, p.run.window_start, p.run.window_end, compute=p.compute)
     run.grades = grades
     return run

@@ -11,12 +11,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..compute import Engine
+from ..config.compute import ComputeParams
 from ..config.mapping import MappingParams
 from ..errors import ABMDataError
 from .arrays import append_missing, as_object, isin, positions, require_columns, string_column
 from .contacts import MappingResult
 from .domains import freemail_domains, registered_array
 from .index import AccountIndex
+from .joins import domain_keys, join_engine, key_candidates
 
 __all__ = ["map_touchpoints", "touchpoint_match_rates"]
 
@@ -27,13 +30,17 @@ def map_touchpoints(
     accounts: pd.DataFrame | None = None,
     params: MappingParams | None = None,
     index: AccountIndex | None = None,
+    engine: Engine | None = None,
+    compute: ComputeParams | None = None,
 ) -> pd.DataFrame:
     """Give each touchpoint an account: the source's own ``account_id``, else its contact's
     mapped account, else the reverse-IP ``visitor_domain`` through the same domain lookup.
 
     Returns all touchpoint columns with ``account_id`` filled where mapped, plus ``status``
     (matched/ambiguous/unmatched), ``match_method`` (source_account / contact / reverse_ip_domain)
-    and ``reason`` for the rest. Exactly one row per input touchpoint.
+    and ``reason`` for the rest. Exactly one row per input touchpoint. The visitor-domain join
+    (:mod:`abm_lab.mapping.joins`) runs on ``engine`` if given, else on one made from ``compute``
+    (DuckDB by default) and closed afterwards.
     """
     params = params or MappingParams()
     require_columns(touchpoints, ["touchpoint_id"], "touchpoints")
@@ -84,18 +91,28 @@ def map_touchpoints(
         rows = np.flatnonzero(need)
         d = registered_array(vd.iloc[rows])
         fm = isin(d, freemail_domains() | set(params.extra_freemail_domains))
-        q = pd.DataFrame({"row": rows, "domain": pd.Series(d, dtype=object)})
-        q = q[q["domain"].notna() & ~fm]
-        c = q.merge(index.domains[["domain", "acc"]], on="domain", how="inner")
-        size = c.groupby("row")["acc"].transform("size")
-        one = c[size == 1]
-        r = one["row"].to_numpy()
-        a = one["acc"].to_numpy()
+        dc, du = pd.factorize(pd.Series(d, dtype=object))
+        dc = np.where(fm, -1, dc)  # -1: no registered domain, or a free-mail / ISP one
+        kc = np.flatnonzero(np.bincount(dc[dc >= 0], minlength=len(du)))
+        keys = [("reverse_ip_domain", kc, np.asarray(du, dtype=object)[kc])]
+        with join_engine(engine, compute) as eng:
+            cands = key_candidates(keys, domain_keys(index), eng)["reverse_ip_domain"]
+        n_keys = len(du)
+        n_acc = np.zeros(n_keys + 1, dtype=np.int64)  # last slot: code -1
+        one_acc = np.full(n_keys + 1, -1, dtype=np.int64)
+        first = cands.drop_duplicates("key")
+        n_acc[first["key"].to_numpy()] = first["n_acc"].to_numpy()
+        single = cands[cands["n_acc"] == 1]
+        one_acc[single["key"].to_numpy()] = single["acc"].to_numpy()
+        row_n = n_acc[dc]
+        one = row_n == 1
+        r = rows[one]
+        a = one_acc[dc[one]]
         a = index.ultimate[a] if params.rollup_to_parent else a
         acc[r] = index.account_id[a]
         status[r] = "matched"
         meth[r] = "reverse_ip_domain"
-        many = c.loc[size > 1, "row"].unique()
+        many = rows[row_n > 1]
         status[many] = "ambiguous"
         meth[many] = "reverse_ip_domain"
         reason[many] = "visitor domain shared by several accounts"
