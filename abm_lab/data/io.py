@@ -17,7 +17,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..compute import Engine
 from ..config import Params
+from ..config.compute import ComputeParams
 from ..config.core import FileSpec
 from ..errors import ABMDataError, ABMParamsError
 from . import presets, schema, validate
@@ -212,8 +214,16 @@ def _program_id(params: Params) -> str | None:
     return None if prog is None else (prog.id or prog.campaign)
 
 
-def load_folder(folder: str | os.PathLike, params: Params) -> Dataset:
-    folder = Path(folder)
+def load_folder(
+    folder: str | os.PathLike, params: Params, *, engine: Engine | None = None, compute: ComputeParams | None = None
+) -> Dataset:
+    """Load a folder of exports; row checks run on ``engine``, else on one made from ``compute`` (default
+    ``params.compute``): :func:`validate.validate_table`."""
+    with validate.checks_engine(engine, compute or params.compute) as eng:
+        return _load_folder(Path(folder), params, eng)
+
+
+def _load_folder(folder: Path, params: Params, eng: Engine) -> Dataset:
     if not folder.is_dir():
         raise ABMDataError(
             f"{folder}: data folder does not exist (data.path in params)", file=str(folder), reason="folder not found"
@@ -261,7 +271,9 @@ def load_folder(folder: str | os.PathLike, params: Params) -> Dataset:
         rt = RawTable.concat(got)
         if name == "touchpoints":
             rt = join_by_email(rt, tables["contacts"], report)
-        tables[name] = validate.validate_table(rt.df, t, file=rt.label, opts=opts, lines=rt.lines, warnings=warnings)
+        tables[name] = validate.validate_table(
+            rt.df, t, file=rt.label, opts=opts, lines=rt.lines, warnings=warnings, engine=eng
+        )
         files[name] = rt.label
         accounting[name] = {"rows_in": len(rt.df) + sum(rt.set_aside.values()), "rows_loaded": len(rt.df)}
         accounting[name].update({f"set_aside: {k}": v for k, v in rt.set_aside.items()})
@@ -269,16 +281,23 @@ def load_folder(folder: str | os.PathLike, params: Params) -> Dataset:
             origins[name] = rt.lines
         for p in rt.paths:
             hashes[str(p)] = sha256_file(p)
-    ds = _finish(tables, files, hashes, folder, origins, warnings, report)
+    ds = _finish(tables, files, hashes, folder, origins, warnings, report, eng)
     for name, acc in accounting.items():
         ds.accounting[name] = acc
     return ds
 
 
-def load_duckdb(db_path: str | os.PathLike, params: Params) -> Dataset:
+def load_duckdb(
+    db_path: str | os.PathLike, params: Params, *, engine: Engine | None = None, compute: ComputeParams | None = None
+) -> Dataset:
+    """Load the tables of a DuckDB file; row checks as in :func:`load_folder`."""
+    with validate.checks_engine(engine, compute or params.compute) as eng:
+        return _load_duckdb(Path(db_path), params, eng)
+
+
+def _load_duckdb(db_path: Path, params: Params, eng: Engine) -> Dataset:
     import duckdb
 
-    db_path = Path(db_path)
     if not db_path.exists():
         raise ABMDataError(f"{db_path}: DuckDB file not found (data.path)", file=str(db_path), reason="not found")
     con = duckdb.connect(str(db_path), read_only=True)
@@ -302,17 +321,25 @@ def load_duckdb(db_path: str | os.PathLike, params: Params) -> Dataset:
             raw = con.execute(f'select * from "{src}"').df()
             label = f"{db_path}:{src}"
             raw = apply_mapping(raw, name, params, label)
-            tables[name] = validate.validate_table(raw, t, file=label, opts=opts, warnings=warnings)
+            tables[name] = validate.validate_table(raw, t, file=label, opts=opts, warnings=warnings, engine=eng)
             files[name] = label
     finally:
         con.close()
-    return _finish(tables, files, {str(db_path): sha256_file(db_path)}, None, {}, warnings, ImportReport("duckdb"))
+    hashes = {str(db_path): sha256_file(db_path)}
+    return _finish(tables, files, hashes, None, {}, warnings, ImportReport("duckdb"), eng)
 
 
 def _finish(
-    tables, files, hashes, folder: Path | None, origins: dict[str, Lines], warnings: list[str], report: ImportReport
+    tables,
+    files,
+    hashes,
+    folder: Path | None,
+    origins: dict[str, Lines],
+    warnings: list[str],
+    report: ImportReport,
+    eng: Engine | None = None,
 ) -> Dataset:
-    validate.check_foreign_keys(tables, files, origins)
+    validate.check_foreign_keys(tables, files, origins, engine=eng)
     tables["opportunities"] = validate.derive_opportunity_flags(tables["opportunities"])
     acc = tables["accounts"]
     derive = acc["domain"].isna() & acc["website"].notna()
@@ -359,18 +386,20 @@ def load_truth(folder: str | os.PathLike) -> tuple[dict[str, pd.DataFrame], dict
     return truth, meta
 
 
-def load_dataset(params: Params, root: str | os.PathLike = ".") -> Dataset:
-    """Load the source named in ``params.data`` (generating the demo world if needed)."""
+def load_dataset(params: Params, root: str | os.PathLike = ".", *, compute: ComputeParams | None = None) -> Dataset:
+    """Load the source named in ``params.data`` (generating the demo world if needed); the row checks run on the
+    engine of ``compute`` (default ``params.compute``: DuckDB unless ``engine: spark``)."""
     path = Path(root) / params.data.path
+    compute = compute or params.compute
     if params.data.source == "demo":
         from ..synth import ensure_world
 
         ensure_world(params.demo, params.run.as_of, path)
-        ds = load_folder(path, params)
+        ds = load_folder(path, params, compute=compute)
     elif params.data.source == "folder":
-        ds = load_folder(path, params)
+        ds = load_folder(path, params, compute=compute)
     else:
-        ds = load_duckdb(path, params)
+        ds = load_duckdb(path, params, compute=compute)
     ds = known_at(ds, params.run.as_of)
     from .diagnose import diagnose
 

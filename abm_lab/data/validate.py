@@ -1,30 +1,37 @@
 """Validation of a loaded table against the canonical model (:mod:`abm_lab.data.schema`): types coerced,
 required columns present and filled, allowed values, unique keys and links between tables.
 
-Every failure is an :class:`~abm_lab.errors.ABMDataError` naming the file, the column and the first failing
-rows (file line numbers)."""
+Types are coerced in pandas (:mod:`abm_lab.data.parse`); the checks whose cost grows with the rows are one
+portable query per table (:mod:`abm_lab.data.rowchecks`) run on a compute engine (:mod:`abm_lab.compute`, DuckDB
+unless ``compute.engine: spark``). Every failure is an :class:`~abm_lab.errors.ABMDataError` naming the file, the
+column and the first failing rows (file line numbers), whichever engine found it."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
 
+from ..compute import Engine, make_engine
+from ..config.compute import ComputeParams
 from ..errors import ABMDataError
+from . import rowchecks
 from .parse import Lines, ParseOptions, null_tokens, parse_dates, parse_numbers
 from .schema import TABLES, Column, Table, empty_dtype
 
 _TRUE = {"true", "1", "yes", "y", "t"}
 _FALSE = {"false", "0", "no", "n", "f", ""}
+#: Failing rows named in an error message, and in a warning.
+SHOWN_ROWS = 5
+SHOWN_WARNING_ROWS = 3
 
 
-def format_rows(
-    df: pd.DataFrame, mask: pd.Series, columns: list[str], lines: Lines | None = None, limit: int = 5
+def format_positions(
+    df: pd.DataFrame, pos: np.ndarray | list[int], columns: list[str], lines: Lines | None = None
 ) -> tuple[list[int], str]:
-    """(line numbers, text) of the first ``limit`` rows where ``mask`` is true.
-
-    Line numbers are the file's own physical lines when ``lines`` is given (right after quoted newlines, and
-    naming the file in a combined table), else data row i is line i+2 (header on line 1)."""
-    pos = np.flatnonzero(mask.fillna(False).to_numpy(dtype=bool))[:limit]
+    """(line numbers, text) of the rows at positions ``pos`` of ``df`` (see :func:`format_rows`)."""
     out, text = [], []
     for p in pos:
         vals = ", ".join(f"{c}={df.iloc[p][c]!r}" for c in columns if c in df.columns)
@@ -35,6 +42,41 @@ def format_rows(
             out.append(int(p) + 2)
             text.append(f"    line {int(p) + 2}: {vals}")
     return out, "\n".join(text)
+
+
+def format_rows(
+    df: pd.DataFrame, mask: pd.Series, columns: list[str], lines: Lines | None = None, limit: int = SHOWN_ROWS
+) -> tuple[list[int], str]:
+    """(line numbers, text) of the first ``limit`` rows where ``mask`` is true.
+
+    Line numbers are the file's own physical lines when ``lines`` is given (right after quoted newlines, and
+    naming the file in a combined table), else data row i is line i+2 (header on line 1)."""
+    pos = np.flatnonzero(mask.fillna(False).to_numpy(dtype=bool))[:limit]
+    return format_positions(df, pos, columns, lines)
+
+
+@contextmanager
+def checks_engine(engine: Engine | None, compute: ComputeParams | None) -> Iterator[Engine]:
+    """``engine`` as given (left open), else one made from ``compute`` and closed afterwards."""
+    if engine is not None:
+        yield engine
+        return
+    eng = make_engine(compute)
+    try:
+        yield eng
+    finally:
+        eng.close()
+
+
+def _text(s: pd.Series) -> pd.Series:
+    """Text values stripped, blanks missing. A categorical column is converted through its categories: a
+    10M-row column of a few values costs its categories, not its rows."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        cats = pd.Series(s.cat.categories).astype("string").str.strip()
+        cats = cats.mask(cats == "")
+        return pd.Series(cats.array.take(s.cat.codes.to_numpy(), allow_fill=True), index=s.index)
+    out = s.astype("string").str.strip()
+    return out.mask(out == "")
 
 
 def _nulls(df: pd.DataFrame, col: str, file: str, lines: Lines | None) -> None:
@@ -59,8 +101,7 @@ def _coerce(
     s = df[col.name]
     try:
         if col.dtype == "str":
-            out = s.astype("string").str.strip()
-            return out.mask(out == "")
+            return _text(s)
         if col.dtype in ("int", "float"):
             if pd.api.types.is_numeric_dtype(s):
                 num = s.astype("float64")
@@ -146,6 +187,8 @@ def validate_table(
     opts: ParseOptions | None = None,
     lines: Lines | None = None,
     warnings: list[str] | None = None,
+    engine: Engine | None = None,
+    compute: ComputeParams | None = None,
 ) -> pd.DataFrame:
     """Check one table against the canonical model and return it with canonical dtypes.
 
@@ -157,6 +200,8 @@ def validate_table(
     ``opts`` says how text values are parsed (``params.data`` separators, date format, time zone; ``run.as_of``),
     ``lines`` gives each row's physical line in its file for messages. Problems that do not change a value are
     appended to ``warnings``: literal NaN/NULL texts in text columns, dates after ``run.as_of``.
+    Values are coerced in pandas; the row checks run on ``engine`` if given, else on one made from ``compute``
+    (DuckDB by default): :mod:`abm_lab.data.rowchecks`.
     """
     opts = opts or ParseOptions.default()
     t = TABLES[table] if isinstance(table, str) else table
@@ -186,125 +231,188 @@ def validate_table(
     for c in df.columns:
         if c not in out.columns:
             out[c] = df[c]
-    if warnings is not None:
-        warnings.extend(_warnings(df, out, t, file, opts, lines))
-    check = out.copy()
-    for c in t.required:
-        blank = check[c].isna()
-        if blank.any():
-            rows, txt = format_rows(check, blank, [t.key or c, c] if t.key and t.key != c else [c], lines)
-            raise ABMDataError(
-                f"{file}: required column '{c}' is blank in {int(blank.sum())} row(s):\n{txt}",
-                file=file,
-                column=c,
-                rows=rows,
-                reason="blank required value",
-            )
-    if t.key:
-        dup = check[t.key].duplicated(keep=False) & check[t.key].notna()
-        if dup.any():
-            rows, txt = format_rows(check, dup, [t.key], lines)
-            raise ABMDataError(
-                f"{file}: column '{t.key}' must be unique; {int(dup.sum())} rows share an id:\n{txt}",
-                file=file,
-                column=t.key,
-                rows=rows,
-                reason="duplicate key",
-            )
-    for col in t.columns:
-        if col.allowed is not None:
-            bad = check[col.name].notna() & ~check[col.name].isin(col.allowed)
-            if bad.any():
-                rows, txt = format_rows(check, bad, [t.key, col.name] if t.key else [col.name], lines)
-                raise ABMDataError(
-                    f"{file}: column '{col.name}' has values outside {list(col.allowed)} "
-                    f"(map them with data.value_map in params):\n{txt}",
-                    file=file,
-                    column=col.name,
-                    rows=rows,
-                    reason="value not allowed",
-                )
-        if col.nonneg:
-            bad = check[col.name].notna() & (check[col.name] < 0)
-            if bad.any():
-                rows, txt = format_rows(check, bad, [t.key, col.name] if t.key else [col.name], lines)
-                raise ABMDataError(
-                    f"{file}: column '{col.name}' must not be negative:\n{txt}",
-                    file=file,
-                    column=col.name,
-                    rows=rows,
-                    reason="negative value",
-                )
-    for early, late in t.date_order:
-        bad = check[early].notna() & check[late].notna() & (check[late] < check[early])
-        if bad.any():
-            rows, txt = format_rows(check, bad, [c for c in (t.key, early, late) if c], lines)
-            raise ABMDataError(
-                f"{file}: column '{late}' is before '{early}' in {int(bad.sum())} row(s):\n{txt}",
-                file=file,
-                column=late,
-                rows=rows,
-                reason="dates out of order",
-            )
+    with checks_engine(engine, compute) as eng:
+        _row_checks(eng, df, out, t, file, opts, lines, warnings)
     return out
 
 
-def _warnings(
-    raw: pd.DataFrame, out: pd.DataFrame, t: Table, file: str, opts: ParseOptions, lines: Lines | None
-) -> list[str]:
-    """Visible warnings for values kept as they are: literal NaN/NULL texts in text columns, dates after as_of."""
-    found = []
+#: Kinds of row checks that give a warning, not an error.
+_WARNING_KINDS = ("null_text", "late")
+
+
+def _raw_text_columns(raw: pd.DataFrame, t: Table) -> list[str]:
+    """Raw columns of text that the literal-NULL warning reads: not typed canonical columns, not flags."""
     typed = {c.name for c in t.columns if c.dtype != "str"}
-    for c in raw.columns:
-        if c in typed or (t.prefixed and str(c).startswith(t.prefixed)):
-            continue
-        hit = null_tokens(raw[c])
-        if hit.any():
-            rows, _ = format_rows(raw, hit, [c], lines, limit=3)
-            vals = sorted(set(raw.loc[hit, c].astype(str).str.strip()))
-            found.append(
-                f"{file}: text column '{c}' holds {vals} in {int(hit.sum())} row(s) (lines {rows}); kept as text, "
-                "not as a missing value"
-            )
-    if opts.as_of is not None:
-        end = opts.as_of + pd.Timedelta(days=1)
-        for col in t.columns:
-            if col.dtype in ("date", "datetime") and len(out):
-                late = out[col.name].notna() & (out[col.name] >= end)
-                if late.any():
-                    rows, _ = format_rows(out, late, [col.name], lines, limit=3)
-                    found.append(
-                        f"{file}: column '{col.name}' has {int(late.sum())} date(s) after run.as_of "
-                        f"{opts.as_of.date()} (lines {rows})"
-                    )
-    return found
+    return [
+        c
+        for c in raw.columns
+        if c not in typed
+        and not (t.prefixed and str(c).startswith(t.prefixed))
+        and (pd.api.types.is_string_dtype(raw[c]) or raw[c].dtype == object)
+    ]
+
+
+def _row_checks(
+    eng: Engine,
+    raw: pd.DataFrame,
+    out: pd.DataFrame,
+    t: Table,
+    file: str,
+    opts: ParseOptions,
+    lines: Lines | None,
+    warnings: list[str] | None,
+) -> None:
+    """Run :func:`rowchecks.table_plan` on ``eng``; append its warnings, raise its first error as always.
+
+    Literal NULL texts of a categorical raw column are looked for in its categories (a few values, not its rows)."""
+    raw_text = _raw_text_columns(raw, t) if warnings is not None else []
+    coded = [c for c in raw_text if isinstance(raw[c].dtype, pd.CategoricalDtype)]
+    texts = [c for c in raw_text if c not in coded]
+    as_of = opts.as_of if warnings is not None else None
+    name = f"checked_{t.name}"
+    plan = rowchecks.table_plan(t, name, as_of, len(texts))
+    rowchecks.register(eng, name, rowchecks.arrow_frame(out, plan.columns, [raw[c] for c in texts]))
+    try:
+        res = rowchecks.run_counts(eng, plan)
+        _accounted(res.n_rows, len(out), file)
+        failing = res.failing()
+        warn = [i for i in failing if plan.checks[i].kind in _WARNING_KINDS]
+        err = next((i for i in failing if plan.checks[i].kind not in _WARNING_KINDS), None)
+        wanted = {i: SHOWN_WARNING_ROWS for i in warn} | ({err: SHOWN_ROWS} if err is not None else {})
+        pos = rowchecks.first_rows(eng, plan, wanted)
+    finally:
+        rowchecks.unregister(eng, name)
+    if warnings is not None:
+        null_text: dict[str, str] = {}
+        for i in warn:
+            c, n = plan.checks[i], res.counts[i]
+            rows, _ = format_positions(out, pos[i], [], lines)
+            if c.kind == "null_text":
+                col = texts[int(c.column.rsplit("_", 1)[1])]
+                null_text[col] = _null_text_warning(raw, col, n, rows, file)
+        for col in coded:
+            if null_tokens(pd.Series(raw[col].cat.categories)).any():
+                hit = null_tokens(raw[col])
+                rows, _ = format_rows(raw, hit, [], lines, limit=SHOWN_WARNING_ROWS)
+                null_text[col] = _null_text_warning(raw, col, int(hit.sum()), rows, file)
+        warnings.extend(null_text[c] for c in raw_text if c in null_text)  # in the columns' order
+        for i in warn:
+            c, n = plan.checks[i], res.counts[i]
+            if c.kind == "late":
+                assert opts.as_of is not None
+                rows, _ = format_positions(out, pos[i], [], lines)
+                warnings.append(
+                    f"{file}: column '{c.column}' has {n} date(s) after run.as_of {opts.as_of.date()} (lines {rows})"
+                )
+    if err is not None:
+        _raise(plan.checks[err], res.counts[err], pos[err], out, t, file, lines)
+
+
+def _null_text_warning(raw: pd.DataFrame, col: str, n: int, rows: list[int], file: str) -> str:
+    hit = null_tokens(raw[col])  # the texts named: one column, only when some were found
+    vals = sorted(set(raw.loc[hit, col].astype(str).str.strip()))
+    return (
+        f"{file}: text column '{col}' holds {vals} in {n} row(s) (lines {rows}); kept as text, not as a missing value"
+    )
+
+
+def _accounted(seen: int, rows: int, file: str) -> None:
+    """Refuse a check that did not see every row (a registration that lost rows would pass bad data)."""
+    if seen != rows:
+        raise ABMDataError(
+            f"{file}: the row checks saw {seen} row(s) of {rows}; no row may go unchecked",
+            file=file,
+            reason="row count",
+        )
+
+
+def _raise(
+    c: rowchecks.RowCheck, n: int, pos: list[int], out: pd.DataFrame, t: Table, file: str, lines: Lines | None
+) -> None:
+    """The error of a failed row check, worded as the pandas checks always worded it."""
+    keyed = [t.key, c.column] if t.key else [c.column]
+    if c.kind == "blank":
+        rows, txt = format_positions(out, pos, [t.key, c.column] if t.key and t.key != c.column else [c.column], lines)
+        msg, reason = f"{file}: required column '{c.column}' is blank in {n} row(s):\n{txt}", "blank required value"
+    elif c.kind == "duplicate":
+        rows, txt = format_positions(out, pos, [c.column], lines)
+        msg, reason = f"{file}: column '{c.column}' must be unique; {n} rows share an id:\n{txt}", "duplicate key"
+    elif c.kind == "allowed":
+        rows, txt = format_positions(out, pos, keyed, lines)
+        allowed = list(t.column(c.column).allowed or ())
+        msg = (
+            f"{file}: column '{c.column}' has values outside {allowed} (map them with data.value_map in params):\n{txt}"
+        )
+        reason = "value not allowed"
+    elif c.kind == "negative":
+        rows, txt = format_positions(out, pos, keyed, lines)
+        msg, reason = f"{file}: column '{c.column}' must not be negative:\n{txt}", "negative value"
+    else:  # order
+        rows, txt = format_positions(out, pos, [x for x in (t.key, c.other, c.column) if x], lines)
+        msg = f"{file}: column '{c.column}' is before '{c.other}' in {n} row(s):\n{txt}"
+        reason = "dates out of order"
+    raise ABMDataError(msg, file=file, column=c.column, rows=rows, reason=reason)
 
 
 def check_foreign_keys(
-    tables: dict[str, pd.DataFrame], files: dict[str, str] | None = None, lines: dict[str, Lines] | None = None
+    tables: dict[str, pd.DataFrame],
+    files: dict[str, str] | None = None,
+    lines: dict[str, Lines] | None = None,
+    *,
+    engine: Engine | None = None,
+    compute: ComputeParams | None = None,
 ) -> None:
-    """Raise :class:`ABMDataError` when a row points at an id that does not exist."""
+    """Raise :class:`ABMDataError` when a row points at an id that does not exist.
+
+    One query per table with links (:func:`rowchecks.fk_plan`), on ``engine`` or one made from ``compute``."""
     files = files or {}
-    for name, df in tables.items():
-        t = TABLES.get(name)
-        if t is None:
-            continue
-        for col, target in t.foreign_keys.items():
-            ttable, tcol = target.split(".")
-            if ttable not in tables or col not in df.columns:
-                continue
-            known = pd.Index(tables[ttable][tcol].dropna().unique())
-            bad = df[col].notna() & ~df[col].isin(known)
-            if bad.any():
-                rows, txt = format_rows(df, bad, [c for c in (t.key, col) if c], (lines or {}).get(name))
-                raise ABMDataError(
-                    f"{files.get(name, name)}: column '{col}' points at {int(bad.sum())} unknown "
-                    f"{ttable}.{tcol} value(s):\n{txt}",
-                    file=files.get(name, name),
-                    column=col,
-                    rows=rows,
-                    reason="unknown foreign key",
-                )
+    with checks_engine(engine, compute) as eng:
+        targets: dict[str, str] = {}
+        try:
+            for name, df in tables.items():
+                t = TABLES.get(name)
+                if t is None:
+                    continue
+                fks = []
+                for col, target in t.foreign_keys.items():
+                    ttable, tcol = target.split(".")
+                    if ttable not in tables or col not in df.columns:
+                        continue
+                    if target not in targets:
+                        targets[target] = f"known_{ttable}_{tcol}"
+                        rowchecks.register(eng, targets[target], rowchecks.arrow_frame(tables[ttable], [tcol]))
+                    fks.append((col, targets[target], tcol))
+                if fks:
+                    _fk_checks(eng, name, df, t, fks, files.get(name, name), (lines or {}).get(name))
+        finally:
+            for reg in targets.values():
+                rowchecks.unregister(eng, reg)
+
+
+def _fk_checks(
+    eng: Engine, name: str, df: pd.DataFrame, t: Table, fks: list[tuple[str, str, str]], file: str, lines: Lines | None
+) -> None:
+    reg = f"linked_{name}"
+    plan = rowchecks.fk_plan(reg, fks)
+    rowchecks.register(eng, reg, rowchecks.arrow_frame(df, plan.columns))
+    try:
+        res = rowchecks.run_counts(eng, plan)
+        _accounted(res.n_rows, len(df), file)
+        err = next(iter(res.failing()), None)
+        pos = rowchecks.first_rows(eng, plan, {err: SHOWN_ROWS}) if err is not None else {}
+    finally:
+        rowchecks.unregister(eng, reg)
+    if err is None:
+        return
+    col, target = fks[err][0], t.foreign_keys[fks[err][0]]
+    rows, txt = format_positions(df, pos[err], [c for c in (t.key, col) if c], lines)
+    raise ABMDataError(
+        f"{file}: column '{col}' points at {res.counts[err]} unknown {target} value(s):\n{txt}",
+        file=file,
+        column=col,
+        rows=rows,
+        reason="unknown foreign key",
+    )
 
 
 def derive_opportunity_flags(opps: pd.DataFrame) -> pd.DataFrame:
