@@ -213,7 +213,8 @@ class TargetReview(Results):
     def missing_personas(self) -> pd.DataFrame:
         """Targets (entered or stayed) missing each buying-committee seat, most often missing first."""
         cur = self.table[self.table["status"] != "left"]
-        seats = cur["missing_personas"].fillna("").str.split(SEP).explode()
+        # astype: without contacts the column holds no text at all (a float column of NaN), e.g. the Maven CRM
+        seats = cur["missing_personas"].astype("string").fillna("").str.split(SEP).explode()
         seats = seats[seats != ""]
         out = seats.value_counts().rename("targets missing it").to_frame()
         out.index = [str(i).replace("_", " ") for i in out.index]

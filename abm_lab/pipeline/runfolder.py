@@ -23,7 +23,7 @@ from ..errors import ABMRunError
 
 #: Top-level entries a run writes into its folder (anything else is the user's and is never removed).
 RUN_SUFFIXES = (".ipynb", ".html")
-RUN_NAMES = ("manifest.json", "index.html", "artefacts")
+RUN_NAMES = ("manifest.json", "index.html", "artefacts", "screenshots")  # screenshots: the browser test's
 
 
 def run_folder(output_dir: Path, name: str) -> Path:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .. import style
@@ -266,6 +267,7 @@ def leadership_table(
     missing: dict[str, str] | None = None,
     digits: int = 3,
     currency: str = "$",
+    money: Sequence[str] | bool = (),
 ) -> Any:
     """``df`` as a leadership-page table (a pandas Styler): human labels (:data:`LABELS`), no row numbers,
     missing figures as :data:`NO_VALUE` (never ``nan`` or ``nan%``).
@@ -273,10 +275,12 @@ def leadership_table(
     ``formats``: {column (raw name): 'money' | 'pct' | 'int' | 'num' | a format string such as ``'{:.1%}'`` |
     a function}; other decimal columns show ``digits`` decimals, or none with thousands separators when every
     value is whole (or ``digits`` is 0). ``missing``: {column: text} for a missing figure that means something
-    there (e.g. a win rate without closed deals: "no closed deals")."""
+    there (e.g. a win rate without closed deals: "no closed deals"). ``money``: columns shown as money in
+    ``currency`` (:func:`abm_lab.style.fmt_money`, as the KPI tiles: '$1.51M', '$33,870'), or True for every
+    numeric column (a table of amounts only, e.g. revenue credited per channel and model); ``formats`` wins."""
     import pandas as pd
 
-    formats = dict(formats or {})
+    formats = money_formats(df, money) | dict(formats or {})
     kinds = {
         "money": lambda x: style.fmt_money(x, currency),
         "pct": style.fmt_pct,
@@ -306,6 +310,28 @@ def leadership_table(
     # every column has its formatter, each saying its own missing text (a Styler na_rep would override them)
     sty = out.style.format({label(c): f for c, f in cols.items()})
     return sty.hide(axis="index") if hide else sty
+
+
+def money_formats(df: Any, money: Sequence[str] | bool) -> dict[str, str]:
+    """``{column: 'money'}`` for the ``money`` columns of ``df`` that it has (True: its numeric columns)."""
+    import pandas as pd
+
+    if money is True:
+        return {c: "money" for c in df.columns if pd.api.types.is_numeric_dtype(df[c].dtype)}
+    if money is False:
+        return {}
+    return {c: "money" for c in money if c in df.columns}
+
+
+def format_text_table(df: Any, formats: Mapping[str, str], currency: str = "$") -> Any:
+    """Copy of ``df`` with the named columns as text (:func:`abm_lab.style.format_table`'s kinds 'money', 'pct',
+    'int', 'num'), money in ``currency`` (the run's symbol, :func:`currency_symbol`) rather than a fixed '$'."""
+    out = df.copy()
+    for col, kind in formats.items():
+        if col in out.columns:
+            values = out[col].tolist()
+            out[col] = [style.fmt_money(v, currency) if kind == "money" else style.fmt(v, kind) for v in values]
+    return out
 
 
 def _decimals(v: Any, digits: int) -> int:

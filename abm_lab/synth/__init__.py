@@ -4,7 +4,8 @@ One concern per module, run in this order by :func:`generate_world`: ``accounts`
 true fit), ``programs`` (targets, tiers, costs), ``intent`` (latent weekly intent), ``opportunities``
 (both potential outcomes, opportunity table, stage history), ``people`` (contacts and leads), ``touches``
 (touchpoints), ``truth`` (truth tables and meta), ``potential`` (every deal under both arms and
-:func:`arm_opportunities`); ``store`` saves and caches a world; ``vocab`` holds
+:func:`arm_opportunities`), ``evolution`` (the accounts' dated history: the accounts table on ``as_of``, rewound
+from the reference date; its own random stream); ``store`` saves and caches a world; ``vocab`` holds
 the word lists.
 """
 

@@ -17,6 +17,9 @@ What is true (saved in ``truth/``) and what is observed (the canonical tables):
   has a common trend and seasonality. Both potential outcomes are simulated with common random numbers,
   so the true effect is known exactly (:mod:`.truth`, :mod:`.potential`). ``demo.scenario`` switches each
   of these off (:meth:`~abm_lab.config.core.ScenarioParams.simple`: all off).
+* **Evolution** (:mod:`.evolution`): the accounts drawn are the accounts on the reference date
+  (``REFERENCE_AS_OF``); each has a dated history (first win, headcount change, technology adopted, deletion)
+  from its own random stream, and a world at an earlier ``as_of`` has the accounts table of that day.
 * **Burn-in**: the simulation starts ``scenario.burn_in_weeks`` before the observed window, so accounts
   enter it with the open deals and intent they would have (no warm-up artefact).
 
@@ -36,6 +39,7 @@ import pandas as pd
 from ..config.core import DemoParams
 from .accounts import draw_fit, make_accounts
 from .common import Calendar
+from .evolution import REFERENCE_AS_OF, account_history, accounts_at
 from .intent import latent_intent
 from .intent_table import intent_table
 from .opportunities import arm_deals, opportunity_tables, simulate_outcomes
@@ -55,8 +59,11 @@ class World:
     meta: dict[str, Any] = field(default_factory=dict)
 
 
-def generate_world(demo: DemoParams | None = None, as_of: dt.date | str = "2026-12-31") -> World:
-    """Generate the synthetic world. Deterministic for the same params (sizes, seed, dates)."""
+def generate_world(demo: DemoParams | None = None, as_of: dt.date | str | pd.Timestamp = REFERENCE_AS_OF) -> World:
+    """Generate the synthetic world. Deterministic for the same params (sizes, seed, dates).
+
+    The accounts table is the one on ``as_of`` (:mod:`.evolution`): before the reference date the events since
+    ``as_of`` (customers won, headcount changes, technology adopted, records deleted) are undone."""
     demo = demo or DemoParams()
     rng = np.random.default_rng(demo.seed)
     cal = Calendar.from_params(demo, as_of)
@@ -104,11 +111,16 @@ def generate_world(demo: DemoParams | None = None, as_of: dt.date | str = "2026-
     }
     if demo.intent_coverage > 0:  # its own random stream: no draw of the world above changes
         tables["intent"] = intent_table(demo.seed, acc, cal.observed(intent), cal, demo.intent_coverage)
+    # the accounts' history: its own random stream, and the accounts on as_of (the drawn ones from the reference on)
+    history = account_history(demo.seed, acc, cal.sim_start)
+    tables["accounts"] = accounts_at(acc, history, cal.as_of)
+    sizes["accounts"] = len(tables["accounts"])
     truth = {
         "accounts": truth_accounts(acc["account_id"], fit, targets, sched, outcomes, cal, recent, post),
         "contacts": people.truth,
         "touchpoints": touches.truth,
         "weekly": truth_weekly(account_ids, intent, fit, outcomes, cal),
         "opportunities_potential": potential_opportunities(account_ids, observed, untreated),
+        "account_events": history.events,
     }
     return World(tables=tables, truth=truth, meta=world_meta(demo, cal, fit, targets, sched, post, sizes))

@@ -329,6 +329,64 @@ def test_quarter_over_quarter_on_a_small_world(tmp_path, small_demo, small_datas
     assert h["entered"] + h["stayed"] == len(now) and h["left"] == len(before - now)
 
 
+def test_quarter_over_quarter_of_the_evolving_world(tmp_path, small_demo, small_world):
+    """The synthetic world evolves with as-of (:mod:`abm_lab.synth.evolution`). Graded in Q3 and Q4 on the same
+    icp.yaml rules (a grade is a function of firmographics only) and nothing edited by hand, the review's exits
+    and entries are exactly what the world's truth says: first wins after Q3 left as 'became customer', records
+    deleted after Q3 as 'disqualified', and every 'grade change' (here: the entries) is an account whose rule
+    columns changed after Q3."""
+    import yaml
+
+    from abm_lab.icp.features import band_labels
+    from abm_lab.synth import evolution, world_dataset
+
+    edges = [50.0, 200.0, 1000.0, 5000.0]
+    rules = {
+        "version": 1,
+        "conditions": [
+            {"attribute": "tech_crm", "in": ["yes"]},
+            {"attribute": "employee_band", "in": band_labels(edges, "employees")[2:4]},  # 200-4,999
+            {"attribute": "industry", "in": ["Software", "Financial Services", "Healthcare"]},
+        ],
+        "bands": {"employees": edges},
+    }
+    reports = tmp_path / "reports"
+    runs = {}
+    for name, ws, we, ds in (
+        ("2026Q3", "2026-07-01", "2026-09-30", world_dataset(small_demo, "2026-09-30")),
+        ("2026Q4", "2026-10-01", AS_OF, world_dataset(world=small_world)),
+    ):
+        ctx = RunContext.from_dataset(_quarter_params(reports, name, ws, we, score_source="rules"), ds, reports / name)
+        ctx.path("icp_rules").write_text(yaml.safe_dump(rules, allow_unicode=True), encoding="utf-8")
+        gr = grading.run(ctx)
+        rv.review_run(ctx, gr).save(ctx)
+        _manifest(ctx.run_dir, name, ws, we)
+        runs[name] = (ctx, gr)
+
+    ev = small_world.truth["account_events"]
+    since_q3 = ev.loc[ev["effective_date"].between(pd.Timestamp("2026-10-01"), pd.Timestamp(AS_OF))]
+    won = set(since_q3.loc[since_q3["event"] == evolution.BECAME_CUSTOMER, "account_id"])
+    deleted = set(since_q3.loc[since_q3["event"] == evolution.DELETED, "account_id"])
+    moved = set(since_q3.loc[since_q3["column"].isin(["employees", "tech_crm", "industry"]), "account_id"])
+    before = set(runs["2026Q3"][1].targets["account_id"])
+    now = set(runs["2026Q4"][1].targets["account_id"])
+    t = pd.read_csv(runs["2026Q4"][0].path("target_list_review"), dtype={"account_id": str}).set_index("account_id")
+    left, entered = t[t["status"] == "left"], t[t["status"] == "entered"]
+    assert set(left.index) == before - now and set(entered.index) == now - before
+    by_reason = {r: set(g.index) for r, g in left.groupby("reason")}
+    assert by_reason.get("became customer") == (before - now) & won != set()
+    assert by_reason.get("disqualified") == (before - now) & deleted != set()
+    assert set(by_reason) <= {"became customer", "disqualified", "grade change"}
+    assert by_reason.get("grade change", set()) <= moved and set(entered.index) <= moved and len(entered) > 0
+    assert (entered["reason"] == "grade change").all()
+    gc = left[left["reason"] == "grade change"]
+    assert not gc["grade_now"].isin(["A", "B", "C"]).any() and gc["grade_before"].isin(["A", "B", "C"]).all()
+    assert not entered["grade_before"].isin(["A", "B", "C"]).any() and entered["grade_now"].isin(["A", "B", "C"]).all()
+    stayed = t[t["status"] == "stayed"]
+    assert (stayed.loc[stayed["grade_before"] != stayed["grade_now"]].index.isin(list(moved))).all()
+    assert (left["action"] == "remove").all() and {"keep", "fill gaps"} & set(stayed["action"])
+
+
 def test_highlights_put_exits_and_entries_first(world):
     res = rv.TargetReview(_review(world).reset_index(), "2026Q4", "2026Q3")
     h = res.highlights(5)
@@ -356,3 +414,12 @@ def test_missing_personas_counts_current_targets_only(world):
     m = res.missing_personas()["targets missing it"]
     assert m.to_dict() == {"sales leader": 5, "it": 5, "finance": 5, "executive": 5, "marketing leader": 4}
     assert res.missing_personas()["share of targets"].iloc[0] == "100%"  # of the 5 current targets
+
+
+def test_missing_personas_without_any_contact_is_empty_not_an_error(world):
+    """Data without contacts (the Maven CRM export) leaves missing_personas without any text: no seat counted."""
+    table = _review(world, None).reset_index()
+    table["missing_personas"] = float("nan")  # what a merge gives when no target has a contact
+    res = rv.TargetReview(table, "2026Q4", "2026Q3")
+    out = res.missing_personas()
+    assert out.empty and list(out.columns) == ["targets missing it", "share of targets"]

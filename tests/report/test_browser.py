@@ -10,8 +10,9 @@ Which run is tested: ``$ABM_BROWSER_RUN`` (a run folder) if set, else ``reports/
 has been rendered (index.html + manifest.json), else a small example run built here with
 ``abm_lab.report`` (the ``example_run`` fixture of ``tests/report/conftest.py``, independent of the
 notebooks). Screenshots (the index page, and every page at a phone and two desktop widths) go to
-``$ABM_BROWSER_SHOTS`` when set (e.g. ``ABM_BROWSER_SHOTS=reports/demo/screenshots``), else to the test's
-temporary folder: never into a run folder unasked, since a run's --force only replaces what a run wrote.
+``$ABM_BROWSER_SHOTS`` when set, else to ``screenshots/`` in the run folder tested (``reports/demo/screenshots``
+after ``make test``'s run): the test writes only the files it names there (``<run>_<page>_<width>.png``,
+``<run>_index_full.png``), overwriting its own earlier shots, and never deletes anything.
 
 The layout test loads each page once, lays it out at 390, 1280 and 1440 px and measures it in the page (one
 script, :data:`LAYOUT_PROBE`): sideways page scroll, header lines and overlapping text, figure widths, clipped
@@ -167,7 +168,7 @@ def test_every_page_opens_cleanly(browser, run_dir):
             page.close()
 
 
-def test_index_summary_tiles_and_screenshot(browser, run_dir, tmp_path):
+def test_index_summary_tiles_and_screenshot(browser, run_dir):
     page, errors, bad = _open(browser, run_dir / "index.html")
     try:
         assert not errors and not bad, (errors, bad)
@@ -190,7 +191,7 @@ def test_index_summary_tiles_and_screenshot(browser, run_dir, tmp_path):
         # tiles sit side by side on a laptop screen (a dashboard, not a list)
         ys = {round(tiles.nth(i).bounding_box()["y"]) for i in range(3)}
         assert len(ys) == 1, "first three KPI tiles are not on one row"
-        shot = _shots_dir(tmp_path) / f"{run_dir.name}_index_full.png"  # not into the run folder unasked
+        shot = _shots_dir(run_dir) / f"{run_dir.name}_index_full.png"
         page.screenshot(path=str(shot), full_page=True)
         assert shot.stat().st_size > 20_000
     finally:
@@ -283,11 +284,34 @@ LAYOUT_PROBE = """
 """
 
 
-def _shots_dir(tmp_path: Path) -> Path:
+#: Folder of the run tested that the screenshots go to (unless ``$ABM_BROWSER_SHOTS`` names another).
+SHOTS_DIR = "screenshots"
+
+
+def _shots_dir(run_dir: Path) -> Path:
+    """``$ABM_BROWSER_SHOTS`` (relative to the project root) when set, else ``<run_dir>/screenshots``; created if
+    missing, nothing in it removed."""
     env = os.environ.get("ABM_BROWSER_SHOTS")
-    d = (Path(env) if Path(env).is_absolute() else ROOT / env) if env else tmp_path
+    d = (Path(env) if Path(env).is_absolute() else ROOT / env) if env else run_dir / SHOTS_DIR
     d.mkdir(parents=True, exist_ok=True)
     return d
+
+
+def test_screenshots_go_to_the_run_folder_and_keep_what_is_there(tmp_path, monkeypatch):
+    """No browser needed: the default folder is the run's ``screenshots/``, an existing one (and the run's other
+    files) are kept as they are, and ``$ABM_BROWSER_SHOTS`` overrides it."""
+    run = tmp_path / "2026Q4"
+    (run / SHOTS_DIR).mkdir(parents=True)
+    (run / "index.html").write_text("<html></html>")
+    (run / SHOTS_DIR / "notes.txt").write_text("mine")
+    monkeypatch.delenv("ABM_BROWSER_SHOTS", raising=False)
+    assert _shots_dir(run) == run / SHOTS_DIR
+    assert (run / SHOTS_DIR / "notes.txt").read_text() == "mine" and (run / "index.html").exists()
+    fresh = tmp_path / "2027Q1"
+    fresh.mkdir()
+    assert _shots_dir(fresh).is_dir() and sorted(p.name for p in fresh.iterdir()) == [SHOTS_DIR]
+    monkeypatch.setenv("ABM_BROWSER_SHOTS", str(tmp_path / "elsewhere"))
+    assert _shots_dir(run) == tmp_path / "elsewhere" and (tmp_path / "elsewhere").is_dir()
 
 
 def _layout_problems(m: dict, name: str, width: int) -> list[str]:
@@ -317,11 +341,11 @@ def _layout_problems(m: dict, name: str, width: int) -> list[str]:
     return [f"{width}px {name}: {p}" for p in problems]
 
 
-def test_pages_fit_phone_and_desktop_screens(browser, run_dir, tmp_path):
+def test_pages_fit_phone_and_desktop_screens(browser, run_dir):
     """At 390, 1280 and 1440 px: no sideways page scroll, header on at most two lines (one on a desktop) with no
     overlapping or cut text, figures at a readable width, table headers whole, tiles and cards in one column on a
     phone and three on a desktop. Each page is loaded once and laid out again at each width."""
-    shots = _shots_dir(tmp_path)
+    shots = _shots_dir(run_dir)
     problems: list[str] = []
     measured: list[str] = []
     for path in _pages(run_dir):
