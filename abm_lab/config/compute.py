@@ -26,12 +26,13 @@ class SparkParams(Section):
 class DuckDBParams(Section):
     """The in-process DuckDB connection of ``compute.engine: duckdb`` (one per notebook kernel)."""
 
-    memory_limit: str = Field(
-        "25%",
+    memory_limit: str | None = Field(
+        None,
         pattern=r"^\d+(\.\d+)?\s*(%|[KMGT]i?B)$",
         description="DuckDB's memory_limit for its own operators (hash tables, sorts), as a size ('4GB') or a "
-        "share of the machine's memory ('25%'); beyond it DuckDB spills to a temporary folder. Two notebooks run "
-        "at once, each with its connection (DuckDB's own default, 80%, lets two kernels claim 160%).",
+        "share of the machine's memory ('40%'); beyond it DuckDB spills to a temporary folder. Default: DuckDB's "
+        "own (80%). Two notebooks run at once, each with its connection; at 100k accounts / 10M touches a 25% "
+        "limit made the engagement panel spill 3.2 GB and run several times slower (docs/scaling.md).",
     )
     threads: int | None = Field(None, ge=1, description="Worker threads (default: DuckDB's, one per core).")
 

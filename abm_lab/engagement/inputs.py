@@ -108,6 +108,7 @@ def load_inputs(ctx: RunContext) -> Inputs:
     tables = ctx.tables
     touchpoints = resolve_touch_accounts(tables["touchpoints"], mapped)
     touchpoints["link_method"] = link_methods(tables["touchpoints"], mapped).to_numpy()
+    del mapped
     release_table(tables, "touchpoints")  # the stage reads the resolved copy from here on
     personas = mapped_personas(contacts_mapped, tables["contacts"])
     grades = grades[[c for c in GRADE_COLUMNS if c in grades.columns]]

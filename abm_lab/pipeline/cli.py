@@ -153,7 +153,9 @@ def _cmd_lift(a) -> int:
     ds = load_dataset(params, root)
     touches = estimated_touch_accounts(ds.tables, params.mapping)
     experiment = resolve(params, root).experiment  # its file paths, resolved like data.path
-    report = run_lift(ds.tables, touches, as_of=params.run.as_of, params=params.roi, experiment=experiment)
+    report = run_lift(
+        ds.tables, touches, as_of=params.run.as_of, params=params.roi, experiment=experiment, compute=params.compute
+    )
     out = report.to_dict()
     print(json.dumps(out, indent=2, sort_keys=False) if a.json else _lift_table(out))
     return 0

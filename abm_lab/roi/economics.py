@@ -18,6 +18,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from ..config.compute import ComputeParams
 from ..config.roi import RoiParams
 from ..errors import ABMDataError
 from ..results import Results, Summary
@@ -234,10 +235,12 @@ def program_lift(
     as_of: Any,
     params: RoiParams | None = None,
     program_start: Any = None,
+    compute: ComputeParams | None = None,
 ) -> LiftResult:
-    """Prepare, estimate every outcome with every method, and add ROI (one call for the notebook)."""
+    """Prepare, estimate every outcome with every method, and add ROI (one call for the notebook); ``compute``:
+    the engine of the touch-level work of :func:`.lift.data.prepare`."""
     p = params or RoiParams()
-    data = prepare(tables, touchpoints, as_of=as_of, program_start=program_start, params=p.lift)
+    data = prepare(tables, touchpoints, as_of=as_of, program_start=program_start, params=p.lift, compute=compute)
     res = estimate_lift(data, p.lift)
     progs = tables.get("programs")
     ids = progs["program_id"].dropna().unique() if progs is not None and "program_id" in progs.columns else None

@@ -1,6 +1,7 @@
 """Funnel and revenue KPIs of a reporting window, and the KPI tiles against the targets set at program outset.
 
-Units: counts of accounts / opportunities, money in the run currency (USD), rates as shares (0–1), durations
+Units: counts of accounts / opportunities, money in the run currency (``run.currency``; :data:`MONEY_COLUMNS`
+are its columns, which tables show with the currency symbol), rates as shares (0–1), durations
 in days. Segments: tier, grade, ABM vs not (membership in the ``programs`` table), quarter, or any account /
 opportunity column (sector, product, owner, ...); see :func:`abm_lab.roi.segments.account_frame`.
 
@@ -15,15 +16,53 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ..compute import Engine
+from ..config.compute import ComputeParams
 from ..config.roi import KpiTargets, RoiParams
 from ..errors import ABMDataError
 from ..results import Results, Summary
-from .funnel_dates import mqa_spells, nth_touch_day
+from .funnel_dates import mqa_spells_on, register_touches, window_touch_stats_on
 from .segments import Window, in_window, parse_window, quarters
+from .sql import use_engine
+
+#: Columns of :func:`funnel` and :func:`deal_kpis` frames in the run currency: tables format them as money with
+#: the run's currency symbol (:func:`abm_lab.report.formatting.leadership_table`'s ``money``), never as bare numbers.
+MONEY_COLUMNS = ("pipeline", "revenue", "avg_deal_size")
+
+
+#: Touch-level funnel state already computed, per (window start, end, engaged and MQA rule): for one touch table.
+TouchCache = dict[tuple[Any, ...], tuple[pd.DataFrame, pd.DataFrame]]
+
+
+def window_touch_state(
+    touchpoints: pd.DataFrame,
+    window: tuple[pd.Timestamp, pd.Timestamp],
+    p: RoiParams,
+    *,
+    engine: Engine | None = None,
+    compute: ComputeParams | None = None,
+    cache: TouchCache | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The touch-level part of :func:`account_funnel_flags` for a parsed window: per account, touches, contacts
+    and n-th touch day in the window (:func:`~abm_lab.roi.funnel_dates.window_touch_stats`) and the MQA runs
+    (:func:`~abm_lab.roi.funnel_dates.mqa_spells`), both on one engine. ``cache`` (one per touch table, e.g.
+    the notebook's inputs) keeps them, so segments and views of the same window read the touches once."""
+    w0, w1 = window
+    key = (w0, w1, p.engaged_min_touches, p.mqa_lookback_days, p.mqa_min_touches, p.mqa_min_contacts)
+    if cache is not None and key in cache:
+        return cache[key]
+    with use_engine(engine, compute) as eng:
+        register_touches(eng, touchpoints)
+        stats = window_touch_stats_on(eng, p.engaged_min_touches, w0, w1 + pd.Timedelta(days=1))
+        mqa = mqa_spells_on(eng, w0, w1, p)
+    if cache is not None:
+        cache[key] = (stats, mqa)
+    return stats, mqa
 
 
 # --------------------------------------------------------------------------- funnel
@@ -34,6 +73,10 @@ def account_funnel_flags(
     window: Window,
     params: RoiParams | None = None,
     as_of: object = None,
+    *,
+    engine: Engine | None = None,
+    compute: ComputeParams | None = None,
+    cache: TouchCache | None = None,
 ) -> pd.DataFrame:
     """Per account, in the window: each funnel stage, the day it was reached, and whether it followed the last.
 
@@ -46,30 +89,30 @@ def account_funnel_flags(
       already an MQA on the window's first day, a run of MQA days begun before the window.
     * ``mqa_from_engaged``: became an MQA in the window on or after its engaged date (never a carried MQA:
       it was an MQA before it was engaged in this window).
-    * **has_opp** / ``opps`` / ``pipeline`` (USD): opportunities created in the window; ``opp_date`` the first.
+    * **has_opp** / ``opps`` / ``pipeline`` (run currency): opportunities created in the window; ``opp_date`` the first.
       ``opp_from_mqa``: an MQA with an opportunity created in the window on or after its MQA date; an
       opportunity created before the MQA date did not come from the MQA stage.
-    * **won** / ``revenue`` (USD): an opportunity created in the window (one counted in ``has_opp``) was won,
+    * **won** / ``revenue`` (run currency): an opportunity created in the window (one counted in ``has_opp``) was won,
       by ``as_of`` (None: as the opportunities table stands), and the amount of those won. A deal won in the
       window that was created before it is not this window's win (:func:`deal_kpis` counts deals closed in the
       window, the revenue tile).
     * ``penetration``: engaged contacts / ``roi.buying_committee_size`` (at most 1).
+
+    The touch-level work (window counts, n-th touch, MQA runs) runs on ``engine`` or one made from ``compute``
+    (DuckDB by default; :func:`window_touch_state`), once per window and rule when ``cache`` is given.
     """
     p = params or RoiParams()
     w0, w1 = parse_window(window)
-    tp = touchpoints.loc[touchpoints["account_id"].notna().to_numpy(bool), ["account_id", "contact_id", "timestamp"]]
-    win_tp = tp.loc[in_window(tp["timestamp"], w0, w1).to_numpy(bool)]
+    stats, mqa = window_touch_state(touchpoints, (w0, w1), p, engine=engine, compute=compute, cache=cache)
     out = accounts[["account_id"]].copy()
     aid = out["account_id"]
-    out["touches"] = aid.map(win_tp.groupby("account_id").size()).fillna(0).astype(int).to_numpy()
-    out["engaged_contacts"] = (
-        aid.map(win_tp.groupby("account_id")["contact_id"].nunique()).fillna(0).astype(int).to_numpy()
-    )
-    out["engaged"] = (out["touches"] >= p.engaged_min_touches).to_numpy(bool)
     ids = aid.to_numpy(dtype=object)
-    nth = nth_touch_day(win_tp, p.engaged_min_touches).reindex(ids)
+    st = stats.reindex(ids)
+    out["touches"] = st["touches"].fillna(0).astype(int).to_numpy()
+    out["engaged_contacts"] = st["contacts"].fillna(0).astype(int).to_numpy()
+    out["engaged"] = (out["touches"] >= p.engaged_min_touches).to_numpy(bool)
+    nth = st["nth_day"]
     out["engaged_date"] = nth.where(out["engaged"].to_numpy(bool)).to_numpy()
-    mqa = mqa_spells(tp, w0, w1, p)
     out["mqa"] = mqa["mqa"].reindex(ids, fill_value=False).to_numpy(bool)
     first_run = mqa["since"].reindex(ids).astype(float)  # days from w0; -1: began before the window
     out["mqa_carried"] = (first_run < 0).to_numpy(bool)
@@ -104,6 +147,10 @@ def funnel(
     by: str | None = None,
     params: RoiParams | None = None,
     as_of: object = None,
+    *,
+    engine: Engine | None = None,
+    compute: ComputeParams | None = None,
+    cache: TouchCache | None = None,
 ) -> pd.DataFrame:
     """Account funnel per segment (``by`` = a column of ``accounts``, e.g. tier, grade, abm), stages in order.
 
@@ -112,10 +159,12 @@ def funnel(
     opp_not_from_mqa (with_opp − opp_from_mqa: non-MQAs, and MQAs whose opportunities all predate their MQA
     date). Rates (shares), each stage reached after the previous one: engaged→MQA = mqa_from_engaged / engaged
     accounts not already MQAs, MQA→opportunity = opp_from_mqa / mqa, opportunity→won = won / with_opp.
-    Pipeline, revenue (USD) of the window's opportunities (revenue: those won); penetration = mean engaged
+    Pipeline, revenue (run currency) of the window's opportunities (revenue: those won); penetration = mean engaged
     contacts / buying committee over engaged accounts (0–1).
     """
-    f = account_funnel_flags(accounts, touchpoints, opportunities, window, params, as_of=as_of)
+    f = account_funnel_flags(
+        accounts, touchpoints, opportunities, window, params, as_of=as_of, engine=engine, compute=compute, cache=cache
+    )
     f = f.merge(accounts, on="account_id", how="left")
     key = by if by else "_all"
     if not by:
@@ -159,11 +208,18 @@ def funnel_by_quarter(
     by: str | None = None,
     params: RoiParams | None = None,
     as_of: object = None,
+    *,
+    engine: Engine | None = None,
+    compute: ComputeParams | None = None,
+    cache: TouchCache | None = None,
 ) -> pd.DataFrame:
     """:func:`funnel` for each calendar quarter between ``start`` and ``end`` (rows: quarter[, segment])."""
     frames = []
     for q in quarters((start, end)):
-        f = funnel(accounts, touchpoints, opportunities, (q.start_time, q.end_time.normalize()), by, params, as_of)
+        win = (q.start_time, q.end_time.normalize())
+        f = funnel(
+            accounts, touchpoints, opportunities, win, by, params, as_of, engine=engine, compute=compute, cache=cache
+        )
         f.insert(0, "quarter", str(q))
         frames.append(f.reset_index())
     return pd.concat(frames, ignore_index=True)
@@ -178,9 +234,9 @@ def deal_kpis(
 ) -> pd.DataFrame:
     """Deal KPIs per segment.
 
-    Created in the window: ``opps`` (count), ``pipeline`` (USD). Closed in the window:
-    ``won``, ``lost``, ``win_rate`` = won / (won + lost), ``revenue`` (USD, won amount),
-    ``avg_deal_size`` (USD, mean won amount), ``avg_cycle_days`` / ``median_cycle_days``
+    Created in the window: ``opps`` (count), ``pipeline`` (run currency). Closed in the window:
+    ``won``, ``lost``, ``win_rate`` = won / (won + lost), ``revenue`` (run currency, won amount),
+    ``avg_deal_size`` (run currency, mean won amount), ``avg_cycle_days`` / ``median_cycle_days``
     (close − created, won deals, days; closed-only averages are biased low for the
     pipeline as a whole – see :func:`abm_lab.roi.velocity.estimate_velocity`). ``window=None`` = all time.
     ``by`` may name opportunity columns, columns of ``segments`` (joined on account_id,
@@ -371,10 +427,17 @@ def window_results(
     params: RoiParams | None = None,
     has_touches: bool = True,
     roi: float | None = None,
+    *,
+    engine: Engine | None = None,
+    compute: ComputeParams | None = None,
+    cache: TouchCache | None = None,
 ) -> KpiResults:
-    """Funnel flags, deal KPIs, actuals and tiles of one window (``roi``: the program ROI, when estimated)."""
+    """Funnel flags, deal KPIs, actuals and tiles of one window (``roi``: the program ROI, when estimated); the
+    touch-level work on ``engine`` or one made from ``compute`` (:func:`account_funnel_flags`)."""
     p = params or RoiParams()
-    flags = account_funnel_flags(segments, touchpoints, opportunities, window, p)
+    flags = account_funnel_flags(
+        segments, touchpoints, opportunities, window, p, engine=engine, compute=compute, cache=cache
+    )
     deals = deal_kpis(opportunities, window=window)
     actuals = window_kpis(flags, deals, has_touches)
     if roi is not None:

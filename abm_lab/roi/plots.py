@@ -13,10 +13,11 @@ import numpy as np
 import pandas as pd
 
 from .. import style
-from ..report.formatting import NO_VALUE, labelled, leadership_table
+from ..report.formatting import NO_VALUE, format_text_table, labelled, leadership_table
 from ..style import fmt_int, fmt_money, fmt_pct
 from .attribution import MODEL_LABELS, AttributionResult
 from .competing import CompetingResult, PipelineVelocity
+from .kpis import MONEY_COLUMNS
 from .velocity import AbmComparison, VelocityResult
 
 #: Formats of the funnel columns (kinds of :func:`abm_lab.style.format_table`).
@@ -65,17 +66,17 @@ def funnel_figure(f: pd.DataFrame, title: str = "Account funnel") -> Any:
     return fig
 
 
-def funnel_styler(f: pd.DataFrame) -> Any:
-    """The funnel with rates as percentages and money with thousands separators (leadership labels, a rate
-    without accounts to divide by as "—")."""
-    return leadership_table(f, {c: "{:.1%}" for c in FUNNEL_RATES} | {"pipeline": "{:,.0f}", "revenue": "{:,.0f}"})
+def funnel_styler(f: pd.DataFrame, currency: str = "$") -> Any:
+    """The funnel with rates as percentages and money in ``currency`` (leadership labels, a rate without
+    accounts to divide by as "—")."""
+    return leadership_table(f, {c: "{:.1%}" for c in FUNNEL_RATES}, money=MONEY_COLUMNS, currency=currency)
 
 
-def funnel_table(funnels: pd.DataFrame | Mapping[str, pd.DataFrame]) -> pd.DataFrame:
-    """Funnel(s) as formatted text with leadership labels; a mapping (e.g. ``{"tier": ..., "grade": ...}``) is
-    stacked by its keys."""
+def funnel_table(funnels: pd.DataFrame | Mapping[str, pd.DataFrame], currency: str = "$") -> pd.DataFrame:
+    """Funnel(s) as formatted text with leadership labels, money in ``currency``; a mapping (e.g.
+    ``{"tier": ..., "grade": ...}``) is stacked by its keys."""
     f = pd.concat(funnels) if isinstance(funnels, Mapping) else funnels
-    return labelled(style.format_table(f, FUNNEL_FORMATS))
+    return labelled(format_text_table(f, FUNNEL_FORMATS, currency))
 
 
 # --------------------------------------------------------------------------- deals
@@ -83,20 +84,20 @@ def funnel_table(funnels: pd.DataFrame | Mapping[str, pd.DataFrame]) -> pd.DataF
 NO_CLOSED_DEALS = "no closed deals"
 
 
-def deals_styler(deals: pd.DataFrame | Mapping[str, pd.DataFrame], cycle_digits: int = 0) -> Any:
-    """Deal KPIs (:func:`abm_lab.roi.kpis.deal_kpis`) formatted; a mapping is stacked by its keys."""
+def deals_styler(deals: pd.DataFrame | Mapping[str, pd.DataFrame], cycle_digits: int = 0, currency: str = "$") -> Any:
+    """Deal KPIs (:func:`abm_lab.roi.kpis.deal_kpis`) formatted, money in ``currency``; a mapping is stacked by
+    its keys."""
     d = pd.concat(deals) if isinstance(deals, Mapping) else deals
     return leadership_table(
         d,
         {
-            "pipeline": "{:,.0f}",
-            "revenue": "{:,.0f}",
-            "avg_deal_size": "{:,.0f}",
             "win_rate": "{:.1%}",
             "avg_cycle_days": f"{{:.{cycle_digits}f}}",
             "median_cycle_days": "{:.0f}",
         },
         missing={"win_rate": NO_CLOSED_DEALS},
+        money=MONEY_COLUMNS,
+        currency=currency,
     )
 
 
@@ -310,20 +311,20 @@ def tiles_table(tiles: pd.DataFrame, currency: str = "$") -> pd.DataFrame:
 NO_ATTRIBUTION = "No touchpoints with accounts: attribution skipped."
 
 
-def attribution_tables(att: Any, view: str) -> list[Any]:
-    """Notebook 05's attribution tables: ``"channel_value"`` (pipeline credit per channel and the Markov removal
-    effects) or ``"programme"`` (credit per programme and the won-revenue view); the skip message without
-    attribution."""
+def attribution_tables(att: Any, view: str, currency: str = "$") -> list[Any]:
+    """Notebook 05's attribution tables: ``"channel_value"`` (pipeline credit per channel in ``currency`` and the
+    Markov removal effects) or ``"programme"`` (credit per programme in ``currency`` and the won-revenue view);
+    the skip message without attribution."""
     if att is None:
         return [NO_ATTRIBUTION]
     if view == "channel_value":
         return [
-            leadership_table(att.channel.table("value"), digits=0),
+            leadership_table(att.channel.table("value"), money=True, currency=currency),
             leadership_table(att.channel.markov.removal_effects, digits=4),
         ]
     if view == "programme":
         return [
-            leadership_table(att.program.table("value"), digits=0),
+            leadership_table(att.program.table("value"), money=True, currency=currency),
             leadership_table(att.won.table("value", share=True)),
         ]
     raise ValueError(f"unknown attribution view {view!r}")

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from ..config.compute import ComputeParams
 from ..config.core import RunParams
 from ..config.experiment import ExperimentParams
 from ..config.roi import RoiParams
@@ -25,7 +26,7 @@ from ..results import Results, Summary
 from .attribution import AttributionResult, account_paths, attribute
 from .competing import CompetingResult, PipelineVelocity, deal_outcomes, pipeline_velocity_of
 from .economics import CacResult, cac
-from .kpis import KpiResults, deal_kpis, funnel, funnel_by_quarter, pseudonymise, window_results
+from .kpis import KpiResults, TouchCache, deal_kpis, funnel, funnel_by_quarter, pseudonymise, window_results
 from .lift.report import LiftReport, run_lift
 from .segments import account_frame
 from .velocity import AbmComparison, VelocityResult, close_durations, compare_abm, estimate_velocity, opp_durations
@@ -51,6 +52,10 @@ class RoiInputs:
     touch_source: str = TOUCH_SOURCE
     experiment: ExperimentParams = field(default_factory=ExperimentParams)
     preregistration: dict[str, Any] | None = None  # the analysed experiment's design (experiment.preregistration)
+    compute: ComputeParams = field(default_factory=ComputeParams)  # the engine of the touch-level transforms
+    # touch-level funnel state per window (kpis.window_touch_state): the views of a window read the touches once;
+    # not an init field, so a copy with other touches (dataclasses.replace) starts empty
+    touch_cache: TouchCache = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def opportunities(self) -> pd.DataFrame:
@@ -89,6 +94,8 @@ class RoiInputs:
             by=by,
             params=self.params,
             as_of=self.run.as_of,
+            compute=self.compute,
+            cache=self.touch_cache,
         )
 
     def funnel_by_quarter(self, by: str | None = None) -> pd.DataFrame:
@@ -102,6 +109,8 @@ class RoiInputs:
             by=by,
             params=self.params,
             as_of=self.run.as_of,
+            compute=self.compute,
+            cache=self.touch_cache,
         )
 
     def cac(self, lag_days: int | None = None) -> CacResult:
@@ -142,6 +151,7 @@ def run_inputs(ctx: RunContext) -> RoiInputs:
         run=ctx.params.run,
         experiment=ctx.params.experiment,
         preregistration=preregistration(ctx.params, ctx.root),
+        compute=ctx.params.compute,
     )
 
 
@@ -205,7 +215,14 @@ def run(inputs: RoiInputs) -> RoiResults:
     """Lift and ROI (when there is a program), then the window KPIs with ROI among the tiles."""
     p = inputs.params
     lift = (
-        run_lift(inputs.tables, inputs.touchpoints, as_of=inputs.run.as_of, params=p, experiment=inputs.experiment)
+        run_lift(
+            inputs.tables,
+            inputs.touchpoints,
+            as_of=inputs.run.as_of,
+            params=p,
+            experiment=inputs.experiment,
+            compute=inputs.compute,
+        )
         if inputs.has_program
         else None
     )
@@ -217,6 +234,8 @@ def run(inputs: RoiInputs) -> RoiResults:
         p,
         inputs.has_touches,
         roi=lift.roi["estimate"] if lift is not None else None,
+        compute=inputs.compute,
+        cache=inputs.touch_cache,
     )
     return RoiResults(kpis, lift)
 
@@ -301,7 +320,17 @@ def attributions(inputs: RoiInputs) -> AttributionRuns | None:
     people, accounts = inputs.tables.get("contacts"), inputs.tables.get("accounts")
 
     def paths(**kw: Any) -> Any:
-        return account_paths(tp, opps, as_of=as_of, params=p, window=window, contacts=people, accounts=accounts, **kw)
+        return account_paths(
+            tp,
+            opps,
+            as_of=as_of,
+            params=p,
+            window=window,
+            contacts=people,
+            accounts=accounts,
+            compute=inputs.compute,
+            **kw,
+        )
 
     channel = attribute(paths(), p, value_label="pipeline")
     program = attribute(paths(dimension="program_id"), p, dimension="program_id", value_label="pipeline")

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import ibis
 import pandas as pd
 import pandas.testing as pdt
+import pydantic
 import pytest
 
 from abm_lab.compute import DuckDBEngine, arrow_to_pandas, make_engine, round_floats
@@ -91,3 +95,23 @@ def test_an_empty_frame_is_a_table_with_its_columns_on_every_engine(any_engine):
     any_engine.register("empty_t", empty)
     got = any_engine.sql("SELECT account_id, n FROM empty_t")
     assert list(got.columns) == ["account_id", "n"] and len(got) == 0
+
+
+def test_duckdb_settings_from_params_and_spill_folder_outside_the_working_directory(tmp_path, monkeypatch):
+    from abm_lab.config.compute import DuckDBParams
+
+    monkeypatch.chdir(tmp_path)
+    eng = DuckDBEngine(DuckDBParams(memory_limit="300MB", threads=1))
+    got = eng.con.sql(
+        "SELECT current_setting('memory_limit'), current_setting('threads'), current_setting('temp_directory')"
+    ).fetchall()[0]
+    assert got[0].startswith("286") and got[1] == 1  # 300 MB shown in MiB
+    spill = Path(got[2])
+    assert spill.parent == Path(tempfile.gettempdir()) and not spill.exists()  # created only if DuckDB spills
+    # a sort larger than the limit spills there, then close() removes it; nothing lands in the working directory
+    n = eng.con.sql("SELECT COUNT(*) FROM (SELECT range AS r, md5(range::VARCHAR) AS h FROM range(4000000) ORDER BY h)")
+    assert n.fetchall()[0][0] == 4_000_000
+    eng.close()
+    assert not spill.exists() and list(tmp_path.iterdir()) == []
+    with pytest.raises(pydantic.ValidationError):
+        DuckDBParams(memory_limit="4GB'; DROP TABLE x; --")

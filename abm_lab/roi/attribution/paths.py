@@ -18,12 +18,17 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from ...compute import Engine
+from ...config.compute import ComputeParams
 from ...config.roi import AttributionParams
 from ...errors import ABMDataError
-from .milestones import flag_touches, milestone_orders
+from ..sql import JOURNEY_TABLE, PERSON_TABLE, TOUCH_TABLE, journey_sql, use_engine
+from .milestones import DAY
 
 START, CONV, NULL = "(start)", "(conversion)", "(null)"
 NO_PROGRAM = "(no program)"
+#: Milestone flag of each touch -> its column in :func:`abm_lab.roi.sql.journey_sql` (the milestone's ``ord``).
+MILESTONES = {"is_first_touch": "ft", "is_lead_creation": "lcr", "is_opp_creation": "oc", "is_closed_won": "cw"}
 
 
 # --------------------------------------------------------------------------- path data
@@ -177,6 +182,8 @@ def account_paths(
     accounts_with_touches_as_nulls: bool = True,
     contacts: pd.DataFrame | None = None,
     accounts: pd.DataFrame | None = None,
+    engine: Engine | None = None,
+    compute: ComputeParams | None = None,
 ) -> PathData:
     """Account-level journeys from canonical tables.
 
@@ -195,6 +202,8 @@ def account_paths(
     Milestones (flags ``is_first_touch``, ``is_lead_creation``, ``is_opp_creation``, ``is_closed_won``) are
     found over all the account's touches before the conversion, not only the look-back
     (:mod:`.milestones`); ``contacts`` (contact_id, created_date) gives the lead-creation touch.
+    The touch-level work (journey joins, milestone ranking, look-back) is one query
+    (:func:`abm_lab.roi.sql.journey_sql`) on ``engine`` or one made from ``compute`` (DuckDB by default).
     """
     p = params or AttributionParams()
     as_of = pd.Timestamp(as_of).normalize()
@@ -218,17 +227,17 @@ def account_paths(
     person, person_ids = (
         pd.factorize(tp["contact_id"].astype("string")) if has_person else (np.full(len(tp), -1), pd.Index([]))
     )
+    # the touches as the journey query reads them (ord: the touch's row, the tie-break of equal times)
     t = pd.DataFrame(
         {
-            "acc": t_acc,
-            "timestamp": tp["timestamp"].to_numpy(),
-            "order": np.arange(len(tp)),
-            "ch": ch_codes,
-            "person": person,
-            "_lc": tp["activity_type"].isin(set(p.lead_creation_activities)).to_numpy(bool)
+            "acc": t_acc.astype(np.int64),
+            "ts": pd.to_datetime(tp["timestamp"]).to_numpy("datetime64[ns]"),
+            "ord": np.arange(len(tp), dtype=np.int64),
+            "ch": ch_codes.astype(np.int64),
+            "person": np.asarray(person, np.int64),
+            "lc": tp["activity_type"].isin(set(p.lead_creation_activities)).to_numpy(bool)
             if "activity_type" in tp.columns
             else np.zeros(len(tp), bool),
-            "_known": person >= 0,
         }
     )
     if variant == "created":
@@ -267,13 +276,10 @@ def account_paths(
         )
     c = c.reset_index(drop=True)
     c["key"] = np.arange(len(c))
-    c["end_excl"] = c["end"] + pd.Timedelta(days=1)
-    j = c[["key", "acc", "end_excl", "created", "conv"]].merge(t, on="acc", how="inner")
-    j = j.loc[j["timestamp"] < j["end_excl"]].sort_values(["key", "timestamp", "order"], kind="stable")
-    orders = milestone_orders(j, variant, _person_created(contacts, person_ids))
-    j = j.loc[j["timestamp"] >= j["end_excl"] - pd.Timedelta(days=p.lookback_days)].reset_index(drop=True)
+    c["end_excl"] = c["end"] + DAY
+    j = _journey_touches(t, c, variant, _person_created(contacts, person_ids), p.lookback_days, engine, compute)
     has = np.zeros(len(c), bool)
-    has[j["key"].unique()] = True
+    has[j["jkey"].unique()] = True
     miss = c.loc[~has]
     excluded = {
         "conversions": float(miss["conv"].sum()),
@@ -285,23 +291,29 @@ def account_paths(
     kept = c.loc[has].reset_index(drop=True)
     new_id = np.full(len(c), -1)
     new_id[kept["key"].to_numpy()] = np.arange(len(kept))
-    pid = new_id[j["key"].to_numpy()]
-    pos = j.groupby("key", sort=False).cumcount().to_numpy()
+    key = j["jkey"].to_numpy(np.int64)
+    pid = new_id[key]
+    pos = j.groupby("jkey", sort=False).cumcount().to_numpy()
     n = np.bincount(pid)[pid]
+    order = j["ord"].to_numpy(np.int64)
+    ts = pd.Series(t["ts"].to_numpy()[order])  # each touch's own timestamp, whichever engine ran
     touches = pd.DataFrame(
         {
             "path_id": pid,
             "pos": pos,
             "n": n,
-            "channel": pd.Categorical.from_codes(j["ch"].to_numpy(), categories=list(map(str, ch_names))),
-            "age_days": ((j["end_excl"] - j["timestamp"]).dt.total_seconds() / 86400.0).to_numpy(),
+            "channel": pd.Categorical.from_codes(j["ch"].to_numpy(np.int64), categories=list(map(str, ch_names))),
+            "age_days": ((pd.Series(c["end_excl"].to_numpy()[key]) - ts).dt.total_seconds() / 86400.0).to_numpy(),
         }
     )
-    for name, flag in flag_touches(j, orders).items():
+    first = np.r_[0, np.flatnonzero(np.diff(pid)) + 1] if len(pid) else np.zeros(0, np.int64)
+    for name, col in MILESTONES.items():
+        target = j[col].to_numpy(dtype=float, na_value=np.nan)
+        flag = target == order  # NaN (no milestone) is never equal
         touches[name] = flag
         # conversions whose milestone exists but lies before the look-back (its share is redistributed)
         credited = np.bincount(pid, weights=flag.astype(float), minlength=len(kept)) > 0
-        exists = np.isin(kept["key"].to_numpy(), orders[name].index.to_numpy())
+        exists = ~np.isnan(target[first])
         excluded[f"{name[3:]}_before_lookback"] = float(kept["conv"].to_numpy(float)[exists & ~credited].sum())
     paths = pd.DataFrame(
         {
@@ -312,6 +324,50 @@ def account_paths(
         }
     )
     return PathData(touches, paths, excluded)
+
+
+def _journey_touches(
+    t: pd.DataFrame,
+    c: pd.DataFrame,
+    variant: str,
+    created_by_person: pd.Series | None,
+    lookback_days: int,
+    engine: Engine | None,
+    compute: ComputeParams | None,
+) -> pd.DataFrame:
+    """The credited touches of every journey with its milestone touches, from :func:`abm_lab.roi.sql.journey_sql`
+    on the engine over the touches ``t`` (acc, ts, ord, ch, person, lc) and the journeys ``c``: jkey, ts, ord,
+    ch and the ``ord`` of each milestone (NaN: none), sorted by journey, time and the touch's row (``ord``), as
+    :mod:`.milestones` defines them over the journey's touches before its end."""
+    journeys = pd.DataFrame(
+        {
+            "jkey": c["key"].to_numpy(np.int64),
+            "acc": c["acc"].to_numpy(np.int64),
+            "end_excl": c["end_excl"].to_numpy("datetime64[ns]"),
+            "lb_from": (c["end_excl"] - pd.Timedelta(days=lookback_days)).to_numpy("datetime64[ns]"),
+            "created_excl": (pd.to_datetime(c["created"]) + DAY).to_numpy("datetime64[ns]"),
+            "conv": c["conv"].to_numpy(float),
+        }
+    )
+    by_person = created_by_person is not None and bool(created_by_person.notna().any())
+    with use_engine(engine, compute) as eng:
+        eng.register(TOUCH_TABLE, t)
+        eng.register(JOURNEY_TABLE, journeys)
+        if by_person:
+            assert created_by_person is not None
+            made = created_by_person.dropna()
+            eng.register(
+                PERSON_TABLE,
+                pd.DataFrame(
+                    {
+                        "person": made.index.to_numpy(np.int64),
+                        "made": made.to_numpy("datetime64[ns]"),
+                        "made_excl": (made + DAY).to_numpy("datetime64[ns]"),
+                    }
+                ),
+            )
+        j = eng.sql(journey_sql(variant == "closed", by_person))
+    return j.sort_values(["jkey", "ts", "ord"], kind="stable").reset_index(drop=True)
 
 
 def _customer_codes(accounts: pd.DataFrame | None, acc_names: pd.Index) -> np.ndarray:

@@ -7,14 +7,19 @@ technographics, pre-period opportunities and touches), standardised.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ...compute import Engine
+from ...config.compute import ComputeParams
 from ...config.roi import LiftParams
 from ...errors import ABMDataError
+from ..funnel_dates import by_account, register_touches
+from ..sql import touch_count_sql, use_engine
 from .weighting import add_category_indicators
 
 
@@ -51,6 +56,24 @@ def _covariates(acc: pd.DataFrame) -> pd.DataFrame:
     return add_category_indicators(X, acc)
 
 
+def touch_counts(
+    touchpoints: pd.DataFrame,
+    ranges: Sequence[tuple[pd.Timestamp, pd.Timestamp]],
+    *,
+    engine: Engine | None = None,
+    compute: ComputeParams | None = None,
+) -> pd.DataFrame:
+    """Touches per account (index: account_id as str, accounts with any touch) in each ``[lo, hi)`` of ``ranges``
+    (columns ``n_0``, ``n_1``, … int), counted on ``engine`` or one made from ``compute``
+    (:func:`abm_lab.roi.sql.touch_count_sql`; DuckDB by default)."""
+    with use_engine(engine, compute) as eng:
+        register_touches(eng, touchpoints[["account_id", "timestamp"]])
+        r = by_account(eng.sql(touch_count_sql(ranges)))
+    out = pd.DataFrame({f"n_{i}": r[f"n_{i}"].to_numpy(np.int64) for i in range(len(ranges))}, index=r.index)
+    out.index = out.index.astype(str)
+    return out.sort_index(kind="stable")
+
+
 def prepare(
     tables: dict[str, pd.DataFrame],
     touchpoints: pd.DataFrame | None = None,
@@ -58,6 +81,8 @@ def prepare(
     as_of: Any,
     program_start: Any = None,
     params: LiftParams | None = None,
+    engine: Engine | None = None,
+    compute: ComputeParams | None = None,
 ) -> LiftData:
     """Build the analysis frames from canonical tables.
 
@@ -66,7 +91,8 @@ def prepare(
     length before the start (or ``pre_period_days``), not before the first opportunity.
     Eligible accounts: all except customers that won no deal after the start (existing
     customers have no new-business opportunities); excluded counts are kept.
-    ``touchpoints`` (with account_id resolved) adds pre-period engagement as a covariate.
+    ``touchpoints`` (with account_id resolved) adds pre-period engagement as a covariate, counted on ``engine``
+    or one made from ``compute`` (:func:`touch_counts`).
     """
     p = params or LiftParams()
     as_of = pd.Timestamp(as_of).normalize()
@@ -125,9 +151,8 @@ def prepare(
     X["opps_pre"] = acc["opps_pre"]
     X["any_opp_pre"] = (acc["opps_pre"] > 0).astype(float)
     if touchpoints is not None and p.engagement_covariate and len(touchpoints):
-        tp = touchpoints.loc[touchpoints["account_id"].notna()]
-        pre_tp = tp.loc[(tp["timestamp"] >= pre_start) & (tp["timestamp"] < start)]
-        n_tp = aid.map(pre_tp.groupby("account_id").size()).fillna(0).astype(float)
+        cnt = touch_counts(touchpoints, [(pre_start, start)], engine=engine, compute=compute)["n_0"]
+        n_tp = aid.astype(str).map(cnt).fillna(0).astype(float)
         X["log_touches_pre"] = np.log1p(n_tp).to_numpy()
     X = X.loc[:, X.std(ddof=0) > 0]
     X = (X - X.mean()) / X.std(ddof=0)

@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ...config.compute import ComputeParams
 from ...config.experiment import ExperimentParams
 from ...config.mapping import MappingParams
 from ...config.roi import RoiParams
@@ -44,6 +45,7 @@ from ...results import Results, Summary
 from ...utils import limit_threads
 from ..economics import lift_cost, roi_two_ways
 from . import analysis as an
+from .data import touch_counts
 from .estimands import (
     DEAL_OUTCOMES,
     OPEN_OUTCOME,
@@ -170,10 +172,18 @@ def _tiers(programs: pd.DataFrame, ids: np.ndarray) -> np.ndarray:
 
 
 def _covariates(
-    accounts: pd.DataFrame, ids: np.ndarray, Y: np.ndarray, pre: np.ndarray, touchpoints: Any, dsg: Any, p: Any
+    accounts: pd.DataFrame,
+    ids: np.ndarray,
+    Y: np.ndarray,
+    pre: np.ndarray,
+    touchpoints: Any,
+    dsg: Any,
+    p: Any,
+    compute: ComputeParams | None = None,
 ) -> tuple[pd.DataFrame, list[str]]:
-    """Pre-programme design: smooth firmographics, then activity before the first start (and touches); returns
-    the frame and the names of the columns the weighting model uses (all, or the firmographics only)."""
+    """Pre-programme design: smooth firmographics, then activity before the first start (and touches, counted on
+    the ``compute`` engine: :func:`.data.touch_counts`); returns the frame and the names of the columns the
+    weighting model uses (all, or the firmographics only)."""
     acc = accounts.assign(account_id=accounts["account_id"].astype(str)).drop_duplicates("account_id")
     acc = acc.set_index("account_id").reindex(ids).reset_index()
     X = firmographics(acc)
@@ -184,17 +194,11 @@ def _covariates(
             X[f"{name} pre (log)"] = np.log1p(Y[:, pre, k].mean(1))
             X[f"{name} last pre period (log)"] = np.log1p(Y[:, last, k])
     if touchpoints is not None and p.engagement_covariate and len(touchpoints):
-        tp = touchpoints.loc[touchpoints["account_id"].notna()]
-        ts = pd.to_datetime(tp["timestamp"])
         start, g0 = dsg.first_start, dsg.grid.first_day
         recent = start - pd.Timedelta(days=dsg.grid.days)
-        a = tp["account_id"].astype(str)
-        for name, m in (
-            ("touches pre (log)", (ts >= g0) & (ts < start)),
-            ("touches last pre period (log)", (ts >= recent) & (ts < start)),
-        ):
-            cnt = a.loc[m.to_numpy()].value_counts()
-            X[name] = np.log1p(pd.Series(ids).map(cnt).fillna(0).to_numpy(float))
+        cnt = touch_counts(touchpoints, [(g0, start), (recent, start)], compute=compute)
+        for i, name in enumerate(("touches pre (log)", "touches last pre period (log)")):
+            X[name] = np.log1p(pd.Series(ids).map(cnt[f"n_{i}"]).fillna(0).to_numpy(float))
     return X, list(X.columns) if p.weighting_pre_outcomes else firmo
 
 
@@ -224,6 +228,7 @@ def run_lift(
     as_of: Any,
     params: RoiParams | None = None,
     experiment: ExperimentParams | None = None,
+    compute: ComputeParams | None = None,
 ) -> LiftReport:
     """Lift of the ABM programme on its targets by every method, diagnostics, and ROI two ways.
 
@@ -231,7 +236,8 @@ def run_lift(
     (:func:`abm_lab.mapping.resolve.resolve_touch_accounts`; optional: pre-programme touches as a covariate,
     and the contamination check of an experiment). When ``programs.arm`` marks held-out controls, the randomised
     comparison (:mod:`abm_lab.experiment`) is estimated too and is the headline unless its checks fail; the
-    observational methods then see the programme as run (controls are never treated)."""
+    observational methods then see the programme as run (controls are never treated). ``compute``: the engine
+    the touch-level covariates are counted on (DuckDB by default)."""
     from ...experiment.analysis import arms_of, observational_programs
 
     rp = params or RoiParams()
@@ -290,7 +296,7 @@ def run_lift(
         target = dsg.matrix("target").astype(bool)[:, 0]
         control = ~target
         pre = grid.end(grid.periods).to_numpy() < np.datetime64(dsg.first_start)
-        cov, used = _covariates(accounts, ids, Y, pre, touchpoints, dsg, p)
+        cov, used = _covariates(accounts, ids, Y, pre, touchpoints, dsg, p, compute)
         wt = fit_weighting(cov[used], target, control, p.propensity_clip, p.propensity_c)
         rows += an.ra_ipw_rows(wt, core, deals, p, rng, pre)
         es, pretrend = an.event_study_frame(core, p)
