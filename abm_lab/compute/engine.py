@@ -268,13 +268,24 @@ def make_engine(params: ComputeParams | None = None) -> Engine:
 
 
 @contextmanager
-def engine(params: ComputeParams | None = None) -> Iterator[Engine]:
-    """``with engine(params.compute) as eng: eng.register(...); eng.run(expr)``; closed afterwards."""
+def open_engine(given: Engine | None = None, params: ComputeParams | None = None) -> Iterator[Engine]:
+    """``given`` as is (left open: its owner closes it), else an engine made from ``params`` (DuckDB by default)
+    and closed on leaving the block: how every transform takes an optional ``engine=`` beside ``compute=``."""
+    if given is not None:
+        yield given
+        return
     eng = make_engine(params)
     try:
         yield eng
     finally:
         eng.close()
+
+
+@contextmanager
+def engine(params: ComputeParams | None = None) -> Iterator[Engine]:
+    """``with engine(params.compute) as eng: eng.register(...); eng.run(expr)``; closed afterwards."""
+    with open_engine(None, params) as eng:
+        yield eng
 
 
 def round_floats(df: pd.DataFrame, digits: int) -> pd.DataFrame:

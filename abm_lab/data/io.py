@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..compute import Engine
+from ..compute import Engine, open_engine
 from ..config import Params
 from ..config.compute import ComputeParams
 from ..config.core import FileSpec
@@ -219,7 +219,7 @@ def load_folder(
 ) -> Dataset:
     """Load a folder of exports; row checks run on ``engine``, else on one made from ``compute`` (default
     ``params.compute``): :func:`validate.validate_table`."""
-    with validate.checks_engine(engine, compute or params.compute) as eng:
+    with open_engine(engine, compute or params.compute) as eng:
         return _load_folder(Path(folder), params, eng)
 
 
@@ -291,7 +291,7 @@ def load_duckdb(
     db_path: str | os.PathLike, params: Params, *, engine: Engine | None = None, compute: ComputeParams | None = None
 ) -> Dataset:
     """Load the tables of a DuckDB file; row checks as in :func:`load_folder`."""
-    with validate.checks_engine(engine, compute or params.compute) as eng:
+    with open_engine(engine, compute or params.compute) as eng:
         return _load_duckdb(Path(db_path), params, eng)
 
 

@@ -8,13 +8,10 @@ column and the first failing rows (file line numbers), whichever engine found it
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import numpy as np
 import pandas as pd
 
-from ..compute import Engine, make_engine
+from ..compute import Engine, open_engine
 from ..config.compute import ComputeParams
 from ..errors import ABMDataError
 from . import rowchecks
@@ -53,19 +50,6 @@ def format_rows(
     naming the file in a combined table), else data row i is line i+2 (header on line 1)."""
     pos = np.flatnonzero(mask.fillna(False).to_numpy(dtype=bool))[:limit]
     return format_positions(df, pos, columns, lines)
-
-
-@contextmanager
-def checks_engine(engine: Engine | None, compute: ComputeParams | None) -> Iterator[Engine]:
-    """``engine`` as given (left open), else one made from ``compute`` and closed afterwards."""
-    if engine is not None:
-        yield engine
-        return
-    eng = make_engine(compute)
-    try:
-        yield eng
-    finally:
-        eng.close()
 
 
 def _text(s: pd.Series) -> pd.Series:
@@ -231,7 +215,7 @@ def validate_table(
     for c in df.columns:
         if c not in out.columns:
             out[c] = df[c]
-    with checks_engine(engine, compute) as eng:
+    with open_engine(engine, compute) as eng:
         _row_checks(eng, df, out, t, file, opts, lines, warnings)
     return out
 
@@ -366,7 +350,7 @@ def check_foreign_keys(
 
     One query per table with links (:func:`rowchecks.fk_plan`), on ``engine`` or one made from ``compute``."""
     files = files or {}
-    with checks_engine(engine, compute) as eng:
+    with open_engine(engine, compute) as eng:
         targets: dict[str, str] = {}
         try:
             for name, df in tables.items():

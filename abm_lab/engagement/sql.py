@@ -11,22 +11,12 @@ names derived from activity types are made SQL-safe by :func:`ident`.
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from ..config.engagement import EngagementParams
 from ..data.schema import CHANNELS, FUNNEL_STAGES
 
 #: ln(2): decay weight of a touch ``age`` days old is ``exp(-LN2 * age / half_life)``.
 LN2 = "CAST(0.6931471805599453 AS DOUBLE)"
-
-
-def connect() -> Any:
-    """In-memory DuckDB connection without the notebook progress bar."""
-    import duckdb
-
-    con = duckdb.connect()
-    con.execute("SET enable_progress_bar = false")
-    return con
 
 
 def ident(s: str) -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..compute import Engine
+from ..compute import Engine, open_engine
 from ..config.compute import ComputeParams
 from ..config.mapping import MappingParams
 from ..results import Results, Summary
@@ -21,7 +21,6 @@ from .arrays import append_missing, arrow_strings, require_columns
 from .cascade import METHODS, Cascade, StepTimer
 from .domains import decode
 from .index import AccountIndex
-from .joins import join_engine
 
 __all__ = ["STATUSES", "MappingResult", "map_contacts"]
 
@@ -144,7 +143,7 @@ def map_contacts(
     timer = StepTimer()
     idx = index or AccountIndex.build(accounts, params)
     timer.lap("index")
-    with join_engine(engine, compute) as eng:
+    with open_engine(engine, compute) as eng:
         cascade = Cascade(contacts.reset_index(drop=True), idx, params, engine=eng)
         timer.lap("prepare")
         cascade.run(timer)

@@ -14,17 +14,15 @@ The result is engine-neutral: integer columns as ``int64`` and rows in the order
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
 
-from ..compute import Engine, make_engine
-from ..config.compute import ComputeParams
+from ..compute import Engine, open_engine
 from .index import AccountIndex
 
-__all__ = ["KEY_JOIN_SQL", "CANDIDATE_COLUMNS", "domain_keys", "name_keys", "key_candidates", "join_engine"]
+__all__ = ["KEY_JOIN_SQL", "CANDIDATE_COLUMNS", "domain_keys", "name_keys", "key_candidates"]
 
 #: The one definition (DuckDB dialect; sqlglot writes it for Spark). ``{keys}``: step (code), key (code), value;
 #: ``{accounts}``: value, acc (account position in the index), pos (row of the accounts' key table).
@@ -41,20 +39,6 @@ CANDIDATE_COLUMNS = ("key", "acc", "pos", "n_acc")
 #: Suffix of the registered table names: a new pair of names per call, so that no engine reads a table
 #: (on Spark: a Parquet file) that a later call of the same engine has replaced.
 _CALLS = itertools.count()
-
-
-@contextmanager
-def join_engine(eng: Engine | None = None, compute: ComputeParams | None = None) -> Iterator[Engine]:
-    """``eng`` when given (left open: its owner closes it), else an engine made from ``compute`` (DuckDB by
-    default) and closed on leaving the block."""
-    if eng is not None:
-        yield eng
-        return
-    made = make_engine(compute)
-    try:
-        yield made
-    finally:
-        made.close()
 
 
 def domain_keys(index: AccountIndex) -> pd.DataFrame:
@@ -121,7 +105,7 @@ def key_candidates(
     k = pd.concat(parts, ignore_index=True)
     n = next(_CALLS)
     names = {"keys": f"mapping_keys_{n}", "accounts": f"mapping_account_keys_{n}"}
-    with join_engine(eng) as e:
+    with open_engine(eng) as e:
         e.register(names["keys"], k)
         e.register(names["accounts"], accounts)
         got = e.sql(KEY_JOIN_SQL.format(**names))

@@ -17,13 +17,12 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ..artefacts import MappingSummary
-from ..compute import Engine
+from ..compute import Engine, open_engine
 from ..config.compute import ComputeParams
 from ..config.mapping import MappingParams
 from ..results import Results, Summary
 from .contacts import MappingResult, map_contacts
 from .index import AccountIndex
-from .joins import join_engine
 from .personas import committee_coverage, committee_flags, coverage_by_tier, parse_titles, persona_involvement
 from .touchpoints import map_touchpoints, touchpoint_match_rates
 
@@ -184,7 +183,7 @@ def run_mapping(
     opportunities). The mapping's key joins run on ``engine`` if given, else on one engine made from
     ``compute`` (DuckDB by default) for both the contacts and the touchpoints."""
     idx = AccountIndex.build(tables["accounts"], params)
-    with join_engine(engine, compute) as eng:
+    with open_engine(engine, compute) as eng:
         res = map_contacts(tables["contacts"], tables["accounts"], params, index=idx, engine=eng)
         tp = map_touchpoints(tables["touchpoints"], res, tables["accounts"], params, index=idx, engine=eng)
     con = tables["contacts"].reset_index(drop=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..compute import Engine
+from ..compute import Engine, open_engine
 from ..config.compute import ComputeParams
 from ..config.mapping import MappingParams
 from ..errors import ABMDataError
@@ -19,7 +19,7 @@ from .arrays import append_missing, as_object, isin, positions, require_columns,
 from .contacts import MappingResult
 from .domains import freemail_domains, registered_array
 from .index import AccountIndex
-from .joins import domain_keys, join_engine, key_candidates
+from .joins import domain_keys, key_candidates
 
 __all__ = ["map_touchpoints", "touchpoint_match_rates"]
 
@@ -95,7 +95,7 @@ def map_touchpoints(
         dc = np.where(fm, -1, dc)  # -1: no registered domain, or a free-mail / ISP one
         kc = np.flatnonzero(np.bincount(dc[dc >= 0], minlength=len(du)))
         keys = [("reverse_ip_domain", kc, np.asarray(du, dtype=object)[kc])]
-        with join_engine(engine, compute) as eng:
+        with open_engine(engine, compute) as eng:
             cands = key_candidates(keys, domain_keys(index), eng)["reverse_ip_domain"]
         n_keys = len(du)
         n_acc = np.zeros(n_keys + 1, dtype=np.int64)  # last slot: code -1

@@ -18,10 +18,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..compute import Engine
+from ..compute import Engine, open_engine
 from ..config.compute import ComputeParams
 from ..config.roi import RoiParams
-from .sql import TOUCH_TABLE, mqa_sql, use_engine, window_touch_sql
+from .sql import TOUCH_TABLE, mqa_sql, window_touch_sql
 
 
 def register_touches(eng: Engine, tp: pd.DataFrame) -> None:
@@ -76,7 +76,7 @@ def window_touch_stats(
 ) -> pd.DataFrame:
     """Per account (index) with touches on a day in [``w0``, ``w1``]: ``touches``, ``contacts`` (distinct known
     contacts) and ``nth_day`` (midnight of its ``n``-th touch; NaT with fewer), accounts sorted."""
-    with use_engine(engine, compute) as eng:
+    with open_engine(engine, compute) as eng:
         register_touches(eng, tp)
         return window_touch_stats_on(eng, n, w0, w1 + pd.Timedelta(days=1))
 
@@ -85,7 +85,7 @@ def nth_touch_day(
     tp: pd.DataFrame, n: int, *, engine: Engine | None = None, compute: ComputeParams | None = None
 ) -> pd.Series:
     """Per account (index), the day of its ``n``-th touch in ``tp`` (accounts with fewer touches left out)."""
-    with use_engine(engine, compute) as eng:
+    with open_engine(engine, compute) as eng:
         register_touches(eng, tp)
         s = window_touch_stats_on(eng, n)["nth_day"]
     return s.loc[s.notna()]
@@ -118,6 +118,6 @@ def mqa_spells(
     last touch of a run with gaps < ``L``. Their changes (+1 / -1 events) are summed per account and day and
     accumulated (:func:`abm_lab.roi.sql.mqa_sql`): the state of each day with a change, no per-account loop.
     Touches before ``w0 - L`` cannot change any state from the day before the window on, so they are not read."""
-    with use_engine(engine, compute) as eng:
+    with open_engine(engine, compute) as eng:
         register_touches(eng, tp)
         return mqa_spells_on(eng, w0, w1, p)

@@ -21,14 +21,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..compute import Engine
+from ..compute import Engine, open_engine
 from ..config.compute import ComputeParams
 from ..config.roi import KpiTargets, RoiParams
 from ..errors import ABMDataError
 from ..results import Results, Summary
 from .funnel_dates import mqa_spells_on, register_touches, window_touch_stats_on
 from .segments import Window, in_window, parse_window, quarters
-from .sql import use_engine
 
 #: Columns of :func:`funnel` and :func:`deal_kpis` frames in the run currency: tables format them as money with
 #: the run's currency symbol (:func:`abm_lab.report.formatting.leadership_table`'s ``money``), never as bare numbers.
@@ -56,7 +55,7 @@ def window_touch_state(
     key = (w0, w1, p.engaged_min_touches, p.mqa_lookback_days, p.mqa_min_touches, p.mqa_min_contacts)
     if cache is not None and key in cache:
         return cache[key]
-    with use_engine(engine, compute) as eng:
+    with open_engine(engine, compute) as eng:
         register_touches(eng, touchpoints)
         stats = window_touch_stats_on(eng, p.engaged_min_touches, w0, w1 + pd.Timedelta(days=1))
         mqa = mqa_spells_on(eng, w0, w1, p)

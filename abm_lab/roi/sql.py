@@ -18,13 +18,9 @@ inlined as ``TIMESTAMP`` literals (:func:`ts_lit`); table names are the ``*_TABL
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 
 import pandas as pd
-
-from ..compute import Engine, make_engine
-from ..config.compute import ComputeParams
 
 #: Engine table names of the registered inputs.
 TOUCH_TABLE = "roi_touches"
@@ -32,19 +28,6 @@ JOURNEY_TABLE = "roi_journeys"
 PERSON_TABLE = "roi_persons"
 #: Every running frame of the window queries: from the partition's first row to the current one.
 RUNNING = "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW"
-
-
-@contextmanager
-def use_engine(engine: Engine | None, compute: ComputeParams | None) -> Iterator[Engine]:
-    """``engine`` as given (left open), else a new one for ``compute`` (DuckDB by default), closed afterwards."""
-    if engine is not None:
-        yield engine
-        return
-    eng = make_engine(compute or ComputeParams())
-    try:
-        yield eng
-    finally:
-        eng.close()
 
 
 def ts_lit(ts: pd.Timestamp) -> str:

@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..compute import open_engine
 from ..config.engagement import EngagementParams
-from ..engagement.sql import connect
 from ..engagement.validation import EngagementResult
 from ..mapping.resolve import resolve_touch_accounts
 from ..utils import limit_threads
@@ -89,22 +89,19 @@ def oracle_probability(weekly: pd.DataFrame, keys: pd.DataFrame, horizon_days: i
     over the weeks whose mid-point falls in ``[snapshot, snapshot + horizon)``, with
     ``h_week`` the hazard if free (:func:`hazard_if_free`)."""
 
-    con = connect()
-    try:
+    with open_engine() as eng:
         k = keys[["account_id", "snapshot_date"]].reset_index(drop=True).copy()
         k["row_id"] = np.arange(len(k))
-        con.register("k", k)
+        eng.register("k", k)
         wk = weekly[["account_id", "week_start"]].copy()
         wk["p_opp_week"] = hazard_if_free(weekly).to_numpy()
-        con.register("weekly", wk)
-        out = con.sql(f"""
+        eng.register("weekly", wk)
+        out = eng.sql(f"""
             SELECT k.row_id, 1 - EXP(SUM(LN(GREATEST(1 - CAST(w.p_opp_week AS DOUBLE), {LOG_FLOOR})))) AS p
             FROM k JOIN weekly w ON w.account_id = k.account_id
              AND w.week_start + INTERVAL '{HALF_WEEK_HOURS}' HOUR >= k.snapshot_date
              AND w.week_start + INTERVAL '{HALF_WEEK_HOURS}' HOUR < k.snapshot_date + INTERVAL '{horizon_days}' DAY
-            GROUP BY k.row_id""").df()
-    finally:
-        con.close()
+            GROUP BY k.row_id""")
     p = np.zeros(len(keys))
     p[out["row_id"].to_numpy(int)] = out["p"].to_numpy(float)
     return p
@@ -118,16 +115,13 @@ def nowcast_probability(weekly: pd.DataFrame, keys: pd.DataFrame, horizon_days: 
     wk["h"] = hazard_if_free(weekly).to_numpy()
     k = keys[["account_id", "snapshot_date"]].reset_index(drop=True).copy()
     k["row_id"] = np.arange(len(k))
-    con = connect()
-    try:
-        con.register("k", k)
-        con.register("wk", wk)
-        out = con.sql(f"""
+    with open_engine() as eng:
+        eng.register("k", k)
+        eng.register("wk", wk)
+        out = eng.sql(f"""
             SELECT k.row_id, MAX(w.h) AS h FROM k JOIN wk w ON w.account_id = k.account_id
              AND w.week_start <= k.snapshot_date AND k.snapshot_date < w.week_start + INTERVAL '{DAYS_PER_WEEK}' DAY
-            GROUP BY k.row_id""").df()
-    finally:
-        con.close()
+            GROUP BY k.row_id""")
     h = np.zeros(len(k))
     h[out["row_id"].to_numpy(int)] = out["h"].to_numpy(float)
     return 1 - (1 - h) ** (horizon_days / DAYS_PER_WEEK)

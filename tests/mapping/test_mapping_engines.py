@@ -8,6 +8,7 @@ several accounts, tie-breaks and ambiguous rows all occur. Spark is slow: the pa
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 import numpy as np
@@ -19,7 +20,6 @@ from abm_lab.compute import DuckDBEngine, Engine
 from abm_lab.config.compute import ComputeParams
 from abm_lab.config.mapping import MappingParams
 from abm_lab.mapping import AccountIndex, map_contacts, map_touchpoints
-from abm_lab.mapping import joins as joins_mod
 from abm_lab.mapping.joins import CANDIDATE_COLUMNS, domain_keys, key_candidates, name_keys
 
 from .conftest import ACCOUNTS, LEADS
@@ -187,7 +187,8 @@ def test_compute_params_reach_the_engine(run_context, monkeypatch):
         seen.append(p)
         return DuckDBEngine()
 
-    monkeypatch.setattr(joins_mod, "make_engine", spy)
+    engine_module = importlib.import_module("abm_lab.compute.engine")  # (the package exports a function 'engine')
+    monkeypatch.setattr(engine_module, "make_engine", spy)  # what open_engine calls when not given one
     run_context.params.compute = ComputeParams(float_digits=7)
     run = stage.run_stage(run_context)
     assert seen == [run_context.params.compute]

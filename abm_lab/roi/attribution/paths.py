@@ -18,11 +18,11 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from ...compute import Engine
+from ...compute import Engine, open_engine
 from ...config.compute import ComputeParams
 from ...config.roi import AttributionParams
 from ...errors import ABMDataError
-from ..sql import JOURNEY_TABLE, PERSON_TABLE, TOUCH_TABLE, journey_sql, use_engine
+from ..sql import JOURNEY_TABLE, PERSON_TABLE, TOUCH_TABLE, journey_sql
 from .milestones import DAY
 
 START, CONV, NULL = "(start)", "(conversion)", "(null)"
@@ -350,7 +350,7 @@ def _journey_touches(
         }
     )
     by_person = created_by_person is not None and bool(created_by_person.notna().any())
-    with use_engine(engine, compute) as eng:
+    with open_engine(engine, compute) as eng:
         eng.register(TOUCH_TABLE, t)
         eng.register(JOURNEY_TABLE, journeys)
         if by_person:

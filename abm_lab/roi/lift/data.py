@@ -14,12 +14,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ...compute import Engine
+from ...compute import Engine, open_engine
 from ...config.compute import ComputeParams
 from ...config.roi import LiftParams
 from ...errors import ABMDataError
 from ..funnel_dates import by_account, register_touches
-from ..sql import touch_count_sql, use_engine
+from ..sql import touch_count_sql
 from .weighting import add_category_indicators
 
 
@@ -66,7 +66,7 @@ def touch_counts(
     """Touches per account (index: account_id as str, accounts with any touch) in each ``[lo, hi)`` of ``ranges``
     (columns ``n_0``, ``n_1``, … int), counted on ``engine`` or one made from ``compute``
     (:func:`abm_lab.roi.sql.touch_count_sql`; DuckDB by default)."""
-    with use_engine(engine, compute) as eng:
+    with open_engine(engine, compute) as eng:
         register_touches(eng, touchpoints[["account_id", "timestamp"]])
         r = by_account(eng.sql(touch_count_sql(ranges)))
     out = pd.DataFrame({f"n_{i}": r[f"n_{i}"].to_numpy(np.int64) for i in range(len(ranges))}, index=r.index)
