@@ -110,10 +110,6 @@ def release_table(tables: object, name: str) -> None:
         tables.release(name)
 
 
-class LazyTruth(LazyTables):
-    """The synthetic world's truth tables, read on first use like :class:`LazyTables`."""
-
-
 def load_truth_meta(data_path: Path) -> dict:
     """The world's ``truth.json`` (its parameters and the effects it planted), empty when absent."""
     import json
@@ -145,6 +141,6 @@ def load_canonical(folder: str | os.PathLike, fingerprint: str, data_path: Path)
     )
     if data_path.is_dir() and (data_path / TRUTH_DIR).is_dir():
         tdir = data_path / TRUTH_DIR
-        ds.truth = LazyTruth({p.stem: p for p in sorted(tdir.glob("*.parquet"))})  # type: ignore[assignment]
+        ds.truth = LazyTables({p.stem: p for p in sorted(tdir.glob("*.parquet"))})  # type: ignore[assignment]  # truth read on first use too
         ds.truth_meta = load_truth_meta(data_path)
     return ds
