@@ -47,6 +47,8 @@ class Dataset:
     import_report: ImportReport | None = None
     #: values the loader derived because the source lacked them, with counts (e.g. is_customer_from_won_deals)
     derived: dict[str, int] = field(default_factory=dict)
+    #: every table's row count when the tables were slimmed for the notebooks' run (None: count ``tables``)
+    row_counts: dict[str, int] | None = None
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         return self.tables[name]

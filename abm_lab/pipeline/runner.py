@@ -278,14 +278,12 @@ PAGE_CHECK_TABLES = ("contacts", "accounts")
 
 def slim_dataset(dataset: Any, keep: tuple[str, ...]) -> Any:
     """The dataset with only the ``keep`` tables in memory; the others become empty frames with their columns
-    and :attr:`row_counts` keeps every table's size for the manifest."""
+    and :attr:`~abm_lab.data.io.Dataset.row_counts` keeps every table's size for the manifest."""
     import dataclasses
 
     counts = {k: int(len(v)) for k, v in dataset.tables.items()}
     tables = {k: (v if k in keep else v.head(0).copy()) for k, v in dataset.tables.items()}  # no view: frees the rows
-    slim = dataclasses.replace(dataset, tables=tables, truth=None)
-    slim.row_counts = counts
-    return slim
+    return dataclasses.replace(dataset, tables=tables, truth=None, row_counts=counts)
 
 
 def check_pages(run_dir: Path, tables: dict) -> None:
