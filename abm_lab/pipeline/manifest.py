@@ -65,7 +65,7 @@ def build_manifest(
         "timings": {k: round(v, 2) for k, v in timings.items()},
         "started": started.isoformat(timespec="seconds"),
         "finished": (finished or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds"),
-        "row_counts": getattr(dataset, "row_counts", None) or {k: int(len(v)) for k, v in dataset.tables.items()},
+        "row_counts": dataset.row_counts or {k: int(len(v)) for k, v in dataset.tables.items()},
         # every input row accounted for: rows read, loaded, set aside (and why), per table
         "row_accounting": {k: {n: int(c) for n, c in v.items()} for k, v in (dataset.accounting or {}).items()},
         "import": dataset.import_report.to_dict() if getattr(dataset, "import_report", None) is not None else None,
